@@ -1,0 +1,1 @@
+"""The ``crossplay`` command line (Typer + Rich)."""

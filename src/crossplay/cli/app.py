@@ -1,0 +1,87 @@
+"""``crossplay``: the command line. Every domain error exits 2 with its message."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.exceptions import TyperException
+
+from crossplay import __version__
+from crossplay.cli import commands_data, commands_world
+from crossplay.cli.i18n import Messages, detect_lang
+from crossplay.cli.output import stderr
+from crossplay.cli.state import State
+from crossplay.core.errors import CrossplayError
+from crossplay.core.settings import load_settings
+
+app = typer.Typer(
+    name="crossplay",
+    help="Co-marketing for a paid-knowledge platform and a game / streaming platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"crossplay {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    data_dir: Annotated[Path | None, typer.Option(
+        "--data-dir", help="Data directory (env CROSSPLAY_DATA_DIR; default ./crossplay-data).",
+        show_default=False)] = None,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="Language of messages: en or zh-CN (env CROSSPLAY_LANG).")] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    """crossplay: load both partners' logs, link, learn, recommend, campaign, measure."""
+    if lang is not None and lang not in ("en", "zh-CN"):
+        raise typer.BadParameter("use en or zh-CN", param_hint="--lang")
+    settings = load_settings(data_dir=data_dir)
+    chosen = detect_lang(lang or (settings.lang if settings.lang != "en" else None))
+    ctx.obj = State(settings=settings, msg=Messages(chosen))
+
+
+commands_data.register(app)
+commands_world.register(app)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (2 for any crossplay error, with its message)."""
+    try:
+        rv: Any = app(args=argv, prog_name="crossplay", standalone_mode=False)
+    except CrossplayError as exc:
+        stderr().print(f"[bold red]error[/] [dim]({exc.code})[/]: {exc.message}",
+                       markup=True, highlight=False)
+        return 2
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        stderr().print("aborted")
+        return 130
+    except TyperException as exc:  # usage errors: bad option, missing argument
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            stderr().print(f"error: {exc.message}", highlight=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    return int(rv) if isinstance(rv, int) else 0
+
+
+def main() -> None:
+    sys.exit(run())
+
+
+__all__ = ["app", "main", "run"]

@@ -1,0 +1,95 @@
+"""CLI messages in English and Simplified Chinese.
+
+The language comes from ``--lang``, else ``CROSSPLAY_LANG``, else ``LANG`` (zh* -> zh-CN).
+Reason codes in quarantine are translated here too; the stored message stays English.
+"""
+
+from __future__ import annotations
+
+import os
+
+from crossplay.core.types import Lang
+
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "error": {"en": "error", "zh-CN": "错误"},
+    "ingest.title": {"en": "Ingested {table} from {partner}",
+                     "zh-CN": "已导入 {partner} 的 {table}"},
+    "ingest.reading": {"en": "Reading {n} file(s)", "zh-CN": "正在读取 {n} 个文件"},
+    "col.file": {"en": "file", "zh-CN": "文件"},
+    "col.format": {"en": "format", "zh-CN": "格式"},
+    "col.rows": {"en": "rows", "zh-CN": "行数"},
+    "col.quarantined": {"en": "quarantined", "zh-CN": "隔离"},
+    "col.note": {"en": "note", "zh-CN": "备注"},
+    "col.reason": {"en": "reason", "zh-CN": "原因"},
+    "col.count": {"en": "count", "zh-CN": "数量"},
+    "sum.read": {"en": "read", "zh-CN": "读取"},
+    "sum.accepted": {"en": "accepted", "zh-CN": "接收"},
+    "sum.duplicates": {"en": "duplicates in this run", "zh-CN": "本次重复"},
+    "sum.already": {"en": "already in the lake", "zh-CN": "已在数据湖中"},
+    "sum.quarantined": {"en": "quarantined", "zh-CN": "已隔离"},
+    "sum.seconds": {"en": "seconds", "zh-CN": "耗时(秒)"},
+    "sum.rate": {"en": "rows/s", "zh-CN": "行/秒"},
+    "sum.hint": {"en": "See rejected rows with `crossplay quarantine show --run {run}`.",
+                 "zh-CN": "查看被拒绝的行: `crossplay quarantine show --run {run}`"},
+    "q.empty": {"en": "The quarantine is empty.", "zh-CN": "隔离区为空。"},
+    "stats.empty": {"en": "The lake is empty: run `crossplay ingest` or `crossplay demo`.",
+                    "zh-CN": "数据湖为空: 请运行 `crossplay ingest` 或 `crossplay demo`。"},
+    "stats.tables": {"en": "Tables", "zh-CN": "数据表"},
+    "stats.partners": {"en": "Partners", "zh-CN": "合作方"},
+    "stats.events": {"en": "Events by type", "zh-CN": "按类型统计的事件"},
+    "gen.done": {"en": "Generated the two-platform world in {out} ({s:.1f} s)",
+                 "zh-CN": "已在 {out} 生成双平台模拟数据 ({s:.1f} 秒)"},
+    "gen.progress": {"en": "Generating people", "zh-CN": "正在生成用户"},
+    "keys.created": {"en": "Created {path} (keep it secret; back it up)",
+                     "zh-CN": "已创建 {path} (请妥善保密并备份)"},
+    "demo.step": {"en": "Step {i}/{n}: {what}", "zh-CN": "步骤 {i}/{n}: {what}"},
+    "demo.generate": {"en": "generate a synthetic two-platform world",
+                      "zh-CN": "生成双平台模拟数据"},
+    "demo.keys": {"en": "create partner secrets", "zh-CN": "创建合作方密钥"},
+    "demo.ingest": {"en": "ingest both partners' exports", "zh-CN": "导入双方的导出数据"},
+    "demo.loaded": {"en": "Loaded into {lake}", "zh-CN": "已载入 {lake}"},
+    "demo.next": {
+        "en": "Next: `crossplay stats`, `crossplay sql \"SELECT ...\"`, "
+              "`crossplay quarantine list`.",
+        "zh-CN": "下一步: `crossplay stats`、`crossplay sql \"SELECT ...\"`、"
+                 "`crossplay quarantine list`。"},
+}
+
+REASONS: dict[str, dict[Lang, str]] = {
+    "missing_value": {"en": "missing value", "zh-CN": "缺少必填值"},
+    "too_long": {"en": "value too long", "zh-CN": "值过长"},
+    "unknown_value": {"en": "unknown value", "zh-CN": "未知取值"},
+    "not_a_number": {"en": "not a number", "zh-CN": "不是数字"},
+    "negative_value": {"en": "negative value", "zh-CN": "负值"},
+    "bad_timestamp": {"en": "invalid timestamp", "zh-CN": "时间戳无效"},
+    "ambiguous_timestamp": {"en": "ambiguous date", "zh-CN": "日期有歧义"},
+    "nonexistent_local_time": {"en": "local time does not exist", "zh-CN": "本地时间不存在"},
+    "ambiguous_local_time": {"en": "local time happens twice", "zh-CN": "本地时间重复"},
+    "timestamp_out_of_range": {"en": "timestamp out of range", "zh-CN": "时间超出范围"},
+    "not_a_boolean": {"en": "not true/false", "zh-CN": "不是布尔值"},
+    "bad_json": {"en": "invalid JSON object", "zh-CN": "JSON 对象无效"},
+    "wrong_platform": {"en": "platform of another partner", "zh-CN": "平台不属于该合作方"},
+    "event_type_platform_mismatch": {"en": "event type not of this platform",
+                                     "zh-CN": "事件类型与平台不符"},
+    "wrong_field_count": {"en": "wrong number of fields", "zh-CN": "字段数量错误"},
+    "malformed_json": {"en": "malformed JSON line", "zh-CN": "JSON 行格式错误"},
+    "bad_encoding": {"en": "invalid bytes for the encoding", "zh-CN": "编码无效"},
+    "conflicting_duplicate": {"en": "same id, different content", "zh-CN": "相同 ID 内容冲突"},
+}
+
+
+def detect_lang(explicit: str | None = None) -> Lang:
+    value = explicit or os.environ.get("CROSSPLAY_LANG") or os.environ.get("LANG", "")
+    return "zh-CN" if value.lower().startswith("zh") else "en"
+
+
+class Messages:
+    def __init__(self, lang: Lang) -> None:
+        self.lang: Lang = lang
+
+    def __call__(self, key: str, **kwargs: object) -> str:
+        return MESSAGES[key][self.lang].format(**kwargs)
+
+    def reason(self, code: str) -> str:
+        entry = REASONS.get(code)
+        return entry[self.lang] if entry else code

@@ -1,0 +1,1 @@
+"""Settings, errors, shared types and messages used by every other part."""

@@ -1,0 +1,92 @@
+"""The one typed settings object.
+
+Values come, highest priority first, from explicit arguments (the CLI's ``--data-dir``),
+environment variables ``CROSSPLAY_*``, a ``crossplay.toml`` file (path in
+``CROSSPLAY_CONFIG``, else ``./crossplay.toml`` when present), then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from crossplay.core.errors import ConfigError
+from crossplay.core.types import Lang
+
+
+def _toml_path() -> Path:
+    return Path(os.environ.get("CROSSPLAY_CONFIG", "crossplay.toml"))
+
+
+class Settings(BaseSettings):
+    """crossplay's settings; see docs/configuration.md for every field."""
+
+    model_config = SettingsConfigDict(env_prefix="CROSSPLAY_", extra="forbid")
+
+    data_dir: Path = Field(default=Path("crossplay-data"), description="where the lake lives")
+    db_url: str | None = Field(default=None, description="operational DB; default SQLite")
+    lang: Lang = Field(default="en", description="CLI language: en or zh-CN")
+    timezone: str = Field(default="Asia/Shanghai", description="zone of naive timestamps")
+    knowledge_secret: SecretStr | None = Field(default=None, description="HMAC key, knowledge")
+    game_secret: SecretStr | None = Field(default=None, description="HMAC key, game")
+    duckdb_memory_limit: str = Field(default="4GB", description="DuckDB memory cap")
+    duckdb_threads: int = Field(default=2, ge=1, le=256)
+    batch_rows: int = Field(default=262_144, ge=1_000, description="rows per ingest batch")
+
+    @field_validator("knowledge_secret", "game_secret")
+    @classmethod
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        raw = value.get_secret_value()
+        if len(raw) < 16 or raw.lower() in {"changeme", "changethis", "secret", "password"}:
+            raise ValueError("a partner secret must be at least 16 characters and not a placeholder")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _toml_path()
+        if path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.data_dir / "lake"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings, turning validation problems into a clear ``ConfigError``."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)
+    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        raise ConfigError(f"invalid settings: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings from the environment and crossplay.toml (cached)."""
+    return load_settings()

@@ -1,0 +1,71 @@
+"""Load a YAML document into a pydantic model with errors that name the line and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from crossplay.core.errors import CrossplayError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """1-based line of the deepest node along ``loc`` (None when unknown)."""
+    line: int | None = None
+    for key in loc:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        nxt: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            for k_node, v_node in node.value:
+                if isinstance(k_node, yaml.ScalarNode) and k_node.value == str(key):
+                    line = k_node.start_mark.line + 1
+                    nxt = v_node
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            if 0 <= key < len(node.value):
+                nxt = node.value[key]
+        node = nxt
+    if node is not None:
+        line = node.start_mark.line + 1
+    return line
+
+
+def load_yaml_model(
+    path: Path, model: type[M], error: type[CrossplayError], *, what: str
+) -> M:
+    """Parse ``path`` as YAML and validate it as ``model``.
+
+    Problems raise ``error`` with one line per problem: ``file:line: key.path: message``.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{what} {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"cannot read {what} {path}: {exc}") from None
+    try:
+        node = yaml.compose(text)
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML: {exc}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise error(f"{path}: a {what} must be a YAML mapping of keys to values")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            key = ".".join(str(p) for p in loc) or "(top level)"
+            line = _line_of(node, loc)
+            where = f"{path}:{line}" if line else str(path)
+            lines.append(f"{where}: {key}: {err['msg']}")
+        raise error(f"invalid {what}:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,1 @@
+"""Ingest: read partner exports, map, validate, pseudonymise, dedupe, land in the lake."""
