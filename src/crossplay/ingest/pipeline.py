@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import logging
 import re
 import secrets
+import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.dataset as ds
 
 from crossplay.core.errors import CrossplayError, MappingError, SourceError
 from crossplay.core.secrets import partner_secret
@@ -27,8 +30,14 @@ from crossplay.core.settings import Settings
 from crossplay.core.types import KIND_TABLE, Kind, Partner
 from crossplay.ingest.mapping import Mapping
 from crossplay.ingest.pseudonymise import Pseudonymiser
-from crossplay.ingest.readers import SourceBatch, SourceReject, detect_format, open_source
-from crossplay.ingest.sqlplan import Plan, check_columns, ident, lit, output_columns, transform_sql
+from crossplay.ingest.readers import (
+    Format,
+    SourceBatch,
+    SourceReject,
+    detect_format,
+    open_source,
+)
+from crossplay.ingest.sqlplan import Plan, check_columns, ident, lit, transform_sql
 from crossplay.lake import Lake, RunRecord
 from crossplay.schema import SCHEMA_VERSION, TableSpec, table_spec
 
@@ -82,9 +91,9 @@ def _resolve_mapping(mapping: Mapping | None, partner: Partner, kind: Kind,
     return m
 
 
-def _pseudonymisers(settings: Settings, spec: TableSpec, partner: Partner
-                    ) -> dict[str, Pseudonymiser]:
-    out: dict[str, Pseudonymiser] = {}
+def _secrets_for(settings: Settings, spec: TableSpec, partner: Partner) -> dict[str, bytes]:
+    """Which secret pseudonymises which id field (checked before any work starts)."""
+    out: dict[str, bytes] = {}
     for f in spec.fields:
         if f.kind == "pseudo_id" or (spec.name == "social_edges" and f.name == "dst_id"):
             owner: Partner = partner
@@ -92,7 +101,7 @@ def _pseudonymisers(settings: Settings, spec: TableSpec, partner: Partner
                 owner = "knowledge"
             elif f.name == "g_user_id":
                 owner = "game"
-            out[f.name] = Pseudonymiser(partner_secret(settings, owner))
+            out[f.name] = partner_secret(settings, owner)
     return out
 
 
@@ -162,13 +171,30 @@ def scrub_raw(raw: str, header: list[str], id_cols: dict[str, Pseudonymiser],
     return buf.getvalue()
 
 
+@dataclass
+class _FileCounts:
+    read: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    already: int = 0
+    quarantined: int = 0
+
+
 class _Run:
-    """State of one run: DuckDB connection, staging tables, counters."""
+    """One run's DuckDB state: the keys seen so far, the rejects, per-file counters.
+
+    Each batch is transformed, split into rejects and candidates, checked against the
+    keys already seen (earlier batches, earlier files, the committed lake) and the new
+    rows are handed back as Arrow for the Parquet writer: every row is transformed and
+    written once, and memory is bounded by the batch size plus the key set (which DuckDB
+    can spill to the staging directory).
+    """
 
     def __init__(self, settings: Settings, plan: Plan, staging: Path) -> None:
         self.plan = plan
         self.staging = staging
         self.batch_rows = settings.batch_rows
+        self.counts: dict[int, _FileCounts] = {}
         self.con = duckdb.connect(config={
             "memory_limit": settings.duckdb_memory_limit,
             "threads": settings.duckdb_threads,
@@ -176,30 +202,112 @@ class _Run:
             "preserve_insertion_order": False,
         })
         self.con.execute("SET TimeZone = 'UTC'")
-        cols = ", ".join(f"{ident(n)} {t}" for n, t in output_columns(plan.spec))
-        self.con.execute(f"CREATE TABLE staged ({cols})")
+        self.con.execute("CREATE TABLE seen (_key VARCHAR, _h UBIGINT, _file INTEGER, "
+                         "_row BIGINT)")
         self.con.execute("CREATE TABLE rejects (_file INTEGER, _row BIGINT, raw VARCHAR, "
                          "code VARCHAR, column_name VARCHAR, message VARCHAR)")
+        spec = plan.spec
+        self.stored = [c for c in ("partner", *spec.stored_columns, *spec.partition_by)]
+        self.stored = list(dict.fromkeys(self.stored))
+        content = [c for c in spec.stored_columns if c not in ("source", "ingested_at")]
+        self.content_sql = ", ".join(ident(c) for c in content)
 
-    def add_batch(self, file_index: int, source: str, batch: SourceBatch,
-                  pseudo: dict[str, Pseudonymiser]) -> None:
+    def load_existing(self, files: list[Path]) -> None:
+        """Keys already committed to the lake for this partner (status 'already')."""
+        if not files:
+            return
+        spec = self.plan.spec
+        key_col = spec.field(spec.key_field).column if spec.key_field else "record_id"
+        file_list = "[" + ", ".join(lit(str(p)) for p in files) + "]"
+        self.con.execute(f"INSERT INTO seen SELECT DISTINCT {ident(key_col)}, NULL, -1, NULL "
+                         f"FROM read_parquet({file_list}, hive_partitioning = false)")
+
+    def counts_for(self, file_index: int) -> _FileCounts:
+        return self.counts.setdefault(file_index, _FileCounts())
+
+    def process(self, file_index: int, source: str, batch: SourceBatch,
+                pseudo: dict[str, Pseudonymiser]) -> pa.Table | None:
+        """Transform one batch; returns its new, valid rows (or None)."""
+        counts = self.counts_for(file_index)
         if batch.rejects:
             header = batch.table.column_names
             id_cols = {self.plan.mapping.columns.get(n, n): ps for n, ps in pseudo.items()}
             self.add_rejects(file_index, [
                 replace(r, raw=scrub_raw(r.raw, header, id_cols, self.plan.mapping.delimiter))
                 for r in batch.rejects])
+            counts.read += len(batch.rejects)
+            counts.quarantined += len(batch.rejects)
+        if batch.table.num_rows == 0:
+            return None
         table = _apply_pseudonyms(batch.table, self.plan, pseudo)
-        if table.num_rows == 0:
-            return
         table = table.append_column("_row", batch.rows)
+        counts.read += table.num_rows
         types = {f.name: f.type for f in table.schema}
         sql = transform_sql(self.plan, types, "batch", file_index, source)
-        self.con.register("batch", table)
+        con = self.con
+        con.register("batch", table)
         try:
-            self.con.execute(f"INSERT INTO staged BY NAME {sql}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE cur AS {sql}")
         finally:
-            self.con.unregister("batch")
+            con.unregister("batch")
+        bad = self.count("SELECT count(*) FROM cur WHERE _reason IS NOT NULL")
+        if bad:
+            con.execute("""
+                INSERT INTO rejects
+                SELECT _file, _row, _raw, split_part(_reason, chr(31), 1),
+                       split_part(_reason, chr(31), 2), split_part(_reason, chr(31), 3)
+                FROM cur WHERE _reason IS NOT NULL""")
+            counts.quarantined += bad
+        valid, distinct, collisions = con.execute("""
+            SELECT count(*), count(DISTINCT c._key), count(s._key)
+            FROM cur c LEFT JOIN seen s USING (_key) WHERE c._reason IS NULL""").fetchall()[0]
+        cols = ", ".join(ident(c) for c in self.stored)
+        if valid == distinct and collisions == 0:  # the common case: every row is new
+            counts.accepted += int(valid)
+            if not valid:
+                return None
+            con.execute(f"INSERT INTO seen SELECT _key, hash({self.content_sql}), {file_index}, "
+                        "_row FROM cur WHERE _reason IS NULL")
+            return con.sql(f"SELECT {cols} FROM cur WHERE _reason IS NULL").to_arrow_table()
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE cls AS
+            WITH cand AS (SELECT _row, _key, hash({self.content_sql}) AS _h
+                          FROM cur WHERE _reason IS NULL),
+                 g AS (SELECT _key, min(_row) AS first_row, arg_min(_h, _row) AS first_h
+                       FROM cand GROUP BY _key)
+            SELECT c._row, c._key, c._h,
+                   CASE WHEN c._row <> g.first_row
+                          THEN CASE WHEN c._h = g.first_h THEN 'dup' ELSE 'conflict' END
+                        WHEN s._key IS NULL THEN 'new'
+                        WHEN s._file = -1 THEN 'already'
+                        WHEN s._h = c._h THEN 'dup' ELSE 'conflict' END AS status,
+                   CASE WHEN c._row <> g.first_row THEN {file_index} ELSE s._file END
+                     AS first_file,
+                   CASE WHEN c._row <> g.first_row THEN g.first_row ELSE s._row END
+                     AS first_row
+            FROM cand c JOIN g USING (_key) LEFT JOIN seen s USING (_key)""")
+        status = dict(con.execute("SELECT status, count(*) FROM cls GROUP BY 1").fetchall())
+        counts.duplicates += int(status.get("dup", 0))
+        counts.already += int(status.get("already", 0))
+        if status.get("conflict"):
+            stored = ", ".join(f"{ident(c)} := c.{ident(c)}" for c in self.plan.spec.stored_columns)
+            con.execute(f"""
+                INSERT INTO rejects
+                SELECT {file_index}, c._row, CAST(to_json(struct_pack({stored})) AS VARCHAR),
+                       'conflicting_duplicate', '{self.plan.spec.key_field or "record_id"}',
+                       'the same id appears earlier (' || p.path || ' row ' || k.first_row ||
+                       ') with different content; the first one was kept'
+                FROM cls k JOIN cur c USING (_row) JOIN paths p ON p._file = k.first_file
+                WHERE k.status = 'conflict'""")
+            counts.quarantined += int(status["conflict"])
+        new = int(status.get("new", 0))
+        counts.accepted += new
+        if new == 0:
+            return None
+        con.execute(f"INSERT INTO seen SELECT _key, _h, {file_index}, _row FROM cls "
+                    "WHERE status = 'new'")
+        return con.sql(f"SELECT {cols} FROM cur SEMI JOIN (SELECT _row FROM cls WHERE "
+                       "status = 'new') USING (_row)").to_arrow_table()
 
     def add_rejects(self, file_index: int, rejects: list[SourceReject]) -> None:
         t = pa.table({
@@ -216,12 +324,16 @@ class _Run:
         finally:
             self.con.unregister("rej")
 
-    def forget_file(self, file_index: int) -> None:
-        self.con.execute("DELETE FROM staged WHERE _file = ?", [file_index])
+    def forget_file(self, file_index: int, out_dir: Path) -> None:
+        """Undo everything a file contributed (before it is read again row by row)."""
+        self.con.execute("DELETE FROM seen WHERE _file = ?", [file_index])
         self.con.execute("DELETE FROM rejects WHERE _file = ?", [file_index])
+        self.counts.pop(file_index, None)
+        for path in out_dir.rglob(f"r{self.plan.run_id}-f{file_index}-*.parquet"):
+            path.unlink()
 
-    def count(self, sql: str, params: list[object] | None = None) -> int:
-        rows = self.con.execute(sql, params or []).fetchall()
+    def count(self, sql: str) -> int:
+        rows = self.con.execute(sql).fetchall()
         return int(rows[0][0] or 0)
 
 
@@ -242,27 +354,65 @@ def ingest(
     plan = Plan(spec=spec, mapping=m, partner=partner,
                 timezone=m.timezone or settings.timezone, run_id=new_run_id(now),
                 ingested_at=now, max_ts=now + timedelta(days=1))
-    pseudo = _pseudonymisers(settings, spec, partner)
+    id_secrets = _secrets_for(settings, spec, partner)
     lake = Lake(settings.lake_dir)
-    total_bytes = sum(p.stat().st_size for p in paths) or 1
     with lake.lock():
         lake.remove_leftovers()
         staging = lake.new_staging(plan.run_id)
         run = _Run(settings, plan, staging)
         try:
-            files = _read_all(run, paths, pseudo, progress, total_bytes)
-            summary = _finish(run, lake, files, now, started)
+            pseudo = {n: Pseudonymiser(secret, run.con) for n, secret in id_secrets.items()}
+            run.load_existing(lake.files(spec.name, partner))
+            run.con.register("paths", pa.table({
+                "_file": pa.array(range(len(paths)), pa.int32()),
+                "path": pa.array([str(p) for p in paths], pa.string())}))
+            files = _read_all(run, paths, pseudo, progress)
+            return _finish(run, lake, files, now, started)
         finally:
             run.con.close()
-            import shutil
-
             shutil.rmtree(staging, ignore_errors=True)
-    return summary
+
+
+def _partitioning(spec: TableSpec) -> ds.Partitioning | None:
+    if not spec.partition_by:
+        return None
+    types = {"partner": pa.string(), "platform": pa.string(), "date": pa.date32()}
+    return ds.partitioning(pa.schema([(c, types[c]) for c in spec.partition_by]),
+                           flavor="hive")
+
+
+def _write_file_output(run: _Run, file_index: int, tables: Iterator[pa.Table]) -> None:
+    """Stream one source file's accepted rows into partitioned Parquet under staging."""
+    spec = run.plan.spec
+    first = next(tables, None)
+    if first is None:
+        return
+    meta = {b"crossplay.schema_version": str(SCHEMA_VERSION).encode(),
+            b"crossplay.run_id": run.plan.run_id.encode()}
+    utc = pa.timestamp("us", tz="UTC")
+    schema = pa.schema(
+        [pa.field(f.name, utc) if pa.types.is_timestamp(f.type) else f for f in first.schema],
+        metadata=meta)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for t in itertools.chain([first], tables):
+            yield from t.cast(schema).to_batches()
+
+    ds.write_dataset(
+        batches(), run.staging / "out" / spec.name, schema=schema, format="parquet",
+        partitioning=_partitioning(spec),
+        basename_template=f"r{run.plan.run_id}-f{file_index}-{{i}}.parquet",
+        existing_data_behavior="overwrite_or_ignore",
+        file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
+        max_rows_per_group=1 << 20, min_rows_per_group=1 << 16, max_rows_per_file=1 << 23,
+        use_threads=True,
+    )
 
 
 def _read_all(run: _Run, paths: list[Path], pseudo: dict[str, Pseudonymiser],
-              progress: Progress | None, total_bytes: int) -> list[tuple[str, str, str]]:
+              progress: Progress | None) -> list[tuple[str, str, str]]:
     m = run.plan.mapping
+    total_bytes = sum(p.stat().st_size for p in paths) or 1
     done_before = 0
     out: list[tuple[str, str, str]] = []
     for i, path in enumerate(paths):
@@ -270,27 +420,31 @@ def _read_all(run: _Run, paths: list[Path], pseudo: dict[str, Pseudonymiser],
         note = ""
         size = path.stat().st_size
         for slow in (False, True):
-            if slow and fmt != "csv":
-                break
-            try:
-                seen = False
+            seen_header: list[bool] = []
+
+            def produce(slow: bool = slow, seen_header: list[bool] = seen_header,
+                        path: Path = path, fmt: Format = fmt, i: int = i,
+                        size: int = size) -> Iterator[pa.Table]:
                 for batch in open_source(path, fmt, m.encoding, m.delimiter,
                                          run.batch_rows, slow=slow):
-                    if not seen:
-                        check_columns(run.plan, [c for c in batch.table.column_names],
-                                      str(path))
-                        seen = True
-                    run.add_batch(i, str(path), batch, pseudo)
+                    if not seen_header:
+                        check_columns(run.plan, batch.table.column_names, str(path))
+                        seen_header.append(True)
+                    result = run.process(i, str(path), batch, pseudo)
                     if progress is not None:
                         progress(done_before + min(batch.bytes_done, size), total_bytes)
-                if not seen:
+                    if result is not None and result.num_rows:
+                        yield result
+
+            try:
+                _write_file_output(run, i, produce())
+                if not seen_header:
                     note = "empty file" if size == 0 else "no data rows"
                 break
             except CrossplayError:
                 raise
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError,
-                    csv.Error, OSError) as exc:
-                run.forget_file(i)
+            except (pa.ArrowException, UnicodeDecodeError, csv.Error, OSError) as exc:
+                run.forget_file(i, run.staging / "out")
                 if slow or fmt != "csv":
                     raise SourceError(f"cannot read {path} as {fmt}: {exc}") from None
                 log.info("fast CSV path failed on %s (%s); reading row by row", path, exc)
@@ -305,108 +459,20 @@ def _read_all(run: _Run, paths: list[Path], pseudo: dict[str, Pseudonymiser],
 def _finish(run: _Run, lake: Lake, files: list[tuple[str, str, str]], now: datetime,
             started: float) -> IngestSummary:
     con, plan, spec = run.con, run.plan, run.plan.spec
-    key_col = spec.key_field and spec.field(spec.key_field).column or "record_id"
-    con.execute("""
-        CREATE TEMP TABLE dup AS
-        WITH d AS (SELECT _key FROM staged WHERE _reason IS NULL GROUP BY _key
-                   HAVING count(*) > 1)
-        SELECT s._file, s._row, s._key, s._chash,
-               row_number() OVER w AS rn, first_value(s._chash) OVER w AS first_hash,
-               first_value(s._file) OVER w AS first_file, first_value(s._row) OVER w AS first_row
-        FROM staged s SEMI JOIN d USING (_key) WHERE s._reason IS NULL
-        WINDOW w AS (PARTITION BY s._key ORDER BY s._file, s._row)""")
-    existing = lake.files(spec.name, plan.partner)
-    if existing:
-        file_list = "[" + ", ".join(lit(str(p)) for p in existing) + "]"
-        con.execute(f"CREATE TEMP TABLE existing AS SELECT DISTINCT {ident(key_col)} AS _key "
-                    f"FROM read_parquet({file_list}, hive_partitioning = false)")
-    else:
-        con.execute("CREATE TEMP TABLE existing (_key VARCHAR)")
-    paths = [f[0] for f in files]
-    path_map = pa.table({"_file": pa.array(range(len(paths)), pa.int32()),
-                         "path": pa.array(paths, pa.string())})
-    con.register("paths", path_map)
-    # conflicting duplicates (same id, different content) go to quarantine
-    stored = ", ".join(f"{ident(c)} := s.{ident(c)}" for c in spec.stored_columns)
-    con.execute(f"""
-        INSERT INTO rejects
-        SELECT s._file, s._row, CAST(to_json(struct_pack({stored})) AS VARCHAR),
-               'conflicting_duplicate', ?,
-               'the same id appears earlier (' || p.path || ' row ' || d.first_row ||
-               ') with different content; the first one was kept'
-        FROM dup d JOIN staged s USING (_file, _row)
-        JOIN paths p ON p._file = d.first_file
-        WHERE d.rn > 1 AND d._chash <> d.first_hash""", [key_col])
-    duplicates = run.count("SELECT count(*) FROM dup WHERE rn > 1 AND _chash = first_hash")
-    con.execute("""
-        CREATE TEMP TABLE accepted AS
-        SELECT s.* FROM staged s
-        ANTI JOIN (SELECT _file, _row FROM dup WHERE rn > 1) d USING (_file, _row)
-        WHERE s._reason IS NULL""")
-    already = run.count("SELECT count(*) FROM accepted SEMI JOIN existing USING (_key)")
-    con.execute("DELETE FROM accepted WHERE _key IN (SELECT _key FROM existing)")
-    accepted = run.count("SELECT count(*) FROM accepted")
-    read = run.count("SELECT count(*) FROM staged") + run.count(
-        "SELECT count(*) FROM rejects WHERE code <> 'conflicting_duplicate'")
-    read_per_file = {int(f): int(n) for f, n in con.execute(
-        "SELECT _file, count(*) FROM (SELECT _file FROM staged UNION ALL SELECT _file FROM "
-        "rejects WHERE code <> 'conflicting_duplicate') GROUP BY _file").fetchall()}
-    con.execute("""
-        INSERT INTO rejects
-        SELECT _file, _row, _raw, split_part(_reason, chr(31), 1),
-               split_part(_reason, chr(31), 2), split_part(_reason, chr(31), 3)
-        FROM staged WHERE _reason IS NOT NULL""")
     by_reason = {str(code): int(n) for code, n in con.execute(
-        "SELECT code, count(*) FROM rejects GROUP BY code ORDER BY 2 DESC").fetchall()}
-    per_file = {int(f): int(n) for f, n in con.execute(
-        "SELECT _file, count(*) FROM rejects GROUP BY _file").fetchall()}
-    added = _write_outputs(run, now)
-    seconds = time.perf_counter() - started
-    quarantined = sum(by_reason.values())
-    record = RunRecord(
-        run_id=plan.run_id, partner=plan.partner, table=spec.name, sources=paths,
-        started_at=now.isoformat(), finished_at=datetime.now(UTC).isoformat(), read=read,
-        accepted=accepted, duplicates=duplicates, already_ingested=already,
-        quarantined=quarantined, quarantined_by_reason=by_reason, seconds=round(seconds, 3))
-    lake.commit(run.staging / "out", added, record)
-    return IngestSummary(
-        run_id=plan.run_id, partner=plan.partner, table=spec.name,
-        files=[FileSummary(p, fmt, read_per_file.get(i, 0), per_file.get(i, 0), note)
-               for i, (p, fmt, note) in enumerate(files)],
-        read=read, accepted=accepted, duplicates=duplicates, already_ingested=already,
-        quarantined=quarantined, quarantined_by_reason=by_reason,
-        seconds=time.perf_counter() - started)
-
-
-def _write_outputs(run: _Run, now: datetime) -> dict[str, list[Path]]:
-    con, plan, spec = run.con, run.plan, run.plan.spec
-    out = run.staging / "out"
-    meta = f"KV_METADATA {{'crossplay.schema_version': '{SCHEMA_VERSION}', " \
-           f"'crossplay.run_id': {lit(plan.run_id)}}}"
+        "SELECT code, count(*) FROM rejects GROUP BY code ORDER BY 2 DESC, 1").fetchall()}
     added: dict[str, list[Path]] = {}
-    cols = ", ".join(dict.fromkeys(
-        ident(c) for c in ("partner", *spec.stored_columns, *spec.partition_by)))
-    if run.count("SELECT count(*) FROM accepted") > 0:
-        target = out / spec.name
-        out.mkdir(parents=True, exist_ok=True)
-        if spec.partition_by:
-            part = ", ".join(spec.partition_by)
-            con.execute(
-                f"COPY (SELECT {cols} FROM accepted) TO {lit(str(target))} (FORMAT parquet, "
-                f"COMPRESSION zstd, PARTITION_BY ({part}), "
-                f"FILENAME_PATTERN {lit('r' + plan.run_id + '-{i}')}, {meta})")
-        else:
-            target.mkdir(parents=True, exist_ok=True)
-            con.execute(
-                f"COPY (SELECT {cols} FROM accepted) TO "
-                f"{lit(str(target / ('r' + plan.run_id + '.parquet')))} "
-                f"(FORMAT parquet, COMPRESSION zstd, {meta})")
-        added[spec.name] = sorted(target.rglob("*.parquet"))
-    if run.count("SELECT count(*) FROM rejects") > 0:
+    out = run.staging / "out"
+    table_dir = out / spec.name
+    if table_dir.exists():
+        added[spec.name] = sorted(table_dir.rglob("*.parquet"))
+    if by_reason:
         qdir = out / "quarantine" / f"partner={plan.partner}"
         qdir.mkdir(parents=True, exist_ok=True)
         qfile = qdir / f"r{plan.run_id}.parquet"
         ts = now.strftime("%Y-%m-%d %H:%M:%S.%f") + "+00"
+        meta = (f"KV_METADATA {{'crossplay.schema_version': '{SCHEMA_VERSION}', "
+                f"'crossplay.run_id': {lit(plan.run_id)}}}")
         con.execute(f"""
             COPY (SELECT {lit(plan.run_id)} AS run_id, {lit(spec.name)} AS table_name,
                          p.path AS source, r._row AS row_number, r.raw,
@@ -416,4 +482,26 @@ def _write_outputs(run: _Run, now: datetime) -> dict[str, list[Path]]:
                   ORDER BY p.path, r._row)
             TO {lit(str(qfile))} (FORMAT parquet, COMPRESSION zstd, {meta})""")
         added["quarantine"] = [qfile]
-    return added
+    totals = _FileCounts()
+    for c in run.counts.values():
+        totals.read += c.read
+        totals.accepted += c.accepted
+        totals.duplicates += c.duplicates
+        totals.already += c.already
+        totals.quarantined += c.quarantined
+    seconds = time.perf_counter() - started
+    paths = [f[0] for f in files]
+    record = RunRecord(
+        run_id=plan.run_id, partner=plan.partner, table=spec.name, sources=paths,
+        started_at=now.isoformat(), finished_at=datetime.now(UTC).isoformat(),
+        read=totals.read, accepted=totals.accepted, duplicates=totals.duplicates,
+        already_ingested=totals.already, quarantined=totals.quarantined,
+        quarantined_by_reason=by_reason, seconds=round(seconds, 3))
+    lake.commit(out, added, record)
+    return IngestSummary(
+        run_id=plan.run_id, partner=plan.partner, table=spec.name,
+        files=[FileSummary(p, fmt, run.counts_for(i).read, run.counts_for(i).quarantined,
+                           note) for i, (p, fmt, note) in enumerate(files)],
+        read=totals.read, accepted=totals.accepted, duplicates=totals.duplicates,
+        already_ingested=totals.already, quarantined=totals.quarantined,
+        quarantined_by_reason=by_reason, seconds=time.perf_counter() - started)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
@@ -115,6 +116,9 @@ class _RowNumbers:
         self.invalid: list[int] = []
 
     def take(self, n: int) -> pa.Array:
+        if not self.invalid:
+            start, self.next = self.next, self.next + n
+            return pa.array(np.arange(start, start + n, dtype=np.int64))
         out: list[int] = []
         bad = sorted(self.invalid)
         i = 0
@@ -424,7 +428,7 @@ def read_jsonl(path: Path, batch_rows: int) -> Iterator[SourceBatch]:
                 cols = [table.column(n) if not pa.types.is_null(table.schema.field(n).type)
                         else pa.nulls(table.num_rows, pa.string()) for n in table.column_names]
                 table = pa.table(cols, names=table.column_names)
-                rows = pa.array(range(line, line + table.num_rows), pa.int64())
+                rows = pa.array(np.arange(line, line + table.num_rows, dtype=np.int64))
                 yield SourceBatch(table, rows, [], done)
             else:
                 t, r, rejects = _json_lines_slow(body, line)
@@ -444,7 +448,7 @@ def read_parquet(path: Path, batch_rows: int) -> Iterator[SourceBatch]:
     row = 1
     for batch in pf.iter_batches(batch_size=batch_rows):
         table = pa.Table.from_batches([batch])
-        rows = pa.array(range(row, row + table.num_rows), pa.int64())
+        rows = pa.array(np.arange(row, row + table.num_rows, dtype=np.int64))
         row += table.num_rows
         yield SourceBatch(table, rows, [], int(size * (row - 1) / total))
 

@@ -44,17 +44,6 @@ def sql_type(f: Field) -> str:
     return _SQL_TYPES[f.kind]
 
 
-def zone_has_dst(tz: str) -> bool:
-    """Whether ``tz`` has had DST (ambiguous / missing local times) since 2000."""
-    zone = ZoneInfo(tz)
-    for year in range(2000, datetime.now().year + 2):
-        jan = datetime(year, 1, 15, tzinfo=zone).utcoffset()
-        jul = datetime(year, 7, 15, tzinfo=zone).utcoffset()
-        if jan != jul:
-            return True
-    return False
-
-
 @dataclass(frozen=True)
 class Plan:
     """Everything fixed for one ingest run of one table."""
@@ -135,7 +124,7 @@ def _text_expr(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> str:
         if src not in types:
             expr = "CAST(NULL AS VARCHAR)"
         elif _is_text(types[src]):
-            expr = f"NULLIF(TRIM({ident(src)}), '')"
+            expr = f"NULLIF({ident(src)}, '')"
         else:
             expr = f"CAST({ident(src)} AS VARCHAR)"
     elif f.name in m.constants:
@@ -178,8 +167,37 @@ def _number_expr(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> str:
     return f"round({base} * CASE __t_event_type {whens} ELSE {default!r} END, 6)"
 
 
-def _local(tz: str, naive: str) -> str:
-    return f"timezone({lit(tz)}, {naive})"
+def fixed_offset_seconds(tz: str) -> int | None:
+    """The zone's UTC offset when it has not changed since 2000 (no DST), else None."""
+    zone = ZoneInfo(tz)
+    offsets = set()
+    for year in range(2000, datetime.now().year + 2):
+        for month in (1, 4, 7, 10):
+            off = datetime(year, month, 15, tzinfo=zone).utcoffset()
+            offsets.add(int(off.total_seconds()) if off is not None else 0)
+    return offsets.pop() if len(offsets) == 1 else None
+
+
+def _to_utc(tz: str, naive: str) -> str:
+    """Local wall time ``naive`` (TIMESTAMP) -> UTC as a naive TIMESTAMP.
+
+    Zones with one fixed offset since 2000 (Asia/Shanghai, UTC) need only arithmetic;
+    others go through ICU's time-zone rules.
+    """
+    fixed = fixed_offset_seconds(tz)
+    if fixed is not None:
+        return naive if fixed == 0 else f"({naive} - INTERVAL {fixed} SECOND)"
+    return f"make_timestamp(epoch_us(timezone({lit(tz)}, {naive})))"
+
+
+def _from_utc(tz: str, utc: str) -> str:
+    """UTC naive TIMESTAMP -> local wall time in ``tz`` (TIMESTAMP)."""
+    return f"CAST(timezone({lit(tz)}, timezone('UTC', {utc})) AS TIMESTAMP)"
+
+
+def _has_offset(t: str) -> str:
+    return (f"(right({t}, 1) IN ('Z', 'z') OR contains({t}, '+') OR "
+            f"(length({t}) > 10 AND contains(substr({t}, 11), '-')))")
 
 
 def _naive_ts_expr(plan: Plan, f: Field) -> str:
@@ -197,14 +215,13 @@ def _naive_ts_expr(plan: Plan, f: Field) -> str:
            f"WHEN CAST(regexp_extract({t}, {lit(_DMY_RE)}, 2) AS INT) > 12 "
            f"OR regexp_extract({t}, {lit(_DMY_RE)}, 1) = regexp_extract({t}, {lit(_DMY_RE)}, 2) "
            f"THEN regexp_replace({t}, {lit(_DMY_RE)}, '\\3-\\1-\\2\\4') END")
-    return (f"CASE WHEN regexp_full_match({t}, {lit(_ISO_NAIVE_RE)}) "
-            f"THEN TRY_CAST({t} AS TIMESTAMP) "
-            f"WHEN regexp_full_match({t}, {lit(_YMD_SLASH_RE)}) "
-            f"THEN TRY_CAST(replace({t}, '/', '-') AS TIMESTAMP) "
-            f"WHEN regexp_full_match({t}, {lit(_DMY_RE)}) THEN TRY_CAST({dmy} AS TIMESTAMP) END")
+    return (f"CASE WHEN {_has_offset(t)} THEN NULL "
+            f"ELSE coalesce(TRY_CAST({t} AS TIMESTAMP), CASE WHEN regexp_full_match({t}, "
+            f"{lit(_DMY_RE)}) THEN TRY_CAST({dmy} AS TIMESTAMP) END) END")
 
 
 def _ts_expr(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> str:
+    """UTC as a naive TIMESTAMP (arithmetic only; the lake stores it tagged as UTC)."""
     tz = plan.timezone
     typed = _typed_source(plan, f, types)
     fmt = plan.mapping.timestamp_format
@@ -212,10 +229,10 @@ def _ts_expr(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> str:
         col, t = typed
         if pa.types.is_timestamp(t):
             if t.tz is None:
-                return _local(tz, f"CAST({col} AS TIMESTAMP)")
-            return f"CAST({col} AS TIMESTAMPTZ)"
+                return _to_utc(tz, f"CAST({col} AS TIMESTAMP)")
+            return f"make_timestamp(epoch_us({col}))"
         if pa.types.is_date(t):
-            return _local(tz, f"CAST({col} AS TIMESTAMP)")
+            return _to_utc(tz, f"CAST({col} AS TIMESTAMP)")
         if pa.types.is_integer(t) or pa.types.is_floating(t):
             return _epoch_expr(f"CAST({col} AS DOUBLE)", fmt)
     text = f"__t_{f.name}"
@@ -224,10 +241,11 @@ def _ts_expr(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> str:
         return _epoch_expr(f"TRY_CAST({text} AS DOUBLE)", fmt)
     if fmt != "auto":
         if "%z" in fmt or "%Z" in fmt:
-            return f"CAST(try_strptime({text}, {lit(fmt)}) AS TIMESTAMPTZ)"
-        return _local(tz, naive)
-    return (f"CASE WHEN {naive} IS NOT NULL THEN {_local(tz, naive)} "
-            f"WHEN regexp_matches({text}, {lit(_OFFSET_RE)}) THEN TRY_CAST({text} AS TIMESTAMPTZ) "
+            return f"make_timestamp(epoch_us(try_strptime({text}, {lit(fmt)})))"
+        return _to_utc(tz, naive)
+    return (f"CASE WHEN {naive} IS NOT NULL THEN {_to_utc(tz, naive)} "
+            f"WHEN {_has_offset(text)} "
+            f"THEN make_timestamp(epoch_us(TRY_CAST({text} AS TIMESTAMPTZ))) "
             f"WHEN regexp_full_match({text}, '\\d{{9,10}}(\\.\\d+)?') "
             f"THEN {_epoch_expr(f'TRY_CAST({text} AS DOUBLE)', 'epoch_s')} "
             f"WHEN regexp_full_match({text}, '\\d{{12,13}}') "
@@ -240,8 +258,7 @@ def _epoch_expr(num: str, fmt: str) -> str:
         "epoch_ms": f"{num} * 1000",
         "auto": f"CASE WHEN abs({num}) >= 1e11 THEN {num} * 1000 ELSE {num} * 1000000 END",
     }.get(fmt, f"{num} * 1000000")
-    return (f"CASE WHEN abs({num}) < 1e14 THEN timezone('UTC', "
-            f"make_timestamp(CAST({micros} AS BIGINT))) END")
+    return f"CASE WHEN abs({num}) < 1e14 THEN make_timestamp(CAST({micros} AS BIGINT)) END"
 
 
 def _tags_expr(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> str:
@@ -350,16 +367,16 @@ def _ts_checks(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> list[tupl
             "ambiguous_timestamp", f.name,
             f"'timestamp ''' || {_val(f)} || ''' is ambiguous: day and month could be "
             f"swapped. Set timestamp_format in the mapping (e.g. ''%d/%m/%Y %H:%M:%S'')'")))
-    if text_source and zone_has_dst(tz):
-        back = f"CAST(timezone({lit(tz)}, {p}) AS TIMESTAMP)"
+    if text_source and fixed_offset_seconds(tz) is None:
+        back = _from_utc(tz, p)
         out.append((f"{n} IS NOT NULL AND {p} IS NOT NULL AND {back} <> {n}", _reason(
             "nonexistent_local_time", f.name,
             f"'local time ''' || {_val(f)} || ''' does not exist in {tz} (clocks jumped "
             f"forward); use timestamps with a UTC offset'")))
         out.append((
             f"{n} IS NOT NULL AND {p} IS NOT NULL AND ("
-            f"CAST(timezone({lit(tz)}, {p} + INTERVAL 1 HOUR) AS TIMESTAMP) = {n} OR "
-            f"CAST(timezone({lit(tz)}, {p} - INTERVAL 1 HOUR) AS TIMESTAMP) = {n})",
+            f"{_from_utc(tz, p + ' + INTERVAL 1 HOUR')} = {n} OR "
+            f"{_from_utc(tz, p + ' - INTERVAL 1 HOUR')} = {n})",
             _reason("ambiguous_local_time", f.name,
                     f"'local time ''' || {_val(f)} || ''' happens twice in {tz} (clocks went "
                     f"back); use timestamps with a UTC offset'")))
@@ -368,8 +385,8 @@ def _ts_checks(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> list[tupl
         f"'''' || {_val(f)} || ''' is not a valid timestamp (expected e.g. "
         f"2026-09-01 20:15:00, ISO 8601 with an offset, or epoch seconds / ms; "
         f"or set timestamp_format in the mapping)'")))
-    lo = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
-    hi = f"TIMESTAMPTZ {lit(plan.max_ts.strftime('%Y-%m-%d %H:%M:%S') + '+00')}"
+    lo = "TIMESTAMP '2000-01-01 00:00:00'"
+    hi = f"TIMESTAMP {lit(plan.max_ts.strftime('%Y-%m-%d %H:%M:%S'))}"
     out.append((f"{p} < {lo} OR {p} > {hi}", _reason(
         "timestamp_out_of_range", f.name,
         f"'timestamp ''' || {_val(f)} || ''' is outside 2000-01-01 .. "
@@ -398,8 +415,8 @@ def _table_checks(plan: Plan) -> list[tuple[str, str]]:
     return out
 
 
-def _key_exprs(plan: Plan) -> tuple[str, str]:
-    """(key, content hash) expressions over the validated columns."""
+def _key_expr(plan: Plan) -> str:
+    """The natural key: the event id, a derived id, or a hash of the whole record."""
     content = []
     for f in plan.spec.fields:
         if f.name == "event_id":
@@ -412,13 +429,12 @@ def _key_exprs(plan: Plan) -> tuple[str, str]:
         else:
             content.append(f"CAST({v} AS VARCHAR)")
     joined = "concat_ws(chr(31), " + ", ".join(f"coalesce({c}, '')" for c in content) + ")"
-    chash = f"md5({joined})"
     if plan.spec.key_field is None:
-        return f"left(sha256({lit(plan.partner)} || chr(31) || {joined}), 32)", chash
+        return f"left(sha256({lit(plan.partner)} || chr(31) || {joined}), 32)"
     k = f"__t_{plan.spec.key_field}"
     if plan.spec.key_field in plan.mapping.columns:
-        return k, chash
-    return f"coalesce({k}, 'd' || left(sha256({joined}), 31))", chash
+        return k
+    return f"coalesce({k}, 'd' || left(sha256({joined}), 31))"
 
 
 def output_columns(spec: TableSpec) -> list[tuple[str, str]]:
@@ -427,12 +443,12 @@ def output_columns(spec: TableSpec) -> list[tuple[str, str]]:
     cols += [("partner", "VARCHAR")]
     if spec.key_field is None:
         cols.append(("record_id", "VARCHAR"))
-    cols += [(f.column, sql_type(f)) for f in spec.fields]
-    cols += [("source", "VARCHAR"), ("ingested_at", "TIMESTAMPTZ")]
+    cols += [(f.column, "TIMESTAMP" if f.kind == "timestamp" else sql_type(f))
+             for f in spec.fields]
+    cols += [("source", "VARCHAR"), ("ingested_at", "TIMESTAMP")]
     if "date" in spec.partition_by:
         cols.append(("date", "DATE"))
-    cols += [("_key", "VARCHAR"), ("_chash", "VARCHAR"), ("_reason", "VARCHAR"),
-             ("_raw", "VARCHAR")]
+    cols += [("_key", "VARCHAR"), ("_reason", "VARCHAR"), ("_raw", "VARCHAR")]
     return cols
 
 
@@ -463,7 +479,7 @@ def transform_sql(
         checks += _checks(plan, f, types)
     checks += _table_checks(plan)
     reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in checks) + " END"
-    key, chash = _key_exprs(plan)
+    key = _key_expr(plan)
     level4 = f"s4.*, {reason} AS __reason, {key} AS __key"
     raw = ("CAST(to_json(struct_pack(" + ", ".join(f"{ident(c)} := {ident(c)}" for c in src_cols)
            + ")) AS VARCHAR)") if src_cols else "'{}'"
@@ -473,11 +489,11 @@ def transform_sql(
     for f in spec.fields:
         out.append(f"__key AS {ident(f.column)}" if f.name == spec.key_field
                    else f"__v_{f.name} AS {ident(f.column)}")
-    ingested = plan.ingested_at.strftime("%Y-%m-%d %H:%M:%S.%f") + "+00"
-    out += [f"{lit(source)} AS source", f"TIMESTAMPTZ {lit(ingested)} AS ingested_at"]
+    ingested = plan.ingested_at.strftime("%Y-%m-%d %H:%M:%S.%f")
+    out += [f"{lit(source)} AS source", f"TIMESTAMP {lit(ingested)} AS ingested_at"]
     if "date" in spec.partition_by:
         out.append("CAST(__v_ts AS DATE) AS date")
-    out += ["__key AS _key", f"{chash} AS _chash", "__reason AS _reason",
+    out += ["__key AS _key", "__reason AS _reason",
             f"CASE WHEN __reason IS NOT NULL THEN {raw} END AS _raw"]
     return (f"SELECT {', '.join(out)} FROM (SELECT {level4} FROM ("
             f"SELECT {level3} FROM (SELECT {level2} FROM (SELECT {level1b} FROM ("
@@ -488,5 +504,5 @@ def _text_expr_plain(col: str, types: dict[str, pa.DataType]) -> str:
     if col not in types:
         return "CAST(NULL AS VARCHAR)"
     if _is_text(types[col]):
-        return f"NULLIF(TRIM({ident(col)}), '')"
+        return f"NULLIF({ident(col)}, '')"
     return f"CAST({ident(col)} AS VARCHAR)"
