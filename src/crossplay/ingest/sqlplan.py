@@ -267,7 +267,7 @@ def _tags_expr(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> str:
         return f"CAST({typed[0]} AS VARCHAR[])"
     t = f"__t_{f.name}"
     split = (f"list_filter(list_transform(regexp_split_to_array({t}, '[,;|、，；]'), "
-             f"x -> trim(x)), x -> x <> '')")
+             f"lambda x: trim(x)), lambda x: x <> '')")
     return (f"CASE WHEN {t} IS NULL THEN NULL WHEN left({t}, 1) = '[' AND json_valid({t}) "
             f"THEN TRY_CAST(json_extract_string({t}, '$[*]') AS VARCHAR[]) ELSE {split} END")
 
@@ -324,9 +324,9 @@ def _checks(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> list[tuple[s
             f"'field ''{f.name}'' is ' || length({t}) || ' characters; the limit is "
             f"{f.max_chars}'")))
     if f.kind == "json":
-        out.append((f"octet_length(CAST({p} AS BLOB)) > {f.max_chars}", _reason(
+        out.append((f"strlen({p}) > {f.max_chars}", _reason(
             "too_long", f.name,
-            f"'field ''{f.name}'' is ' || octet_length(CAST({p} AS BLOB)) || ' bytes; the "
+            f"'field ''{f.name}'' is ' || strlen({p}) || ' bytes; the "
             f"limit is {f.max_chars}'")))
         out.append((f"{t} IS NOT NULL AND NOT (json_valid({t}) AND json_type({t}) = 'OBJECT')",
                      _reason("bad_json", f.name,

@@ -75,8 +75,11 @@ def _view_sql(lake: Lake, name: str) -> str:
         empty = ", ".join(f"CAST(NULL AS {t}) AS {ident(c)}" for c, t in cols)
         return f"SELECT {empty} WHERE false"
     file_list = "[" + ", ".join(lit(str(p)) for p in files) + "]"
-    hive = {c: t for c, t in _PARTITION_TYPES.items() if c in dict(cols)}
+    parts = ("partner",) if name == "quarantine" else TABLES[name].partition_by  # type: ignore[index]
+    hive = {c: _PARTITION_TYPES[c] for c in parts}
     hive_sql = "{" + ", ".join(f"{lit(c)}: {lit(t)}" for c, t in hive.items()) + "}"
+    if not hive:
+        return f"SELECT {select} FROM read_parquet({file_list}, union_by_name = true)"
     return (f"SELECT {select} FROM read_parquet({file_list}, hive_partitioning = true, "
             f"hive_types = {hive_sql}, union_by_name = true)")
 

@@ -1,0 +1,79 @@
+"""Shared fixtures: an isolated data directory, partner secrets and a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crossplay.cli.app import run
+from crossplay.core.settings import Settings, load_settings
+
+K_SECRET = "knowledge-test-secret-0123456789"
+G_SECRET = "game-test-secret-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for var in ("CROSSPLAY_DATA_DIR", "CROSSPLAY_LANG", "CROSSPLAY_CONFIG", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CROSSPLAY_KNOWLEDGE_SECRET", K_SECRET)
+    monkeypatch.setenv("CROSSPLAY_GAME_SECRET", G_SECRET)
+    monkeypatch.setenv("CROSSPLAY_CONFIG", str(tmp_path / "no-such-crossplay.toml"))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return load_settings(data_dir=data_dir)
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+    @property
+    def err_flat(self) -> str:
+        return re.sub(r"\s+", " ", self.err)
+
+
+CliRunner = Callable[..., CliResult]
+
+
+@pytest.fixture
+def cli(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> CliRunner:
+    """Run ``crossplay --data-dir <tmp> ARGS`` in-process; returns code, stdout, stderr."""
+
+    def invoke(*args: str | Path, data: bool = True) -> CliResult:
+        argv = [str(a) for a in args]
+        if data:
+            argv = ["--data-dir", str(data_dir), *argv]
+        capsys.readouterr()
+        code = run(argv)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return invoke
+
+
+def write(path: Path, text: str | bytes, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding=encoding)
+    return path
