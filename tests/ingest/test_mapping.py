@@ -32,7 +32,7 @@ def test_bad_unit_and_zone_are_reported_with_lines(tmp_path: Path) -> None:
 
 def test_field_that_is_not_in_the_table(tmp_path: Path) -> None:
     m = load_mapping(write(tmp_path / "m.yaml", "columns: {userid: uid}\n"))
-    with pytest.raises(MappingError, match="columns.userid: 'userid' is not a field of events"):
+    with pytest.raises(MappingError, match=r"columns\.userid: 'userid' is not a field of events"):
         m.check_against(table_spec("events"))
 
 

@@ -6,19 +6,25 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 
+def _console(file: TextIO) -> Console:
+    # a pipe or a file gets wide tables instead of Rich's 80-column default
+    width = None if file.isatty() else 200
+    return Console(file=file, soft_wrap=True, width=width)
+
+
 def stdout() -> Console:
-    return Console(file=sys.stdout, soft_wrap=True)
+    return _console(sys.stdout)
 
 
 def stderr() -> Console:
-    return Console(file=sys.stderr, soft_wrap=True)
+    return _console(sys.stderr)
 
 
 def print_json(data: Any) -> None:

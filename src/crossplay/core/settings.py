@@ -50,7 +50,8 @@ class Settings(BaseSettings):
             return None
         raw = value.get_secret_value()
         if len(raw) < 16 or raw.lower() in {"changeme", "changethis", "secret", "password"}:
-            raise ValueError("a partner secret must be at least 16 characters and not a placeholder")
+            raise ValueError(
+                "a partner secret must be at least 16 characters and not a placeholder")
         return value
 
     @classmethod

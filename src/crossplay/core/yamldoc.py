@@ -27,9 +27,9 @@ def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
                     line = k_node.start_mark.line + 1
                     nxt = v_node
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
-            if 0 <= key < len(node.value):
-                nxt = node.value[key]
+        elif (isinstance(node, yaml.SequenceNode) and isinstance(key, int)
+              and 0 <= key < len(node.value)):
+            nxt = node.value[key]
         node = nxt
     if node is not None:
         line = node.start_mark.line + 1

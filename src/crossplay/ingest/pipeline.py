@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from crossplay.core.errors import CrossplayError, MappingError, SourceError
@@ -29,6 +30,7 @@ from crossplay.core.secrets import partner_secret
 from crossplay.core.settings import Settings
 from crossplay.core.types import KIND_TABLE, Kind, Partner
 from crossplay.ingest.mapping import Mapping
+from crossplay.ingest.prefetch import prefetch
 from crossplay.ingest.pseudonymise import Pseudonymiser
 from crossplay.ingest.readers import (
     Format,
@@ -108,8 +110,6 @@ def _secrets_for(settings: Settings, spec: TableSpec, partner: Partner) -> dict[
 def _apply_pseudonyms(batch: pa.Table, plan: Plan,
                       pseudo: dict[str, Pseudonymiser]) -> pa.Table:
     """Replace native id columns by their keys before anything else sees them."""
-    import pyarrow.compute as pc
-
     for name, ps in pseudo.items():
         src = plan.mapping.columns.get(name, name)
         if src not in batch.column_names:
@@ -152,9 +152,14 @@ def scrub_raw(raw: str, header: list[str], id_cols: dict[str, Pseudonymiser],
     if text.startswith("{"):
         for col, ps in id_cols.items():
             pattern = r'("' + re.escape(col) + r'"\s*:\s*)("?)([^",}\s]*)\2'
-            raw = re.sub(pattern, lambda mt, ps=ps: (
-                f'{mt.group(1)}"{ps.key(mt.group(3))}"' if mt.group(3) and
-                mt.group(3) != "null" else mt.group(0)), raw)
+
+            def keyed(mt: re.Match[str], ps: Pseudonymiser = ps) -> str:
+                value = mt.group(3)
+                if not value or value == "null":
+                    return mt.group(0)
+                return f'{mt.group(1)}"{ps.key(value)}"'
+
+            raw = re.sub(pattern, keyed, raw)
         return raw
     fields = next(csv.reader([raw], delimiter=delimiter), [])
     changed = False
@@ -219,15 +224,19 @@ class _Run:
         spec = self.plan.spec
         key_col = spec.field(spec.key_field).column if spec.key_field else "record_id"
         file_list = "[" + ", ".join(lit(str(p)) for p in files) + "]"
+        where = "" if "partner" in spec.partition_by else \
+            f"WHERE partner = {lit(self.plan.partner)}"
         self.con.execute(f"INSERT INTO seen SELECT DISTINCT {ident(key_col)}, NULL, -1, NULL "
-                         f"FROM read_parquet({file_list}, hive_partitioning = false)")
+                         f"FROM read_parquet({file_list}, hive_partitioning = false) {where}")
 
     def counts_for(self, file_index: int) -> _FileCounts:
         return self.counts.setdefault(file_index, _FileCounts())
 
-    def process(self, file_index: int, source: str, batch: SourceBatch,
+    def process(self, file_index: int, source: str, batch: SourceBatch, table: pa.Table,
                 pseudo: dict[str, Pseudonymiser]) -> pa.Table | None:
-        """Transform one batch; returns its new, valid rows (or None)."""
+        """Transform one batch (``table``: its rows, ids already pseudonymised).
+
+        Returns the batch's new, valid rows (or None)."""
         counts = self.counts_for(file_index)
         if batch.rejects:
             header = batch.table.column_names
@@ -237,9 +246,8 @@ class _Run:
                 for r in batch.rejects])
             counts.read += len(batch.rejects)
             counts.quarantined += len(batch.rejects)
-        if batch.table.num_rows == 0:
+        if table.num_rows == 0:
             return None
-        table = _apply_pseudonyms(batch.table, self.plan, pseudo)
         table = table.append_column("_row", batch.rows)
         counts.read += table.num_rows
         types = {f.name: f.type for f in table.schema}
@@ -247,10 +255,19 @@ class _Run:
         con = self.con
         con.register("batch", table)
         try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE cur AS {sql}")
+            cur = con.sql(sql).to_arrow_table()
         finally:
             con.unregister("batch")
-        bad = self.count("SELECT count(*) FROM cur WHERE _reason IS NOT NULL")
+        con.register("cur", cur)
+        try:
+            return self._classify(file_index, cur, counts)
+        finally:
+            con.unregister("cur")
+
+    def _classify(self, file_index: int, cur: pa.Table, counts: _FileCounts) -> pa.Table | None:
+        """Quarantine rejects, sort candidates into new / duplicate / conflict / already."""
+        con = self.con
+        bad = cur.num_rows - cur.column("_reason").null_count
         if bad:
             con.execute("""
                 INSERT INTO rejects
@@ -268,7 +285,8 @@ class _Run:
                 return None
             con.execute(f"INSERT INTO seen SELECT _key, hash({self.content_sql}), {file_index}, "
                         "_row FROM cur WHERE _reason IS NULL")
-            return con.sql(f"SELECT {cols} FROM cur WHERE _reason IS NULL").to_arrow_table()
+            valid = cur if not bad else cur.filter(pc.is_null(cur.column("_reason")))
+            return valid.select(self.stored)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE cls AS
             WITH cand AS (SELECT _row, _key, hash({self.content_sql}) AS _h
@@ -361,8 +379,10 @@ def ingest(
         staging = lake.new_staging(plan.run_id)
         run = _Run(settings, plan, staging)
         try:
-            pseudo = {n: Pseudonymiser(secret, run.con) for n, secret in id_secrets.items()}
-            run.load_existing(lake.files(spec.name, partner))
+            pseudo = {n: Pseudonymiser(secret, run.con.cursor())
+                      for n, secret in id_secrets.items()}
+            run.load_existing(lake.files(
+                spec.name, partner if "partner" in spec.partition_by else None))
             run.con.register("paths", pa.table({
                 "_file": pa.array(range(len(paths)), pa.int32()),
                 "path": pa.array([str(p) for p in paths], pa.string())}))
@@ -424,15 +444,18 @@ def _read_all(run: _Run, paths: list[Path], pseudo: dict[str, Pseudonymiser],
 
             def produce(slow: bool = slow, seen_header: list[bool] = seen_header,
                         path: Path = path, fmt: Format = fmt, i: int = i,
-                        size: int = size) -> Iterator[pa.Table]:
-                for batch in open_source(path, fmt, m.encoding, m.delimiter,
-                                         run.batch_rows, slow=slow):
+                        size: int = size, before: int = done_before) -> Iterator[pa.Table]:
+                batches = open_source(path, fmt, m.encoding, m.delimiter, run.batch_rows,
+                                      slow=slow)
+                prepared = prefetch(
+                    (b, _apply_pseudonyms(b.table, run.plan, pseudo)) for b in batches)
+                for batch, table in prepared:
                     if not seen_header:
                         check_columns(run.plan, batch.table.column_names, str(path))
                         seen_header.append(True)
-                    result = run.process(i, str(path), batch, pseudo)
+                    result = run.process(i, str(path), batch, table, pseudo)
                     if progress is not None:
-                        progress(done_before + min(batch.bytes_done, size), total_bytes)
+                        progress(before + min(batch.bytes_done, size), total_bytes)
                     if result is not None and result.num_rows:
                         yield result
 

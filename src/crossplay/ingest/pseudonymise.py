@@ -71,9 +71,11 @@ class Pseudonymiser:
             ids = ids.combine_chunks()
         if not pa.types.is_string(ids.type) and not pa.types.is_large_string(ids.type):
             ids = ids.cast(pa.string())
-        ids = pc.utf8_trim_whitespace(ids)
-        ids = pc.if_else(pc.equal(ids, ""), pa.scalar(None, pa.string()), ids)
-        uniques = pc.unique(ids).drop_null()
+        encoded = ids.dictionary_encode()  # one hash pass; the dictionary is the distinct ids
+        dictionary = pc.utf8_trim_whitespace(encoded.dictionary)
+        dictionary = pc.if_else(pc.equal(dictionary, ""), pa.scalar(None, pa.string()),
+                                dictionary)
+        uniques = pc.unique(dictionary).drop_null()
         if len(self._known_ids):
             fresh = uniques.filter(pc.is_null(pc.index_in(uniques, value_set=self._known_ids)))
         else:
@@ -84,8 +86,8 @@ class Pseudonymiser:
             else:
                 self._known_ids = pa.concat_arrays([self._known_ids, fresh])
                 self._known_keys = pa.concat_arrays([self._known_keys, self._hash(fresh)])
-        idx = pc.index_in(ids, value_set=self._known_ids)
-        return pc.take(self._known_keys, idx)
+        dict_keys = pc.take(self._known_keys, pc.index_in(dictionary, value_set=self._known_ids))
+        return pc.take(dict_keys, encoded.indices)
 
     def _hash(self, uniques: pa.Array) -> pa.Array:
         con = self._con or duckdb.connect()

@@ -329,7 +329,9 @@ def _json_value_text(v: object) -> str | None:
     return json.dumps(v, ensure_ascii=False)
 
 
-def _json_lines_slow(chunk: bytes, first_line: int) -> tuple[pa.Table, list[int], list[SourceReject]]:
+def _json_lines_slow(
+    chunk: bytes, first_line: int
+) -> tuple[pa.Table, list[int], list[SourceReject]]:
     records: list[dict[str, object]] = []
     rows: list[int] = []
     rejects: list[SourceReject] = []

@@ -142,7 +142,9 @@ def _text_expr(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> str:
     return expr
 
 
-def _typed_source(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> tuple[str, pa.DataType] | None:
+def _typed_source(
+    plan: Plan, f: Field, types: dict[str, pa.DataType]
+) -> tuple[str, pa.DataType] | None:
     src = plan.mapping.columns.get(f.name) or (f.name if f.name in types else None)
     if src is None or src not in types or _is_text(types[src]):
         return None
@@ -197,7 +199,7 @@ def _from_utc(tz: str, utc: str) -> str:
 
 def _has_offset(t: str) -> str:
     return (f"(right({t}, 1) IN ('Z', 'z') OR contains({t}, '+') OR "
-            f"(length({t}) > 10 AND contains(substr({t}, 11), '-')))")
+            f"(strlen({t}) > 10 AND contains(substr({t}, 11), '-')))")
 
 
 def _naive_ts_expr(plan: Plan, f: Field) -> str:
@@ -319,7 +321,7 @@ def _checks(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> list[tuple[s
             "missing_value", f.name,
             lit(f"required field '{f.name}' is empty (source column '{src}')"))))
     if f.kind in ("string", "enum", "tags"):
-        out.append((f"length({t}) > {f.max_chars}", _reason(
+        out.append((f"strlen({t}) > {f.max_chars} AND length({t}) > {f.max_chars}", _reason(
             "too_long", f.name,
             f"'field ''{f.name}'' is ' || length({t}) || ' characters; the limit is "
             f"{f.max_chars}'")))
@@ -362,7 +364,8 @@ def _ts_checks(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> list[tupl
     if text_source and plan.mapping.timestamp_format == "auto":
         a = f"CAST(regexp_extract({t}, {lit(_DMY_RE)}, 1) AS INT)"
         b = f"CAST(regexp_extract({t}, {lit(_DMY_RE)}, 2) AS INT)"
-        out.append((f"regexp_full_match({t}, {lit(_DMY_RE)}) AND {a} <= 12 AND {b} <= 12 "
+        out.append((f"{p} IS NULL AND {t} IS NOT NULL AND regexp_full_match({t}, "
+                    f"{lit(_DMY_RE)}) AND {a} <= 12 AND {b} <= 12 "
                     f"AND {a} <> {b}", _reason(
             "ambiguous_timestamp", f.name,
             f"'timestamp ''' || {_val(f)} || ''' is ambiguous: day and month could be "
