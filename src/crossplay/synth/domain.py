@@ -110,7 +110,7 @@ class Archetype:
 ARCHETYPES: tuple[Archetype, ...] = (
     Archetype("night_owl", "夜间重度玩家", "night-owl heavy gamer", 0.17,
               {"competitive": 2.0, "story": 1.5, "strategy": 0.6, "relax": 0.3},
-              0.25, 0.98, 0.98, 0.50, 0.5, 1.9, 0.9, 0.16, 0.035, 0.45,
+              0.25, 0.98, 0.98, 0.50, 0.5, 1.7, 0.9, 0.16, 0.035, 0.45,
               0.10, 0.45, 0.70, 0.04, 0.003, 1.0),
     Archetype("student", "学习型用户", "student learner", 0.20,
               {"tech": 1.5, "language": 2.0, "career": 0.8, "create": 0.5, "relax": 0.5,

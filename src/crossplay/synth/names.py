@@ -23,8 +23,9 @@ COURSE_SUBJECTS: tuple[tuple[Pair, ...], ...] = (
      ("大模型应用", "LLM Applications"), ("计算机视觉", "Computer Vision"),
      ("自然语言处理", "Natural Language Processing"), ("推荐系统", "Recommender Systems"),
      ("AI 绘画", "AI Image Generation"), ("提示词工程", "Prompt Engineering")),
-    (("英语口语", "Spoken English"), ("雅思写作", "IELTS Writing"), ("商务英语", "Business English"),
-     ("英语语法", "English Grammar"), ("托福听力", "TOEFL Listening"), ("英语词汇", "English Vocabulary"),
+    (("英语口语", "Spoken English"), ("雅思写作", "IELTS Writing"),
+     ("商务英语", "Business English"), ("英语语法", "English Grammar"),
+     ("托福听力", "TOEFL Listening"), ("英语词汇", "English Vocabulary"),
      ("英文演讲", "Public Speaking in English"), ("职场英语邮件", "English E-mails at Work")),
     (("考研数学", "Postgraduate Maths"), ("考研英语", "Postgraduate English"),
      ("教师资格证", "Teacher Certification"), ("注册会计师", "CPA Exam"),
@@ -68,34 +69,39 @@ COURSE_PATTERNS: tuple[Pair, ...] = (
 )
 LEVELS: tuple[str, ...] = ("入门", "进阶", "高级")
 TEACHERS: tuple[str, ...] = (
-    "王老师", "李老师", "张老师", "刘老师", "陈老师", "杨老师", "赵老师", "黄老师", "周老师", "吴老师",
+    "王老师", "李老师", "张老师", "刘老师", "陈老师",
+    "杨老师", "赵老师", "黄老师", "周老师", "吴老师",
 )
 COURSE_FORMAT_TAGS: tuple[str, ...] = ("实战", "系统课", "直播课", "案例", "刷题", "训练营")
 
 #: game title parts per genre: (prefix pairs, suffix pairs)
 GAME_WORDS: tuple[tuple[tuple[Pair, ...], tuple[Pair, ...]], ...] = (
-    ((("星河", "Galaxy"), ("王者", "Kings"), ("峡谷", "Canyon"), ("荣耀", "Glory"), ("决战", "Showdown")),
+    ((("星河", "Galaxy"), ("王者", "Kings"), ("峡谷", "Canyon"), ("荣耀", "Glory"),
+      ("决战", "Showdown")),
      (("对决", "Clash"), ("联盟", "League"), ("战场", "Battlefield"), ("争锋", "Rivals"))),
-    ((("幻境", "Dreamland"), ("仙剑", "Sword Spirit"), ("龙裔", "Dragonborn"), ("星穹", "Starvault"),
-      ("暗影", "Shadow")), (("传说", "Legends"), ("奇缘", "Saga"), ("纪元", "Era"), ("远征", "Expedition"))),
-    ((("三国", "Three Kingdoms"), ("帝国", "Empire"), ("文明", "Civilisation"), ("列王", "Kings'"),
-      ("霸业", "Dominion")), (("志", "Chronicles"), ("崛起", "Rising"), ("征途", "Conquest"),
-                             ("纷争", "Strife"))),
+    ((("幻境", "Dreamland"), ("仙剑", "Sword Spirit"), ("龙裔", "Dragonborn"),
+      ("星穹", "Starvault"), ("暗影", "Shadow")),
+     (("传说", "Legends"), ("奇缘", "Saga"), ("纪元", "Era"), ("远征", "Expedition"))),
+    ((("三国", "Three Kingdoms"), ("帝国", "Empire"), ("文明", "Civilisation"),
+      ("列王", "Kings'"), ("霸业", "Dominion")),
+     (("志", "Chronicles"), ("崛起", "Rising"), ("征途", "Conquest"), ("纷争", "Strife"))),
     ((("和平", "Peace"), ("使命", "Duty"), ("绝地", "Last Stand"), ("穿越", "Frontline"),
-      ("尖峰", "Apex")), (("精英", "Elite"), ("行动", "Operation"), ("突击", "Assault"),
-                         ("火线", "Firing Line"))),
+      ("尖峰", "Apex")),
+     (("精英", "Elite"), ("行动", "Operation"), ("突击", "Assault"), ("火线", "Firing Line"))),
     ((("炉石", "Hearthfire"), ("阴阳", "Yin-Yang"), ("万智", "Myriad"), ("秘境", "Arcane"),
-      ("卡牌", "Card")), (("传说", "Legends"), ("对弈", "Duel"), ("物语", "Tales"), ("大师", "Masters"))),
+      ("卡牌", "Card")),
+     (("传说", "Legends"), ("对弈", "Duel"), ("物语", "Tales"), ("大师", "Masters"))),
     ((("开心", "Happy"), ("糖果", "Candy"), ("萌宠", "Cute Pets"), ("跳跳", "Jumpy"),
-      ("泡泡", "Bubble")), (("消消乐", "Match"), ("乐园", "Park"), ("大作战", "Party"), ("跑酷", "Run"))),
+      ("泡泡", "Bubble")),
+     (("消消乐", "Match"), ("乐园", "Park"), ("大作战", "Party"), ("跑酷", "Run"))),
     ((("模拟", "Sim"), ("梦想", "Dream"), ("城市", "City"), ("农场", "Farm"), ("餐厅", "Diner")),
      (("人生", "Life"), ("小镇", "Town"), ("大亨", "Tycoon"), ("物语", "Story"))),
     ((("欢乐", "Joyful"), ("天天", "Daily"), ("全民", "Everyone's"), ("经典", "Classic"),
-      ("indoor", "Parlour")), (("斗地主", "Landlord"), ("麻将", "Mahjong"), ("象棋", "Xiangqi"),
-                              ("围棋", "Go"))),
-    ((("最强", "Brainiest"), ("数独", "Sudoku"), ("密室", "Escape Room"), ("纪念碑", "Monument"),
-      ("迷宫", "Maze")), (("挑战", "Challenge"), ("谜题", "Puzzles"), ("逃脱", "Escape"),
-                         ("探险", "Quest"))),
+      ("乐乐", "Parlour")),
+     (("斗地主", "Landlord"), ("麻将", "Mahjong"), ("象棋", "Xiangqi"), ("围棋", "Go"))),
+    ((("最强", "Brainiest"), ("数独", "Sudoku"), ("密室", "Escape Room"),
+      ("纪念碑", "Monument"), ("迷宫", "Maze")),
+     (("挑战", "Challenge"), ("谜题", "Puzzles"), ("逃脱", "Escape"), ("探险", "Quest"))),
 )
 GAME_TAGS: tuple[tuple[str, ...], ...] = (
     ("5v5", "竞技", "团队", "排位"), ("开放世界", "剧情", "角色扮演", "二次元"),
@@ -110,8 +116,9 @@ STREAMER_FIRST: tuple[Pair, ...] = (
     ("夜", "Night"), ("飞", "Flying"), ("白", "White"), ("黑", "Black"),
 )
 STREAMER_SECOND: tuple[Pair, ...] = (
-    ("鹿", "Deer"), ("鱼", "Fish"), ("熊", "Bear"), ("猫", "Cat"), ("狼", "Wolf"), ("鸟", "Bird"),
-    ("龙", "Dragon"), ("虎", "Tiger"), ("兔", "Rabbit"), ("风", "Wind"), ("星", "Star"), ("月", "Moon"),
+    ("鹿", "Deer"), ("鱼", "Fish"), ("熊", "Bear"), ("猫", "Cat"), ("狼", "Wolf"),
+    ("鸟", "Bird"), ("龙", "Dragon"), ("虎", "Tiger"), ("兔", "Rabbit"), ("风", "Wind"),
+    ("星", "Star"), ("月", "Moon"),
 )
 STREAMER_SUFFIX: tuple[Pair, ...] = (
     ("电竞", "Esports"), ("解说", "Commentary"), ("TV", "TV"), ("Gaming", "Gaming"),

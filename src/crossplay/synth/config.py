@@ -1,0 +1,100 @@
+"""What to generate (``WorldConfig``) and what was generated (``GenerationReport``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from crossplay.core.errors import ConfigError
+
+MAX_PEOPLE = 100_000_000  # the knowledge id space: "K" + 8 digits
+MAX_DAYS = 3_660
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    """A synthetic two-platform world.
+
+    Parameters
+    ----------
+    people:
+        Number of people (each uses one or both platforms).
+    days:
+        Length of the observed window in days, starting at ``start`` (local dates,
+        Asia/Shanghai).
+    seed:
+        Everything is a function of the config: same config, byte-identical files.
+    dirty_rate:
+        Share of event rows broken on purpose (bad timestamp, negative value, unknown
+        event type, missing user id).
+    duplicate_rate:
+        Share of event rows written twice (an exact copy with the same id).
+    chunk_people:
+        People simulated and written together; bounds memory. Part of the config: a
+        different chunk size gives a different (equally valid) world.
+    """
+
+    people: int = 2000
+    days: int = 30
+    seed: int = 0
+    start: dt.date = dt.date(2026, 9, 1)
+    dirty_rate: float = 0.002
+    duplicate_rate: float = 0.003
+    chunk_people: int = 50_000
+
+    @property
+    def chunks(self) -> int:
+        return -(-self.people // self.chunk_people)
+
+    def validate(self) -> None:
+        """Raise ``ConfigError`` naming the first setting to change."""
+        checks = (
+            (1 <= self.people <= MAX_PEOPLE, f"people must be 1..{MAX_PEOPLE:,}"),
+            (1 <= self.days <= MAX_DAYS, f"days must be 1..{MAX_DAYS}"),
+            (self.seed >= 0, "seed must be a non-negative integer"),
+            (isinstance(self.start, dt.date), "start must be a date, e.g. 2026-09-01"),
+            (0.0 <= self.dirty_rate <= 0.5, "dirty_rate must be between 0 and 0.5"),
+            (0.0 <= self.duplicate_rate <= 0.5, "duplicate_rate must be between 0 and 0.5"),
+            (self.chunk_people >= 1, "chunk_people must be at least 1"),
+        )
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(f"invalid world config: {message}", code="synth_config")
+
+
+@dataclass(frozen=True)
+class GenerationReport:
+    """What ``generate_world`` wrote.
+
+    Attributes
+    ----------
+    out:
+        The world directory.
+    files:
+        Relative path -> data rows written (exports and ground truth; a CSV header is
+        not a row).
+    people, chunks:
+        Size of the world and number of chunks simulated.
+    event_rows, dirty_rows, duplicate_rows:
+        Event rows written over all event exports, of which broken on purpose and
+        exact duplicates.
+    expected_accepted:
+        ``partner -> table -> rows`` ingest should accept (written - dirty - duplicates).
+    seconds:
+        Wall time of the generation.
+    manifest:
+        Path of ``manifest.json`` (per-file counts and the mapping of every source).
+    """
+
+    out: Path
+    files: Mapping[str, int]
+    people: int
+    chunks: int
+    event_rows: int
+    dirty_rows: int
+    duplicate_rows: int
+    expected_accepted: Mapping[str, Mapping[str, int]]
+    seconds: float
+    manifest: Path

@@ -1,0 +1,1 @@
+"""Tests of the synthetic world generator (crossplay.synth)."""
