@@ -126,7 +126,7 @@ def quarantine_show(
     """The rejected rows themselves: file, row number, reason and raw content."""
     st = state(ctx)
     where = ["true"]
-    from crossplay.ingest.sqlplan import lit
+    from crossplay.ingest.sqlbase import lit
 
     if run:
         where.append(f"run_id = {lit(run)}")

@@ -39,7 +39,8 @@ from crossplay.ingest.readers import (
     detect_format,
     open_source,
 )
-from crossplay.ingest.sqlplan import Plan, check_columns, ident, lit, transform_sql
+from crossplay.ingest.sqlbase import Plan, ident, lit
+from crossplay.ingest.sqlplan import check_columns, transform_sql
 from crossplay.lake import Lake, RunRecord
 from crossplay.schema import SCHEMA_VERSION, TableSpec, table_spec
 

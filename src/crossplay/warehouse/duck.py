@@ -14,7 +14,7 @@ import duckdb
 
 from crossplay.core.errors import QueryError
 from crossplay.core.settings import Settings
-from crossplay.ingest.sqlplan import ident, lit, sql_type
+from crossplay.ingest.sqlbase import ident, lit, sql_type
 from crossplay.lake import Lake
 from crossplay.schema import TABLES
 from crossplay.schema.tables import QUARANTINE_COLUMNS
