@@ -26,7 +26,7 @@ def test_every_reason_code_is_documented_and_translated() -> None:
     text = (ROOT / "docs" / "ingestion.md").read_text(encoding="utf-8")
     codes = set()
     for path in (ROOT / "src" / "crossplay" / "ingest").glob("*.py"):
-        codes |= set(re.findall(r'_reason\(\s*"([a-z_]+)"', path.read_text()))
+        codes |= set(re.findall(r'reason_sql\(\s*"([a-z_]+)"', path.read_text()))
         codes |= set(re.findall(r'SourceReject\([^)]*?"([a-z_]+)"', path.read_text(), re.S))
     codes |= {"conflicting_duplicate"}
     assert len(codes) >= 15

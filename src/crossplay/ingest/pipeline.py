@@ -8,39 +8,33 @@ partitioned Parquet and published with one atomic manifest update (see lake/stor
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import logging
-import re
 import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from crossplay.core.errors import CrossplayError, MappingError, SourceError
-from crossplay.core.secrets import partner_secret
 from crossplay.core.settings import Settings
 from crossplay.core.types import KIND_TABLE, Kind, Partner
+from crossplay.ingest.dedupe import FileCounts, RunState
 from crossplay.ingest.mapping import Mapping
 from crossplay.ingest.prefetch import prefetch
-from crossplay.ingest.pseudonymise import Pseudonymiser
+from crossplay.ingest.pseudonymise import Pseudonymiser, id_secrets, pseudonymise_batch
 from crossplay.ingest.readers import (
     Format,
-    SourceBatch,
-    SourceReject,
     detect_format,
     open_source,
 )
-from crossplay.ingest.sqlbase import Plan, ident, lit
-from crossplay.ingest.sqlplan import check_columns, transform_sql
+from crossplay.ingest.sqlbase import Plan, lit
+from crossplay.ingest.sqlplan import check_columns
 from crossplay.lake import Lake, RunRecord
 from crossplay.schema import SCHEMA_VERSION, TableSpec, table_spec
 
@@ -94,268 +88,6 @@ def _resolve_mapping(mapping: Mapping | None, partner: Partner, kind: Kind,
     return m
 
 
-def _secrets_for(settings: Settings, spec: TableSpec, partner: Partner) -> dict[str, bytes]:
-    """Which secret pseudonymises which id field (checked before any work starts)."""
-    out: dict[str, bytes] = {}
-    for f in spec.fields:
-        if f.kind == "pseudo_id" or (spec.name == "social_edges" and f.name == "dst_id"):
-            owner: Partner = partner
-            if f.name == "k_user_id":
-                owner = "knowledge"
-            elif f.name == "g_user_id":
-                owner = "game"
-            out[f.name] = partner_secret(settings, owner)
-    return out
-
-
-def _apply_pseudonyms(batch: pa.Table, plan: Plan,
-                      pseudo: dict[str, Pseudonymiser]) -> pa.Table:
-    """Replace native id columns by their keys before anything else sees them."""
-    for name, ps in pseudo.items():
-        src = plan.mapping.columns.get(name, name)
-        if src not in batch.column_names:
-            continue
-        idx = batch.column_names.index(src)
-        keys = ps.keys(batch.column(src))
-        if name == "dst_id":  # streamers are catalog items, not people: keep their id
-            dst_type = _dst_types(batch, plan)
-            if dst_type is not None:
-                original = batch.column(src).combine_chunks().cast(pa.string())
-                keys = pc.if_else(pc.equal(dst_type, "streamer"), original, keys)
-        batch = batch.set_column(idx, src, keys)
-    return batch
-
-
-def _dst_types(batch: pa.Table, plan: Plan) -> pa.Array | None:
-    m = plan.mapping
-    if "dst_type" in m.constants:
-        value = str(m.constants["dst_type"])
-        return pa.array([value] * batch.num_rows, pa.string())
-    col = m.columns.get("dst_type", "dst_type")
-    if col not in batch.column_names:
-        return None
-    arr = batch.column(col).combine_chunks().cast(pa.string())
-    mapped = m.values.get("dst_type", {})
-    if mapped:
-        vals = arr.to_pylist()
-        arr = pa.array([mapped.get(v, v) if v is not None else None for v in vals], pa.string())
-    return arr
-
-
-def scrub_raw(raw: str, header: list[str], id_cols: dict[str, Pseudonymiser],
-              delimiter: str) -> str:
-    """Replace native ids inside an unparseable row's text by their keys.
-
-    JSON text: every ``"<id column>": value`` pair; anything else is read as a CSV row
-    and the id columns are replaced by position.
-    """
-    text = raw.lstrip()
-    if text.startswith("{"):
-        for col, ps in id_cols.items():
-            pattern = r'("' + re.escape(col) + r'"\s*:\s*)("?)([^",}\s]*)\2'
-
-            def keyed(mt: re.Match[str], ps: Pseudonymiser = ps) -> str:
-                value = mt.group(3)
-                if not value or value == "null":
-                    return mt.group(0)
-                return f'{mt.group(1)}"{ps.key(value)}"'
-
-            raw = re.sub(pattern, keyed, raw)
-        return raw
-    fields = next(csv.reader([raw], delimiter=delimiter), [])
-    changed = False
-    for col, ps in id_cols.items():
-        if col in header:
-            i = header.index(col)
-            if i < len(fields) and fields[i].strip():
-                fields[i] = ps.key(fields[i].strip())
-                changed = True
-    if not changed:
-        return raw
-    buf = io.StringIO()
-    csv.writer(buf, delimiter=delimiter, lineterminator="").writerow(fields)
-    return buf.getvalue()
-
-
-@dataclass
-class _FileCounts:
-    read: int = 0
-    accepted: int = 0
-    duplicates: int = 0
-    already: int = 0
-    quarantined: int = 0
-
-
-class _Run:
-    """One run's DuckDB state: the keys seen so far, the rejects, per-file counters.
-
-    Each batch is transformed, split into rejects and candidates, checked against the
-    keys already seen (earlier batches, earlier files, the committed lake) and the new
-    rows are handed back as Arrow for the Parquet writer: every row is transformed and
-    written once, and memory is bounded by the batch size plus the key set (which DuckDB
-    can spill to the staging directory).
-    """
-
-    def __init__(self, settings: Settings, plan: Plan, staging: Path) -> None:
-        self.plan = plan
-        self.staging = staging
-        self.batch_rows = settings.batch_rows
-        self.counts: dict[int, _FileCounts] = {}
-        self.con = duckdb.connect(config={
-            "memory_limit": settings.duckdb_memory_limit,
-            "threads": settings.duckdb_threads,
-            "temp_directory": str(staging / "spill"),
-            "preserve_insertion_order": False,
-        })
-        self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute("CREATE TABLE seen (_key VARCHAR, _h UBIGINT, _file INTEGER, "
-                         "_row BIGINT)")
-        self.con.execute("CREATE TABLE rejects (_file INTEGER, _row BIGINT, raw VARCHAR, "
-                         "code VARCHAR, column_name VARCHAR, message VARCHAR)")
-        spec = plan.spec
-        self.stored = [c for c in ("partner", *spec.stored_columns, *spec.partition_by)]
-        self.stored = list(dict.fromkeys(self.stored))
-        content = [c for c in spec.stored_columns if c not in ("source", "ingested_at")]
-        self.content_sql = ", ".join(ident(c) for c in content)
-
-    def load_existing(self, files: list[Path]) -> None:
-        """Keys already committed to the lake for this partner (status 'already')."""
-        if not files:
-            return
-        spec = self.plan.spec
-        key_col = spec.field(spec.key_field).column if spec.key_field else "record_id"
-        file_list = "[" + ", ".join(lit(str(p)) for p in files) + "]"
-        where = "" if "partner" in spec.partition_by else \
-            f"WHERE partner = {lit(self.plan.partner)}"
-        self.con.execute(f"INSERT INTO seen SELECT DISTINCT {ident(key_col)}, NULL, -1, NULL "
-                         f"FROM read_parquet({file_list}, hive_partitioning = false) {where}")
-
-    def counts_for(self, file_index: int) -> _FileCounts:
-        return self.counts.setdefault(file_index, _FileCounts())
-
-    def process(self, file_index: int, source: str, batch: SourceBatch, table: pa.Table,
-                pseudo: dict[str, Pseudonymiser]) -> pa.Table | None:
-        """Transform one batch (``table``: its rows, ids already pseudonymised).
-
-        Returns the batch's new, valid rows (or None)."""
-        counts = self.counts_for(file_index)
-        if batch.rejects:
-            header = batch.table.column_names
-            id_cols = {self.plan.mapping.columns.get(n, n): ps for n, ps in pseudo.items()}
-            self.add_rejects(file_index, [
-                replace(r, raw=scrub_raw(r.raw, header, id_cols, self.plan.mapping.delimiter))
-                for r in batch.rejects])
-            counts.read += len(batch.rejects)
-            counts.quarantined += len(batch.rejects)
-        if table.num_rows == 0:
-            return None
-        table = table.append_column("_row", batch.rows)
-        counts.read += table.num_rows
-        types = {f.name: f.type for f in table.schema}
-        sql = transform_sql(self.plan, types, "batch", file_index, source)
-        con = self.con
-        con.register("batch", table)
-        try:
-            cur = con.sql(sql).to_arrow_table()
-        finally:
-            con.unregister("batch")
-        con.register("cur", cur)
-        try:
-            return self._classify(file_index, cur, counts)
-        finally:
-            con.unregister("cur")
-
-    def _classify(self, file_index: int, cur: pa.Table, counts: _FileCounts) -> pa.Table | None:
-        """Quarantine rejects, sort candidates into new / duplicate / conflict / already."""
-        con = self.con
-        bad = cur.num_rows - cur.column("_reason").null_count
-        if bad:
-            con.execute("""
-                INSERT INTO rejects
-                SELECT _file, _row, _raw, split_part(_reason, chr(31), 1),
-                       split_part(_reason, chr(31), 2), split_part(_reason, chr(31), 3)
-                FROM cur WHERE _reason IS NOT NULL""")
-            counts.quarantined += bad
-        valid, distinct, collisions = con.execute("""
-            SELECT count(*), count(DISTINCT c._key), count(s._key)
-            FROM cur c LEFT JOIN seen s USING (_key) WHERE c._reason IS NULL""").fetchall()[0]
-        cols = ", ".join(ident(c) for c in self.stored)
-        if valid == distinct and collisions == 0:  # the common case: every row is new
-            counts.accepted += int(valid)
-            if not valid:
-                return None
-            con.execute(f"INSERT INTO seen SELECT _key, hash({self.content_sql}), {file_index}, "
-                        "_row FROM cur WHERE _reason IS NULL")
-            valid = cur if not bad else cur.filter(pc.is_null(cur.column("_reason")))
-            return valid.select(self.stored)
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE cls AS
-            WITH cand AS (SELECT _row, _key, hash({self.content_sql}) AS _h
-                          FROM cur WHERE _reason IS NULL),
-                 g AS (SELECT _key, min(_row) AS first_row, arg_min(_h, _row) AS first_h
-                       FROM cand GROUP BY _key)
-            SELECT c._row, c._key, c._h,
-                   CASE WHEN c._row <> g.first_row
-                          THEN CASE WHEN c._h = g.first_h THEN 'dup' ELSE 'conflict' END
-                        WHEN s._key IS NULL THEN 'new'
-                        WHEN s._file = -1 THEN 'already'
-                        WHEN s._h = c._h THEN 'dup' ELSE 'conflict' END AS status,
-                   CASE WHEN c._row <> g.first_row THEN {file_index} ELSE s._file END
-                     AS first_file,
-                   CASE WHEN c._row <> g.first_row THEN g.first_row ELSE s._row END
-                     AS first_row
-            FROM cand c JOIN g USING (_key) LEFT JOIN seen s USING (_key)""")
-        status = dict(con.execute("SELECT status, count(*) FROM cls GROUP BY 1").fetchall())
-        counts.duplicates += int(status.get("dup", 0))
-        counts.already += int(status.get("already", 0))
-        if status.get("conflict"):
-            stored = ", ".join(f"{ident(c)} := c.{ident(c)}" for c in self.plan.spec.stored_columns)
-            con.execute(f"""
-                INSERT INTO rejects
-                SELECT {file_index}, c._row, CAST(to_json(struct_pack({stored})) AS VARCHAR),
-                       'conflicting_duplicate', '{self.plan.spec.key_field or "record_id"}',
-                       'the same id appears earlier (' || p.path || ' row ' || k.first_row ||
-                       ') with different content; the first one was kept'
-                FROM cls k JOIN cur c USING (_row) JOIN paths p ON p._file = k.first_file
-                WHERE k.status = 'conflict'""")
-            counts.quarantined += int(status["conflict"])
-        new = int(status.get("new", 0))
-        counts.accepted += new
-        if new == 0:
-            return None
-        con.execute(f"INSERT INTO seen SELECT _key, _h, {file_index}, _row FROM cls "
-                    "WHERE status = 'new'")
-        return con.sql(f"SELECT {cols} FROM cur SEMI JOIN (SELECT _row FROM cls WHERE "
-                       "status = 'new') USING (_row)").to_arrow_table()
-
-    def add_rejects(self, file_index: int, rejects: list[SourceReject]) -> None:
-        t = pa.table({
-            "_file": pa.array([file_index] * len(rejects), pa.int32()),
-            "_row": pa.array([r.row for r in rejects], pa.int64()),
-            "raw": pa.array([r.raw for r in rejects], pa.string()),
-            "code": pa.array([r.code for r in rejects], pa.string()),
-            "column_name": pa.array([None] * len(rejects), pa.string()),
-            "message": pa.array([r.message for r in rejects], pa.string()),
-        })
-        self.con.register("rej", t)
-        try:
-            self.con.execute("INSERT INTO rejects SELECT * FROM rej")
-        finally:
-            self.con.unregister("rej")
-
-    def forget_file(self, file_index: int, out_dir: Path) -> None:
-        """Undo everything a file contributed (before it is read again row by row)."""
-        self.con.execute("DELETE FROM seen WHERE _file = ?", [file_index])
-        self.con.execute("DELETE FROM rejects WHERE _file = ?", [file_index])
-        self.counts.pop(file_index, None)
-        for path in out_dir.rglob(f"r{self.plan.run_id}-f{file_index}-*.parquet"):
-            path.unlink()
-
-    def count(self, sql: str) -> int:
-        rows = self.con.execute(sql).fetchall()
-        return int(rows[0][0] or 0)
-
-
 def ingest(
     settings: Settings,
     paths: list[Path],
@@ -373,15 +105,15 @@ def ingest(
     plan = Plan(spec=spec, mapping=m, partner=partner,
                 timezone=m.timezone or settings.timezone, run_id=new_run_id(now),
                 ingested_at=now, max_ts=now + timedelta(days=1))
-    id_secrets = _secrets_for(settings, spec, partner)
+    secrets_by_field = id_secrets(settings, spec, partner)
     lake = Lake(settings.lake_dir)
     with lake.lock():
         lake.remove_leftovers()
         staging = lake.new_staging(plan.run_id)
-        run = _Run(settings, plan, staging)
+        run = RunState(settings, plan, staging)
         try:
             pseudo = {n: Pseudonymiser(secret, run.con.cursor())
-                      for n, secret in id_secrets.items()}
+                      for n, secret in secrets_by_field.items()}
             run.load_existing(lake.files(
                 spec.name, partner if "partner" in spec.partition_by else None))
             run.con.register("paths", pa.table({
@@ -402,7 +134,7 @@ def _partitioning(spec: TableSpec) -> ds.Partitioning | None:
                            flavor="hive")
 
 
-def _write_file_output(run: _Run, file_index: int, tables: Iterator[pa.Table]) -> None:
+def _write_file_output(run: RunState, file_index: int, tables: Iterator[pa.Table]) -> None:
     """Stream one source file's accepted rows into partitioned Parquet under staging."""
     spec = run.plan.spec
     first = next(tables, None)
@@ -430,7 +162,7 @@ def _write_file_output(run: _Run, file_index: int, tables: Iterator[pa.Table]) -
     )
 
 
-def _read_all(run: _Run, paths: list[Path], pseudo: dict[str, Pseudonymiser],
+def _read_all(run: RunState, paths: list[Path], pseudo: dict[str, Pseudonymiser],
               progress: Progress | None) -> list[tuple[str, str, str]]:
     m = run.plan.mapping
     total_bytes = sum(p.stat().st_size for p in paths) or 1
@@ -449,7 +181,7 @@ def _read_all(run: _Run, paths: list[Path], pseudo: dict[str, Pseudonymiser],
                 batches = open_source(path, fmt, m.encoding, m.delimiter, run.batch_rows,
                                       slow=slow)
                 prepared = prefetch(
-                    (b, _apply_pseudonyms(b.table, run.plan, pseudo)) for b in batches)
+                    (b, pseudonymise_batch(b.table, run.plan, pseudo)) for b in batches)
                 for batch, table in prepared:
                     if not seen_header:
                         check_columns(run.plan, batch.table.column_names, str(path))
@@ -480,7 +212,7 @@ def _read_all(run: _Run, paths: list[Path], pseudo: dict[str, Pseudonymiser],
     return out
 
 
-def _finish(run: _Run, lake: Lake, files: list[tuple[str, str, str]], now: datetime,
+def _finish(run: RunState, lake: Lake, files: list[tuple[str, str, str]], now: datetime,
             started: float) -> IngestSummary:
     con, plan, spec = run.con, run.plan, run.plan.spec
     by_reason = {str(code): int(n) for code, n in con.execute(
@@ -506,7 +238,7 @@ def _finish(run: _Run, lake: Lake, files: list[tuple[str, str, str]], now: datet
                   ORDER BY p.path, r._row)
             TO {lit(str(qfile))} (FORMAT parquet, COMPRESSION zstd, {meta})""")
         added["quarantine"] = [qfile]
-    totals = _FileCounts()
+    totals = FileCounts()
     for c in run.counts.values():
         totals.read += c.read
         totals.accepted += c.accepted

@@ -16,12 +16,21 @@ longer). Python's ``hmac`` has no vectorised form and costs ~1 µs per id in a P
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
+import io
+import re
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from crossplay.core.secrets import partner_secret
+from crossplay.core.settings import Settings
+from crossplay.core.types import Partner
+from crossplay.ingest.sqlbase import Plan
+from crossplay.schema import TableSpec
 
 KEY_HEX_CHARS = 32
 _BLOCK = 64
@@ -98,3 +107,86 @@ class Pseudonymiser:
             con.unregister("__ids")
             if self._con is None:
                 con.close()
+
+
+def id_secrets(settings: Settings, spec: TableSpec, partner: Partner) -> dict[str, bytes]:
+    """Which secret pseudonymises which id field (checked before any work starts)."""
+    out: dict[str, bytes] = {}
+    for f in spec.fields:
+        if f.kind == "pseudo_id" or (spec.name == "social_edges" and f.name == "dst_id"):
+            owner: Partner = partner
+            if f.name == "k_user_id":
+                owner = "knowledge"
+            elif f.name == "g_user_id":
+                owner = "game"
+            out[f.name] = partner_secret(settings, owner)
+    return out
+
+
+def pseudonymise_batch(batch: pa.Table, plan: Plan,
+                      pseudo: dict[str, Pseudonymiser]) -> pa.Table:
+    """Replace native id columns by their keys before anything else sees them."""
+    for name, ps in pseudo.items():
+        src = plan.mapping.columns.get(name, name)
+        if src not in batch.column_names:
+            continue
+        idx = batch.column_names.index(src)
+        keys = ps.keys(batch.column(src))
+        if name == "dst_id":  # streamers are catalog items, not people: keep their id
+            dst_type = _dst_types(batch, plan)
+            if dst_type is not None:
+                original = batch.column(src).combine_chunks().cast(pa.string())
+                keys = pc.if_else(pc.equal(dst_type, "streamer"), original, keys)
+        batch = batch.set_column(idx, src, keys)
+    return batch
+
+
+def _dst_types(batch: pa.Table, plan: Plan) -> pa.Array | None:
+    m = plan.mapping
+    if "dst_type" in m.constants:
+        value = str(m.constants["dst_type"])
+        return pa.array([value] * batch.num_rows, pa.string())
+    col = m.columns.get("dst_type", "dst_type")
+    if col not in batch.column_names:
+        return None
+    arr = batch.column(col).combine_chunks().cast(pa.string())
+    mapped = m.values.get("dst_type", {})
+    if mapped:
+        vals = arr.to_pylist()
+        arr = pa.array([mapped.get(v, v) if v is not None else None for v in vals], pa.string())
+    return arr
+
+
+def scrub_raw(raw: str, header: list[str], id_cols: dict[str, Pseudonymiser],
+              delimiter: str) -> str:
+    """Replace native ids inside an unparseable row's text by their keys.
+
+    JSON text: every ``"<id column>": value`` pair; anything else is read as a CSV row
+    and the id columns are replaced by position.
+    """
+    text = raw.lstrip()
+    if text.startswith("{"):
+        for col, ps in id_cols.items():
+            pattern = r'("' + re.escape(col) + r'"\s*:\s*)("?)([^",}\s]*)\2'
+
+            def keyed(mt: re.Match[str], ps: Pseudonymiser = ps) -> str:
+                value = mt.group(3)
+                if not value or value == "null":
+                    return mt.group(0)
+                return f'{mt.group(1)}"{ps.key(value)}"'
+
+            raw = re.sub(pattern, keyed, raw)
+        return raw
+    fields = next(csv.reader([raw], delimiter=delimiter), [])
+    changed = False
+    for col, ps in id_cols.items():
+        if col in header:
+            i = header.index(col)
+            if i < len(fields) and fields[i].strip():
+                fields[i] = ps.key(fields[i].strip())
+                changed = True
+    if not changed:
+        return raw
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="").writerow(fields)
+    return buf.getvalue()
