@@ -134,6 +134,13 @@ def _partitioning(spec: TableSpec) -> ds.Partitioning | None:
                            flavor="hive")
 
 
+def _dictionary_columns(spec: TableSpec, schema: pa.Schema) -> list[str]:
+    """Dictionary-encode text columns, except the unique key (all distinct: pure cost)."""
+    key = spec.field(spec.key_field).column if spec.key_field else "record_id"
+    return [f.name for f in schema
+            if f.name != key and (pa.types.is_string(f.type) or pa.types.is_list(f.type))]
+
+
 def _write_file_output(run: RunState, file_index: int, tables: Iterator[pa.Table]) -> None:
     """Stream one source file's accepted rows into partitioned Parquet under staging."""
     spec = run.plan.spec
@@ -156,7 +163,8 @@ def _write_file_output(run: RunState, file_index: int, tables: Iterator[pa.Table
         partitioning=_partitioning(spec),
         basename_template=f"r{run.plan.run_id}-f{file_index}-{{i}}.parquet",
         existing_data_behavior="overwrite_or_ignore",
-        file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
+        file_options=ds.ParquetFileFormat().make_write_options(
+            compression="zstd", use_dictionary=_dictionary_columns(spec, schema)),
         max_rows_per_group=1 << 20, min_rows_per_group=1 << 16, max_rows_per_file=1 << 23,
         use_threads=True,
     )
