@@ -100,7 +100,8 @@ class RunState:
         types = {f.name: f.type for f in table.schema}
         sql = transform_sql(self.plan, types, "batch", file_index, source)
         con = self.con
-        con.register("batch", table)
+        # many small record batches let DuckDB scan the Arrow table on every thread
+        con.register("batch", pa.Table.from_batches(table.to_batches(max_chunksize=65_536)))
         try:
             cur = con.sql(sql).to_arrow_table()
         finally:
@@ -122,22 +123,28 @@ class RunState:
                        split_part(_reason, chr(31), 2), split_part(_reason, chr(31), 3)
                 FROM cur WHERE _reason IS NOT NULL""")
             counts.quarantined += bad
-        valid, distinct, collisions = con.execute("""
-            SELECT count(*), count(DISTINCT c._key), count(s._key)
-            FROM cur c LEFT JOIN seen s USING (_key) WHERE c._reason IS NULL""").fetchall()[0]
-        cols = ", ".join(ident(c) for c in self.stored)
-        if valid == distinct and collisions == 0:  # the common case: every row is new
-            counts.accepted += int(valid)
-            if not valid:
-                return None
-            con.execute(f"INSERT INTO seen SELECT _key, hash({self.content_sql}), {file_index}, "
-                        "_row FROM cur WHERE _reason IS NULL")
+        # rows that need a closer look: their key repeats in this batch or was seen before
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE special AS
+            WITH v AS (SELECT _row, _key FROM cur WHERE _reason IS NULL),
+                 rep AS (SELECT _key FROM v GROUP BY _key HAVING count(*) > 1),
+                 hit AS (SELECT DISTINCT _key FROM v SEMI JOIN seen USING (_key))
+            SELECT _row, _key FROM v
+            WHERE _key IN (SELECT _key FROM rep UNION ALL SELECT _key FROM hit)""")
+        valid_rows = cur.num_rows - bad
+        if not valid_rows:
+            return None
+        hashed = f"hash({self.content_sql})"
+        if self.count("SELECT count(*) FROM special") == 0:  # every valid row is new
+            counts.accepted += valid_rows
+            con.execute(f"INSERT INTO seen SELECT _key, {hashed}, {file_index}, _row FROM cur "
+                        "WHERE _reason IS NULL")
             valid = cur if not bad else cur.filter(pc.is_null(cur.column("_reason")))
             return valid.select(self.stored)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE cls AS
-            WITH cand AS (SELECT _row, _key, hash({self.content_sql}) AS _h
-                          FROM cur WHERE _reason IS NULL),
+            WITH cand AS (SELECT c._row, c._key, {hashed} AS _h
+                          FROM cur c SEMI JOIN special USING (_row)),
                  g AS (SELECT _key, min(_row) AS first_row, arg_min(_h, _row) AS first_h
                        FROM cand GROUP BY _key)
             SELECT c._row, c._key, c._h,
@@ -165,14 +172,20 @@ class RunState:
                 FROM cls k JOIN cur c USING (_row) JOIN paths p ON p._file = k.first_file
                 WHERE k.status = 'conflict'""")
             counts.quarantined += int(status["conflict"])
-        new = int(status.get("new", 0))
-        counts.accepted += new
-        if new == 0:
-            return None
-        con.execute(f"INSERT INTO seen SELECT _key, _h, {file_index}, _row FROM cls "
-                    "WHERE status = 'new'")
-        return con.sql(f"SELECT {cols} FROM cur SEMI JOIN (SELECT _row FROM cls WHERE "
-                       "status = 'new') USING (_row)").to_arrow_table()
+        dropped = [int(r[0]) for r in con.execute(
+            "SELECT _row FROM cls WHERE status <> 'new'").fetchall()]
+        counts.accepted += valid_rows - len(dropped)
+        con.execute(f"""
+            INSERT INTO seen
+            SELECT _key, {hashed}, {file_index}, _row FROM cur
+            WHERE _reason IS NULL AND _row NOT IN (SELECT _row FROM special)
+            UNION ALL
+            SELECT _key, _h, {file_index}, _row FROM cls WHERE status = 'new'""")
+        keep = pc.and_(pc.is_null(cur.column("_reason")),
+                       pc.invert(pc.is_in(cur.column("_row"),
+                                          value_set=pa.array(dropped, pa.int64()))))
+        new = cur.filter(keep)
+        return new.select(self.stored) if new.num_rows else None
 
     def add_rejects(self, file_index: int, rejects: list[SourceReject]) -> None:
         t = pa.table({

@@ -8,12 +8,14 @@ partitioned Parquet and published with one atomic manifest update (see lake/stor
 from __future__ import annotations
 
 import csv
+import gc
 import itertools
 import logging
 import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -107,7 +109,7 @@ def ingest(
                 ingested_at=now, max_ts=now + timedelta(days=1))
     secrets_by_field = id_secrets(settings, spec, partner)
     lake = Lake(settings.lake_dir)
-    with lake.lock():
+    with lake.lock(), _gc_paused():
         lake.remove_leftovers()
         staging = lake.new_staging(plan.run_id)
         run = RunState(settings, plan, staging)
@@ -124,6 +126,24 @@ def ingest(
         finally:
             run.con.close()
             shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic GC for the run (restoring its state after).
+
+    The run allocates few Python objects but many short-lived wrappers from Arrow and
+    DuckDB threads; with pandas and friends imported, each full collection walks hundreds
+    of thousands of long-lived objects. Profiling a 10M-row ingest showed ~20% of samples
+    inside the collector; nothing the run creates relies on cycle collection.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _partitioning(spec: TableSpec) -> ds.Partitioning | None:
@@ -165,7 +185,7 @@ def _write_file_output(run: RunState, file_index: int, tables: Iterator[pa.Table
         existing_data_behavior="overwrite_or_ignore",
         file_options=ds.ParquetFileFormat().make_write_options(
             compression="zstd", use_dictionary=_dictionary_columns(spec, schema)),
-        max_rows_per_group=1 << 20, min_rows_per_group=1 << 16, max_rows_per_file=1 << 23,
+        max_rows_per_group=1 << 20, max_rows_per_file=1 << 23,
         use_threads=True,
     )
 

@@ -82,20 +82,23 @@ class Pseudonymiser:
             ids = ids.cast(pa.string())
         encoded = ids.dictionary_encode()  # one hash pass; the dictionary is the distinct ids
         dictionary = pc.utf8_trim_whitespace(encoded.dictionary)
-        dictionary = pc.if_else(pc.equal(dictionary, ""), pa.scalar(None, pa.string()),
-                                dictionary)
-        uniques = pc.unique(dictionary).drop_null()
-        if len(self._known_ids):
-            fresh = uniques.filter(pc.is_null(pc.index_in(uniques, value_set=self._known_ids)))
-        else:
-            fresh = uniques
-        if len(fresh):
-            if len(self._known_ids) + len(fresh) > self._cache_size:
-                self._known_ids, self._known_keys = uniques, self._hash(uniques)
+        blank = pc.equal(dictionary, pa.scalar("", pa.string()))
+        dictionary = pc.if_else(blank, pa.scalar(None, pa.string()), dictionary)
+        idx = pc.index_in(dictionary, value_set=self._known_ids)
+        fresh_mask = pc.and_(pc.is_null(idx), pc.is_valid(dictionary))
+        if pc.any(fresh_mask).as_py():
+            fresh = pc.unique(dictionary.filter(fresh_mask))
+            if len(self._known_ids) + len(fresh) > self._cache_size:  # start afresh
+                self._known_ids = pc.unique(dictionary).drop_null()
+                self._known_keys = self._hash(self._known_ids)
+                idx = pc.index_in(dictionary, value_set=self._known_ids)
             else:
+                base = len(self._known_ids)
                 self._known_ids = pa.concat_arrays([self._known_ids, fresh])
                 self._known_keys = pa.concat_arrays([self._known_keys, self._hash(fresh)])
-        dict_keys = pc.take(self._known_keys, pc.index_in(dictionary, value_set=self._known_ids))
+                fresh_idx = pc.add(pc.index_in(dictionary, value_set=fresh), base)
+                idx = pc.if_else(fresh_mask, fresh_idx, idx)
+        dict_keys = pc.take(self._known_keys, idx)
         return pc.take(dict_keys, encoded.indices)
 
     def _hash(self, uniques: pa.Array) -> pa.Array:
@@ -136,7 +139,8 @@ def pseudonymise_batch(batch: pa.Table, plan: Plan,
             dst_type = _dst_types(batch, plan)
             if dst_type is not None:
                 original = batch.column(src).combine_chunks().cast(pa.string())
-                keys = pc.if_else(pc.equal(dst_type, "streamer"), original, keys)
+                streamer = pc.equal(dst_type, pa.scalar("streamer", pa.string()))
+                keys = pc.if_else(streamer, original, keys)
         batch = batch.set_column(idx, src, keys)
     return batch
 
