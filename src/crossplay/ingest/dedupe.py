@@ -54,7 +54,10 @@ class RunState:
             "preserve_insertion_order": False,
         })
         self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute("CREATE TABLE seen (_key VARCHAR, _h UBIGINT, _file INTEGER, "
+        # keys are remembered by their 128-bit MD5 digest (_kd): joins touch 16 fixed bytes
+        # instead of strings, and two different keys share a digest with probability
+        # ~n^2 / 2^129 (1e-23 for 100M keys). _h is a hash of the row's content.
+        self.con.execute("CREATE TABLE seen (_kd UHUGEINT, _h UBIGINT, _file INTEGER, "
                          "_row BIGINT)")
         self.con.execute("CREATE TABLE rejects (_file INTEGER, _row BIGINT, raw VARCHAR, "
                          "code VARCHAR, column_name VARCHAR, message VARCHAR)")
@@ -73,8 +76,9 @@ class RunState:
         file_list = "[" + ", ".join(lit(str(p)) for p in files) + "]"
         where = "" if "partner" in spec.partition_by else \
             f"WHERE partner = {lit(self.plan.partner)}"
-        self.con.execute(f"INSERT INTO seen SELECT DISTINCT {ident(key_col)}, NULL, -1, NULL "
-                         f"FROM read_parquet({file_list}, hive_partitioning = false) {where}")
+        self.con.execute("INSERT INTO seen SELECT md5_number(k), NULL, -1, NULL FROM ("
+                         f"SELECT DISTINCT {ident(key_col)} AS k FROM read_parquet("
+                         f"{file_list}, hive_partitioning = false) {where})")
 
     def counts_for(self, file_index: int) -> FileCounts:
         return self.counts.setdefault(file_index, FileCounts())
@@ -124,40 +128,40 @@ class RunState:
                 FROM cur WHERE _reason IS NOT NULL""")
             counts.quarantined += bad
         # rows that need a closer look: their key repeats in this batch or was seen before
+        # the batch's keys, read from Arrow once (a CTE used three times would read thrice)
+        con.execute("CREATE OR REPLACE TEMP TABLE v AS "
+                    f"SELECT _row, md5_number(_key) AS _kd, hash({self.content_sql}) AS _h "
+                    "FROM cur WHERE _reason IS NULL")
         con.execute("""
             CREATE OR REPLACE TEMP TABLE special AS
-            WITH v AS (SELECT _row, _key FROM cur WHERE _reason IS NULL),
-                 rep AS (SELECT _key FROM v GROUP BY _key HAVING count(*) > 1),
-                 hit AS (SELECT DISTINCT _key FROM v SEMI JOIN seen USING (_key))
-            SELECT _row, _key FROM v
-            WHERE _key IN (SELECT _key FROM rep UNION ALL SELECT _key FROM hit)""")
+            WITH rep AS (SELECT _kd FROM v GROUP BY _kd HAVING count(*) > 1),
+                 hit AS (SELECT DISTINCT _kd FROM v SEMI JOIN seen USING (_kd))
+            SELECT _row FROM v
+            WHERE _kd IN (SELECT _kd FROM rep UNION ALL SELECT _kd FROM hit)""")
         valid_rows = cur.num_rows - bad
         if not valid_rows:
             return None
-        hashed = f"hash({self.content_sql})"
         if self.count("SELECT count(*) FROM special") == 0:  # every valid row is new
             counts.accepted += valid_rows
-            con.execute(f"INSERT INTO seen SELECT _key, {hashed}, {file_index}, _row FROM cur "
-                        "WHERE _reason IS NULL")
+            con.execute(f"INSERT INTO seen SELECT _kd, _h, {file_index}, _row FROM v")
             valid = cur if not bad else cur.filter(pc.is_null(cur.column("_reason")))
             return valid.select(self.stored)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE cls AS
-            WITH cand AS (SELECT c._row, c._key, {hashed} AS _h
-                          FROM cur c SEMI JOIN special USING (_row)),
-                 g AS (SELECT _key, min(_row) AS first_row, arg_min(_h, _row) AS first_h
-                       FROM cand GROUP BY _key)
-            SELECT c._row, c._key, c._h,
+            WITH cand AS (SELECT _row, _kd, _h FROM v SEMI JOIN special USING (_row)),
+                 g AS (SELECT _kd, min(_row) AS first_row, arg_min(_h, _row) AS first_h
+                       FROM cand GROUP BY _kd)
+            SELECT c._row, c._kd, c._h,
                    CASE WHEN c._row <> g.first_row
                           THEN CASE WHEN c._h = g.first_h THEN 'dup' ELSE 'conflict' END
-                        WHEN s._key IS NULL THEN 'new'
+                        WHEN s._kd IS NULL THEN 'new'
                         WHEN s._file = -1 THEN 'already'
                         WHEN s._h = c._h THEN 'dup' ELSE 'conflict' END AS status,
                    CASE WHEN c._row <> g.first_row THEN {file_index} ELSE s._file END
                      AS first_file,
                    CASE WHEN c._row <> g.first_row THEN g.first_row ELSE s._row END
                      AS first_row
-            FROM cand c JOIN g USING (_key) LEFT JOIN seen s USING (_key)""")
+            FROM cand c JOIN g USING (_kd) LEFT JOIN seen s USING (_kd)""")
         status = dict(con.execute("SELECT status, count(*) FROM cls GROUP BY 1").fetchall())
         counts.duplicates += int(status.get("dup", 0))
         counts.already += int(status.get("already", 0))
@@ -177,10 +181,10 @@ class RunState:
         counts.accepted += valid_rows - len(dropped)
         con.execute(f"""
             INSERT INTO seen
-            SELECT _key, {hashed}, {file_index}, _row FROM cur
-            WHERE _reason IS NULL AND _row NOT IN (SELECT _row FROM special)
+            SELECT _kd, _h, {file_index}, _row FROM v
+            WHERE _row NOT IN (SELECT _row FROM special)
             UNION ALL
-            SELECT _key, _h, {file_index}, _row FROM cls WHERE status = 'new'""")
+            SELECT _kd, _h, {file_index}, _row FROM cls WHERE status = 'new'""")
         keep = pc.and_(pc.is_null(cur.column("_reason")),
                        pc.invert(pc.is_in(cur.column("_row"),
                                           value_set=pa.array(dropped, pa.int64()))))

@@ -19,12 +19,11 @@ from crossplay.ingest.sqlbase import (
     is_text,
     lit,
     reason_sql,
-    sql_type,
     typed_source,
     value_text,
 )
 from crossplay.ingest.sqltime import naive_ts_expr, ts_checks, ts_expr
-from crossplay.schema.tables import EVENT_TYPES, Field, TableSpec
+from crossplay.schema.tables import EVENT_TYPES, Field
 
 _TRUE = ("true", "t", "1", "yes", "y", "granted", "agree", "是", "同意")
 _FALSE = ("false", "f", "0", "no", "n", "revoked", "denied", "refused", "否", "拒绝")
@@ -249,21 +248,6 @@ def _key_expr(plan: Plan) -> str:
     if plan.spec.key_field in plan.mapping.columns:
         return k
     return f"coalesce({k}, 'd' || left(sha256({joined}), 31))"
-
-
-def output_columns(spec: TableSpec) -> list[tuple[str, str]]:
-    """(name, SQL type) of the staged rows: canonical columns plus bookkeeping."""
-    cols: list[tuple[str, str]] = [("_file", "INTEGER"), ("_row", "BIGINT")]
-    cols += [("partner", "VARCHAR")]
-    if spec.key_field is None:
-        cols.append(("record_id", "VARCHAR"))
-    cols += [(f.column, "TIMESTAMP" if f.kind == "timestamp" else sql_type(f))
-             for f in spec.fields]
-    cols += [("source", "VARCHAR"), ("ingested_at", "TIMESTAMP")]
-    if "date" in spec.partition_by:
-        cols.append(("date", "DATE"))
-    cols += [("_key", "VARCHAR"), ("_reason", "VARCHAR"), ("_raw", "VARCHAR")]
-    return cols
 
 
 def transform_sql(
