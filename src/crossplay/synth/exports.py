@@ -28,14 +28,12 @@ JSON_SLICE = 250_000  # rows per JSON-lines batch (keeps Arrow string offsets sm
 PARQUET_ROW_GROUP = 1_000_000
 
 
-@dataclass
-class FileCount:
-    """What one export file holds."""
+class _Expectations:
+    """Rows written, broken on purpose and duplicated -> what ingest should accept."""
 
-    source: str
-    rows: int = 0
-    dirty: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REASONS, 0))
-    duplicates: int = 0
+    rows: int
+    dirty: dict[str, int]
+    duplicates: int
 
     @property
     def dirty_rows(self) -> int:
@@ -44,6 +42,16 @@ class FileCount:
     @property
     def expected_accepted(self) -> int:
         return self.rows - self.dirty_rows - self.duplicates
+
+
+@dataclass
+class FileCount(_Expectations):
+    """What one export file holds."""
+
+    source: str
+    rows: int = 0
+    dirty: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REASONS, 0))
+    duplicates: int = 0
 
     def add(self, rows: int, plan: Corruption | None = None) -> None:
         self.rows += rows
@@ -185,20 +193,12 @@ class ExportWriter:
 
 
 @dataclass(frozen=True)
-class SourceSummary:
+class SourceSummary(_Expectations):
     source: Source
     files: tuple[str, ...]
     rows: int
     dirty: dict[str, int]
     duplicates: int
-
-    @property
-    def dirty_rows(self) -> int:
-        return sum(self.dirty.values())
-
-    @property
-    def expected_accepted(self) -> int:
-        return self.rows - self.dirty_rows - self.duplicates
 
     def as_dict(self) -> dict[str, object]:
         s = self.source
