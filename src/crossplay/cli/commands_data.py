@@ -164,8 +164,11 @@ def sql_cmd(
     limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Query the lake with DuckDB (tables: events, items, social_edges, consents, links,
-    quarantine; views: items_current, consents_current, links_current)."""
+    """Query the lake with one read-only DuckDB statement.
+
+    Tables: events, items, social_edges, consents, links, quarantine.
+    Views: items_current, consents_current, links_current.
+    """
     res = query(state(ctx).settings, statement, limit=limit)
     fmt = "json" if as_json else out_format
     if fmt == "json":

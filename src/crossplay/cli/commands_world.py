@@ -56,8 +56,11 @@ def generate_cmd(
     start: Start = "2026-09-01",
     as_json: JsonOpt = False,
 ) -> None:
-    """Write a synthetic two-platform world: both partners' exports, their mapping files,
-    a manifest of expected counts and a hidden ground truth (docs/synthetic-world.md)."""
+    """Write a synthetic two-platform world for demos and tests.
+
+    Both partners' exports in their own shapes, their mapping files, a manifest of
+    expected counts and a hidden ground truth (docs/synthetic-world.md).
+    """
     st = state(ctx)
     report = _generate(st, _config(people, days, seed, start), out, as_json)
     if as_json:
@@ -90,8 +93,10 @@ def demo_cmd(
         help="Where to write the world (default: <data-dir>/world).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The main job on the embedded default: generate a world, create partner secrets,
-    ingest every export into the lake, and show what was loaded."""
+    """The main job: generate a world, create secrets, ingest it, show what loaded.
+
+    Runs on the embedded default (DuckDB over a Parquet lake in the data directory).
+    """
     st = state(ctx)
     world_dir = world or st.settings.data_dir / "world"
     o = stdout()
