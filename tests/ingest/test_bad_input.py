@@ -203,3 +203,12 @@ def test_exports_without_ids_get_deterministic_ids(cli: CliRunner, tmp_path: Pat
     assert (again["accepted"], again["already_ingested"]) == (0, 2)
     ids = cli("sql", "SELECT event_id FROM events", "--json").json()
     assert all(r["event_id"].startswith("d") and len(r["event_id"]) == 32 for r in ids)
+
+
+def test_timestamp_not_matching_the_mappings_format(cli: CliRunner, tmp_path: Path) -> None:
+    m = mapping(tmp_path / "m.yaml", EVENTS_MAPPING + 'timestamp_format: "%Y-%m-%d %H:%M:%S"\n')
+    src = events_csv(tmp_path / "ev.csv", GOOD, "2,K2,study,C1,2026-09-01T20:00,1,ios")
+    s = ingest(cli, src, m)
+    assert s["quarantined_by_reason"] == {"bad_timestamp": 1}
+    [q] = quarantine(cli)
+    assert "does not match timestamp_format %Y-%m-%d %H:%M:%S of the mapping" in q["reason"]

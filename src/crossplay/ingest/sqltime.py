@@ -139,11 +139,14 @@ def ts_checks(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> list[tuple
             reason_sql("ambiguous_local_time", f.name,
                     f"'local time ''' || {value_text(f)} || ''' happens twice in {tz} (clocks went "
                     f"back); use timestamps with a UTC offset'")))
+    fmt = plan.mapping.timestamp_format
+    expected = ("expected e.g. 2026-09-01 20:15:00, ISO 8601 with an offset, or epoch "
+                "seconds / ms; or set timestamp_format in the mapping" if fmt == "auto"
+                else f"it does not match timestamp_format {fmt} of the mapping")
     out.append((f"{t} IS NOT NULL AND {p} IS NULL", reason_sql(
         "bad_timestamp", f.name,
-        f"'''' || {value_text(f)} || ''' is not a valid timestamp (expected e.g. "
-        f"2026-09-01 20:15:00, ISO 8601 with an offset, or epoch seconds / ms; "
-        f"or set timestamp_format in the mapping)'")))
+        f"'''' || {value_text(f)} || ''' is not a valid timestamp ("
+        f"{expected.replace(chr(39), chr(39) * 2)})'")))
     lo = "TIMESTAMP '2000-01-01 00:00:00'"
     hi = f"TIMESTAMP {lit(plan.max_ts.strftime('%Y-%m-%d %H:%M:%S'))}"
     out.append((f"{p} < {lo} OR {p} > {hi}", reason_sql(
