@@ -64,6 +64,8 @@ class RunState:
         spec = plan.spec
         self.stored = [c for c in ("partner", *spec.stored_columns, *spec.partition_by)]
         self.stored = list(dict.fromkeys(self.stored))
+        key = spec.field(spec.key_field).column if spec.key_field else "record_id"
+        self.key_sql = ident(key)
         content = [c for c in spec.stored_columns if c not in ("source", "ingested_at")]
         self.content_sql = ", ".join(ident(c) for c in content)
 
@@ -72,12 +74,11 @@ class RunState:
         if not files:
             return
         spec = self.plan.spec
-        key_col = spec.field(spec.key_field).column if spec.key_field else "record_id"
         file_list = "[" + ", ".join(lit(str(p)) for p in files) + "]"
         where = "" if "partner" in spec.partition_by else \
             f"WHERE partner = {lit(self.plan.partner)}"
         self.con.execute("INSERT INTO seen SELECT md5_number(k), NULL, -1, NULL FROM ("
-                         f"SELECT DISTINCT {ident(key_col)} AS k FROM read_parquet("
+                         f"SELECT DISTINCT {self.key_sql} AS k FROM read_parquet("
                          f"{file_list}, hive_partitioning = false) {where})")
 
     def counts_for(self, file_index: int) -> FileCounts:
@@ -130,7 +131,8 @@ class RunState:
         # rows that need a closer look: their key repeats in this batch or was seen before
         # the batch's keys, read from Arrow once (a CTE used three times would read thrice)
         con.execute("CREATE OR REPLACE TEMP TABLE v AS "
-                    f"SELECT _row, md5_number(_key) AS _kd, hash({self.content_sql}) AS _h "
+                    f"SELECT _row, md5_number({self.key_sql}) AS _kd, "
+                    f"hash({self.content_sql}) AS _h "
                     "FROM cur WHERE _reason IS NULL")
         con.execute("""
             CREATE OR REPLACE TEMP TABLE special AS

@@ -291,7 +291,7 @@ def transform_sql(
     out += [f"{lit(source)} AS source", f"TIMESTAMP {lit(ingested)} AS ingested_at"]
     if "date" in spec.partition_by:
         out.append("CAST(__v_ts AS DATE) AS date")
-    out += ["__key AS _key", "__reason AS _reason",
+    out += ["__reason AS _reason",
             f"CASE WHEN __reason IS NOT NULL THEN {raw} END AS _raw"]
     return (f"SELECT {', '.join(out)} FROM (SELECT {level4} FROM ("
             f"SELECT {level3} FROM (SELECT {level2} FROM (SELECT {level1b} FROM ("
