@@ -22,7 +22,7 @@ from crossplay.synth.sampling import (
     FloatArray,
     IntArray,
     cap_daily,
-    day_matrix_hits,
+    daily_checkins,
     owners_of,
     pick,
     rank_in_group,
@@ -113,11 +113,7 @@ def simulate_game(
         sp[pay], PAY, start[pay] + (rng.random(n_pay) * dur[pay]).astype(np.int64),
         item=game[pay], value=amount, aux=rng.integers(1, N_SKUS + 1, n_pay)))
 
-    habit = np.flatnonzero(people.checkin_g > 0)
-    rows, day = day_matrix_hits(rng, people.checkin_g[habit], people.g_lo[habit],
-                                people.g_hi[habit], calendar.days)
-    cp = habit[rows]
-    c_ts = (day * SECONDS_PER_DAY + rowwise_choice(rng, hours, people.arch[cp]) * 3600
-            + rng.integers(0, 3600, cp.size))
+    cp, c_ts = daily_checkins(rng, people.checkin_g, people.g_lo, people.g_hi,
+                              calendar.days, hours, people.arch)
     blocks.append(EventBlock.make(cp, SIGN, c_ts))
     return concat(blocks).before(horizon)

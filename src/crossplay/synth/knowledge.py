@@ -24,7 +24,7 @@ from crossplay.synth.sampling import (
     IntArray,
     cummax_by_group,
     cumsum_in_group,
-    day_matrix_hits,
+    daily_checkins,
     first_in_group,
     owners_of,
     pick,
@@ -159,12 +159,8 @@ def simulate_knowledge(
     vip_ts = sample_times(rng, calendar, "learn", hours, people.arch[buyer],
                           people.k_lo[buyer], people.k_hi[buyer])
     blocks.append(EventBlock.make(buyer, BUY, vip_ts, item=vip, value=courses.price_fen[vip]))
-    habit = np.flatnonzero(people.checkin_k > 0)
-    rows, day = day_matrix_hits(rng, people.checkin_k[habit], people.k_lo[habit],
-                                people.k_hi[habit], calendar.days)
-    cp = habit[rows]
-    c_ts = (day * SECONDS_PER_DAY + rowwise_choice(rng, hours, people.arch[cp]) * 3600
-            + rng.integers(0, 3600, cp.size))
+    cp, c_ts = daily_checkins(rng, people.checkin_k, people.k_lo, people.k_hi,
+                              calendar.days, hours, people.arch)
     blocks.append(EventBlock.make(cp, SIGN, c_ts))
     campaign_tag = CHANNELS.index(domain.CAMPAIGN_ID)
     blocks.append(EventBlock.make(campaign.exposure_person, PUSH_SHOW, campaign.exposure_ts,

@@ -224,6 +224,23 @@ def day_matrix_hits(
     return rows[order], day[order]
 
 
+def daily_checkins(
+    rng: np.random.Generator, rate: FloatArray, lo: IntArray, hi: IntArray, days: int,
+    hours: FloatArray, arch: IntArray,
+) -> tuple[IntArray, IntArray]:
+    """Check-ins of people with a daily habit ``rate`` (0 = none) active in ``[lo, hi)``.
+
+    Returns (person index, seconds since the window start) for every check-in; the hour
+    of day follows the person's archetype profile ``hours[arch]``.
+    """
+    habit = np.flatnonzero(rate > 0)
+    rows, day = day_matrix_hits(rng, rate[habit], lo[habit], hi[habit], days)
+    person = habit[rows]
+    ts = (day * SECONDS_PER_DAY + rowwise_choice(rng, hours, arch[person]) * 3600
+          + rng.integers(0, 3600, person.size))
+    return person, np.asarray(ts, dtype=np.int64)
+
+
 def cap_daily(person: IntArray, ts: IntArray, dur: IntArray, cap_s: int) -> IntArray:
     """Shrink durations so no person's total on one day exceeds ``cap_s`` seconds."""
     if dur.size == 0:
