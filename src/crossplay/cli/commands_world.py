@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crossplay.cli import demo_steps
 from crossplay.cli.commands_data import summary_dict
 from crossplay.cli.output import print_json, progress_bar, stdout, table
 from crossplay.cli.state import State, state
@@ -100,7 +101,8 @@ def demo_cmd(
     st = state(ctx)
     world_dir = world or st.settings.data_dir / "world"
     o = stdout()
-    steps = 3
+    extra = demo_steps.steps()
+    steps = 3 + len(extra)
 
     def say(i: int, key: str) -> None:
         if not as_json:
@@ -131,11 +133,23 @@ def demo_cmd(
         for cm in bars:
             cm.__exit__(None, None, None)
     stats = lake_stats(st.settings)
+    if not as_json:
+        _print_loaded(st, results, stats)
+    summaries: dict[str, Any] = {}
+    for i, (name, title, step) in enumerate(extra, start=4):
+        say(i, title)
+        summaries[name] = step(st, as_json)
     if as_json:
         print_json({"world": _report_dict(report),
                     "ingest": [{"source": s["name"], **summary_dict(r)} for s, r in results],
-                    "lake": stats})
+                    "lake": stats, **summaries})
         return
+    o.print(st.msg("demo.next"), highlight=False)
+
+
+def _print_loaded(st: State, results: list[tuple[dict[str, Any], Any]],
+                  stats: dict[str, Any]) -> None:
+    o = stdout()
     o.print(table(
         st.msg("demo.loaded", lake=st.settings.lake_dir),
         ["partner", "source", "kind", "read", "accepted", "dups", "already", "quarantined",
@@ -148,7 +162,6 @@ def demo_cmd(
     o.print(table(st.msg("stats.partners"), ["partner", "events", "users", "first", "last"],
                   [(p["partner"], f"{p['events']:,}", f"{p['users']:,}", p["first"],
                     p["last"]) for p in stats["partners"]]))
-    o.print(st.msg("demo.next"), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

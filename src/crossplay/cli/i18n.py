@@ -78,6 +78,19 @@ REASONS: dict[str, dict[Lang, str]] = {
 }
 
 
+def add_messages(catalog: dict[str, dict[Lang, str]]) -> None:
+    """Add a feature's messages (each feature keeps its own catalog beside its commands).
+
+    A key may be added once; every message needs both languages.
+    """
+    for key, texts in catalog.items():
+        if key in MESSAGES and MESSAGES[key] != texts:
+            raise ValueError(f"message key {key!r} is defined twice")
+        if set(texts) != {"en", "zh-CN"}:
+            raise ValueError(f"message {key!r} needs both en and zh-CN")
+        MESSAGES[key] = texts
+
+
 def detect_lang(explicit: str | None = None) -> Lang:
     value = explicit or os.environ.get("CROSSPLAY_LANG") or os.environ.get("LANG", "")
     return "zh-CN" if value.lower().startswith("zh") else "en"

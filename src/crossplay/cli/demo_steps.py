@@ -1,0 +1,21 @@
+"""The later steps of ``crossplay demo``: each feature adds one after the lake is loaded.
+
+A step is ``(name, message key of its title, function)``; the function receives the CLI
+state and whether the output is JSON, prints its part (when not JSON) and returns a
+JSON-able summary that ``crossplay demo --json`` includes under ``name``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from crossplay.cli.state import State
+
+DemoStep = Callable[[State, bool], dict[str, Any]]
+
+
+def steps() -> list[tuple[str, str, DemoStep]]:
+    """The steps in the order the demo runs them (imported lazily: the CLI starts fast)."""
+    out: list[tuple[str, str, DemoStep]] = []
+    return out

@@ -1,0 +1,28 @@
+"""The operational database: SQLAlchemy 2 Core on SQLite (default) or PostgreSQL.
+
+Ledger, check-ins, campaigns, experiments, live consents, audit log and every other piece of
+operational state live here. Each feature declares its tables on the one shared
+:data:`crossplay.opdb.meta.metadata` in its own ``tables`` module and lists that module in
+:data:`crossplay.opdb.meta.TABLE_MODULES`; :func:`ensure_schema` creates them all.
+"""
+
+from crossplay.opdb.engine import db_url, dispose_engines, ensure_schema, get_engine
+from crossplay.opdb.meta import (
+    PSEUDONYM_INFO,
+    TABLE_MODULES,
+    metadata,
+    person_key_columns,
+    pseudonym,
+)
+
+__all__ = [
+    "PSEUDONYM_INFO",
+    "TABLE_MODULES",
+    "db_url",
+    "dispose_engines",
+    "ensure_schema",
+    "get_engine",
+    "metadata",
+    "person_key_columns",
+    "pseudonym",
+]

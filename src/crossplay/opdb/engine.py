@@ -1,0 +1,90 @@
+"""Engines for the operational database, one per URL per process."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
+
+from crossplay.core.errors import ConfigError
+from crossplay.core.settings import Settings
+from crossplay.opdb import meta
+
+_ENGINES: dict[str, Engine] = {}
+_LOCK = threading.Lock()
+
+
+def db_url(settings: Settings) -> str:
+    """``settings.db_url`` or SQLite at ``<data_dir>/crossplay.db``."""
+    if settings.db_url:
+        url = settings.db_url
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        return url
+    return f"sqlite:///{(settings.data_dir / 'crossplay.db').resolve()}"
+
+
+def _sqlite_pragmas(dbapi_con: Any, _record: Any) -> None:
+    # Python's sqlite3 opens transactions lazily; we issue BEGIN ourselves (see below)
+    # so that write transactions take the lock up front (BEGIN IMMEDIATE).
+    dbapi_con.isolation_level = None
+    cur = dbapi_con.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def get_engine(settings: Settings | str) -> Engine:
+    """The process-wide engine for the settings' database (created on first use).
+
+    SQLite runs in WAL mode and every transaction starts with ``BEGIN IMMEDIATE``, so
+    concurrent writers queue on the database lock instead of failing half-way.
+    """
+    url = settings if isinstance(settings, str) else db_url(settings)
+    with _LOCK:
+        engine = _ENGINES.get(url)
+        if engine is not None:
+            return engine
+        try:
+            if url.startswith("sqlite"):
+                path = url.split("///", 1)[-1]
+                if path and path != ":memory:":
+                    from pathlib import Path
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                engine = create_engine(url, connect_args={"check_same_thread": False})
+                event.listen(engine, "connect", _sqlite_pragmas)
+                event.listen(engine, "begin", _sqlite_begin)
+            else:
+                engine = create_engine(url, pool_size=10, max_overflow=60,
+                                       pool_pre_ping=True)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise ConfigError(f"cannot use the operational database {url!r}: {exc}") from None
+        _ENGINES[url] = engine
+        return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (tests, forked workers)."""
+    with _LOCK:
+        for engine in _ENGINES.values():
+            engine.dispose()
+        _ENGINES.clear()
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create every feature's tables (idempotent)."""
+    for module in meta.TABLE_MODULES:
+        importlib.import_module(module)
+    try:
+        meta.metadata.create_all(engine)
+    except SQLAlchemyError as exc:
+        raise ConfigError(f"cannot create the operational tables: {exc}") from None

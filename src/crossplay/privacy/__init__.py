@@ -1,0 +1,1 @@
+"""Privacy and identity: consent policy, links, PSI, releases, erasure, audit."""
