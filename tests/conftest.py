@@ -123,3 +123,41 @@ def op_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         dispose_engines()
     else:
         yield request.getfixturevalue("pg_url")
+
+
+# --- one small synthetic world, generated and ingested once per test session -----------------
+
+@dataclass(frozen=True)
+class LoadedWorld:
+    """A generated world (exports + ground truth in ``world_dir``) ingested into ``data_dir``."""
+
+    world_dir: Path
+    data_dir: Path
+
+    def settings(self, **overrides: Any) -> Settings:
+        return load_settings(data_dir=self.data_dir, knowledge_secret=K_SECRET,
+                             game_secret=G_SECRET, **overrides)
+
+
+@pytest.fixture(scope="session")
+def loaded_world(tmp_path_factory: pytest.TempPathFactory) -> LoadedWorld:
+    """READ-ONLY shared world (2,000 people, 30 days, seed 7). Use ``fresh_world`` to write."""
+    from crossplay.ingest.world import ingest_world
+    from crossplay.synth import WorldConfig, generate_world
+
+    root = tmp_path_factory.mktemp("loaded-world")
+    world_dir, data_dir = root / "world", root / "data"
+    generate_world(WorldConfig(people=2000, days=30, seed=7), world_dir)
+    loaded = LoadedWorld(world_dir, data_dir)
+    ingest_world(loaded.settings(), world_dir)
+    return loaded
+
+
+@pytest.fixture
+def fresh_world(loaded_world: LoadedWorld, tmp_path: Path) -> LoadedWorld:
+    """A private copy of the shared world's data directory, for tests that write."""
+    import shutil
+
+    data_dir = tmp_path / "world-data"
+    shutil.copytree(loaded_world.data_dir, data_dir)
+    return LoadedWorld(loaded_world.world_dir, data_dir)
