@@ -10,7 +10,7 @@ import typer
 from typer.exceptions import TyperException
 
 from crossplay import __version__
-from crossplay.cli import commands_data, commands_world
+from crossplay.cli import commands_data, commands_privacy, commands_world
 from crossplay.cli.i18n import Messages, detect_lang
 from crossplay.cli.output import stderr
 from crossplay.cli.state import State
@@ -53,6 +53,7 @@ def root(
 
 commands_data.register(app)
 commands_world.register(app)
+commands_privacy.register(app)
 
 
 def run(argv: list[str] | None = None) -> int:

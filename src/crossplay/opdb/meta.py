@@ -24,7 +24,9 @@ PseudonymKind = Literal["knowledge", "game", "partner", "person"]
 PSEUDONYM_INFO = "crossplay_pseudonym"
 
 #: modules that declare tables on :data:`metadata` (imported by ``ensure_schema``)
-TABLE_MODULES: tuple[str, ...] = ()
+TABLE_MODULES: tuple[str, ...] = (
+    "crossplay.privacy.tables",
+)
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
