@@ -1,0 +1,205 @@
+"""An experiment's read-out: every metric, every variant against control, one verdict.
+
+Input is summary statistics per variant (:class:`MetricSummary`), however they were
+computed (a file, the lake). Output is plain frozen dataclasses that the CLI prints as
+text / JSON and the report draws.
+
+Rules:
+
+- proportions (0/1 metrics) use the two-proportion z-test, means Welch's t-test, ratio
+  metrics the delta method; with a covariate, means and proportions are CUPED-adjusted and
+  analysed with Welch's test on the adjusted values (the variance reduction is reported);
+- every comparison also gets the always-valid (mSPRT) interval and the Bayesian
+  probability to beat control with its expected loss;
+- primary and secondary comparisons (all variants x metrics) are corrected together
+  (Holm by default, or Benjamini–Hochberg); guardrails are judged uncorrected, which is
+  the cautious side for a guardrail: any significant harm fails it;
+- a sample-ratio mismatch (p < 0.001) marks the experiment broken whatever the lifts say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from crossplay.measure import sequential
+from crossplay.measure.bayes import beat_control
+from crossplay.measure.corrections import Correction, adjust
+from crossplay.measure.effects import Effect, cuped, ratio, two_proportions, welch
+from crossplay.measure.errors import MeasureError
+from crossplay.measure.srm import SrmResult, srm_check
+from crossplay.measure.summary import JointMoments, Moments
+
+MetricKind = Literal["proportion", "mean", "ratio"]
+Role = Literal["primary", "secondary", "guardrail"]
+Verdict = Literal["ship", "do_not_ship", "inconclusive", "broken"]
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """One metric's statistics per variant.
+
+    ``kind`` ratio: ``stats`` are :class:`JointMoments` with y the numerator, x the
+    denominator. With ``covariate`` True they are :class:`JointMoments` with x the
+    pre-period covariate (CUPED); otherwise :class:`Moments`.
+    """
+
+    name: str
+    kind: MetricKind
+    stats: dict[str, Moments | JointMoments]
+    role: Role = "primary"
+    higher_is_better: bool = True
+    covariate: bool = False
+
+
+@dataclass(frozen=True)
+class Comparison:
+    metric: str
+    role: Role
+    kind: MetricKind
+    variant: str
+    n_control: int
+    n_variant: int
+    control_mean: float
+    variant_mean: float
+    diff: float
+    ci_low: float
+    ci_high: float
+    rel: float
+    rel_ci_low: float
+    rel_ci_high: float
+    p_value: float
+    test: str
+    p_adjusted: float
+    significant: bool
+    seq_ci_low: float
+    seq_ci_high: float
+    seq_significant: bool
+    p_beat_control: float
+    expected_loss: float
+    cuped_theta: float | None
+    variance_reduction: float | None
+    outcome: Literal["better", "worse", "flat"]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    variants: list[str]
+    control: str
+    counts: dict[str, int]
+    srm: SrmResult
+    alpha: float
+    correction: Correction
+    comparisons: list[Comparison]
+    verdicts: dict[str, Verdict]
+    reasons: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _f(v: object) -> float:
+    return float(np.asarray(v))
+
+
+def _n(s: Moments | JointMoments) -> int:
+    return int(_f(s.n))
+
+
+def _compare(m: MetricSummary, control: str, variant: str, alpha: float
+             ) -> tuple[Effect, str, float | None, float | None]:
+    a, b = m.stats[control], m.stats[variant]
+    if m.kind == "ratio":
+        assert isinstance(a, JointMoments) and isinstance(b, JointMoments)
+        return ratio(a, b, alpha), "delta-method z", None, None
+    if m.covariate:
+        assert isinstance(a, JointMoments) and isinstance(b, JointMoments)
+        joint = [s for s in m.stats.values() if isinstance(s, JointMoments)]
+        c = cuped(a, b, joint)
+        return welch(c.a, c.b, alpha), "CUPED Welch t", _f(c.theta), _f(c.reduction)
+    ma = a.y if isinstance(a, JointMoments) else a
+    mb = b.y if isinstance(b, JointMoments) else b
+    if m.kind == "proportion":
+        return two_proportions(ma, mb, alpha), "two-proportion z", None, None
+    return welch(ma, mb, alpha), "Welch t", None, None
+
+
+def analyze(metrics: Sequence[MetricSummary], *, control: str,
+            weights: dict[str, float] | None = None, alpha: float = 0.05,
+            correction: Correction = "holm",
+            tuning: float = sequential.DEFAULT_TUNING) -> Analysis:
+    """Compare every variant with ``control`` on every metric; see the module rules."""
+    if not metrics:
+        raise MeasureError("name at least one metric to analyse")
+    variants = list(metrics[0].stats)
+    if control not in variants:
+        raise MeasureError(f"control variant {control!r} is not in the data; variants seen: "
+                           f"{', '.join(map(str, variants)) or 'none'}")
+    if len(variants) < 2:
+        raise MeasureError("the data hold only one variant: nothing to compare")
+    counts = {v: _n(metrics[0].stats[v]) for v in variants}
+    w = weights or dict.fromkeys(variants, 1.0)
+    missing = [v for v in variants if v not in w]
+    if missing:
+        raise MeasureError(f"no weight for variant(s) {', '.join(missing)}")
+    srm = srm_check([counts[v] for v in variants], [w[v] for v in variants])
+
+    raw: list[tuple[MetricSummary, str, Effect, str, float | None, float | None]] = []
+    for m in metrics:
+        for v in variants:
+            if v == control:
+                continue
+            if counts[v] < 2 or counts[control] < 2:
+                raise MeasureError(f"variant {v!r} or control has fewer than 2 people")
+            eff, test, theta, red = _compare(m, control, v, alpha)
+            raw.append((m, v, eff, test, theta, red))
+    tested = [i for i, r in enumerate(raw) if r[0].role != "guardrail"]
+    adj = adjust([_f(raw[i][2].p_value) for i in tested], correction)
+    p_adj = {i: adj[j] for j, i in enumerate(tested)}
+
+    comps: list[Comparison] = []
+    for i, (m, v, e, test, theta, red) in enumerate(raw):
+        pa = p_adj.get(i, _f(e.p_value))
+        sig = pa < alpha
+        n_tot = counts[control] + counts[v]
+        lo, hi = sequential.interval(_f(e.diff), _f(e.se), n_tot, alpha, tuning)
+        bayes = beat_control(_f(e.diff), _f(e.se), m.higher_is_better)
+        good = (_f(e.diff) > 0) == m.higher_is_better
+        outcome: Literal["better", "worse", "flat"] = (
+            ("better" if good else "worse") if sig else "flat")
+        comps.append(Comparison(
+            m.name, m.role, m.kind, v, counts[control], counts[v], _f(e.control_mean),
+            _f(e.variant_mean), _f(e.diff), _f(e.ci_low), _f(e.ci_high), _f(e.rel),
+            _f(e.rel_ci_low), _f(e.rel_ci_high), _f(e.p_value), test, pa, bool(sig),
+            _f(lo), _f(hi), bool(lo > 0 or hi < 0), _f(bayes.p_beat),
+            _f(bayes.loss_ship), theta, red, outcome))
+
+    verdicts: dict[str, Verdict] = {}
+    reasons: dict[str, list[str]] = {}
+    for v in variants:
+        if v == control:
+            continue
+        why: list[str] = []
+        mine = [c for c in comps if c.variant == v]
+        if srm.mismatch:
+            verdict: Verdict = "broken"
+            why.append(f"sample ratio mismatch (p = {srm.p_value:.2g})")
+        else:
+            harmed = [c.metric for c in mine if c.role == "guardrail" and c.outcome == "worse"]
+            primary = [c for c in mine if c.role == "primary"]
+            if harmed:
+                verdict = "do_not_ship"
+                why.append("guardrail harmed: " + ", ".join(harmed))
+            elif any(c.outcome == "worse" for c in primary):
+                verdict = "do_not_ship"
+                why.append("primary metric worse")
+            elif primary and all(c.outcome == "better" for c in primary):
+                verdict = "ship"
+                why.append("primary metric better, guardrails hold")
+            else:
+                verdict = "inconclusive"
+                why.append("no significant change in the primary metric")
+        verdicts[v] = verdict
+        reasons[v] = why
+    return Analysis(variants, control, counts, srm, alpha, correction, comps, verdicts,
+                    reasons)
