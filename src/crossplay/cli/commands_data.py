@@ -162,14 +162,18 @@ def sql_cmd(
     out_format: Annotated[Literal["table", "csv", "json"], typer.Option(
         "--format", help="table, csv or json.")] = "table",
     limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    scope: Annotated[Partner | None, typer.Option(
+        "--as", help="Query as this partner: only its own rows are visible.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Query the lake with one read-only DuckDB statement.
 
     Tables: events, items, social_edges, consents, links, quarantine.
     Views: items_current, consents_current, links_current.
+    With --as PARTNER only that partner's rows exist (no links: joint data is released
+    only through profiles and `crossplay release`).
     """
-    res = query(state(ctx).settings, statement, limit=limit)
+    res = query(state(ctx).settings, statement, limit=limit, scope=scope)
     fmt = "json" if as_json else out_format
     if fmt == "json":
         print_json([dict(zip(res.columns, r, strict=True)) for r in res.rows])

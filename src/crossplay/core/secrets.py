@@ -3,6 +3,16 @@
 A secret comes from ``CROSSPLAY_<PARTNER>_SECRET`` (or crossplay.toml), else from the key
 file ``<data_dir>/keys/<partner>.key`` that ``crossplay keys init`` (or the demo) writes.
 There is no default: a missing secret is an error that says how to provide one.
+
+Versions: that first secret is version 1. ``crossplay keys rotate`` adds version N+1 as
+``<data_dir>/keys/<partner>.v<N+1>.key``. Keys are *chained* through the versions::
+
+    key_1 = HMAC(secret_1, native_id)[:32 hex]
+    key_n = HMAC(secret_n, key_{n-1})[:32 hex]
+
+so rotation can re-key every stored key without knowing any native id (native ids are
+never stored), and a later ingest computes the same current key from the native id.
+:func:`secret_chain` returns every version's secret, oldest first.
 """
 
 from __future__ import annotations
@@ -38,6 +48,54 @@ def partner_secret(settings: Settings, partner: Partner) -> bytes:
         f"to create {path}",
         code="missing_secret",
     )
+
+
+def rotated_key_file(settings: Settings, partner: Partner, version: int) -> Path:
+    return settings.keys_dir / f"{partner}.v{version}.key"
+
+
+def _rotated_versions(settings: Settings, partner: Partner) -> list[int]:
+    versions: list[int] = []
+    if settings.keys_dir.is_dir():
+        for path in settings.keys_dir.glob(f"{partner}.v*.key"):
+            tail = path.name[len(partner) + 2:-len(".key")]
+            if tail.isdigit() and int(tail) >= 2:
+                versions.append(int(tail))
+    return sorted(versions)
+
+
+def key_version(settings: Settings, partner: Partner) -> int:
+    """The partner's current key version (1 until the first rotation)."""
+    versions = _rotated_versions(settings, partner)
+    return versions[-1] if versions else 1
+
+
+def secret_chain(settings: Settings, partner: Partner) -> tuple[bytes, ...]:
+    """Every version's secret, oldest (version 1) first; refuses a gap in the versions."""
+    chain = [partner_secret(settings, partner)]
+    for expected, version in enumerate(_rotated_versions(settings, partner), start=2):
+        if version != expected:
+            raise ConfigError(f"key version {expected} of '{partner}' is missing from "
+                              f"{settings.keys_dir}: restore it from the backup",
+                              code="missing_secret")
+        raw = rotated_key_file(settings, partner, version).read_text(encoding="ascii").strip()
+        if len(raw) < 32:
+            raise ConfigError(f"the key file for version {version} of '{partner}' is too "
+                              "short", code="bad_secret")
+        chain.append(raw.encode("ascii"))
+    return tuple(chain)
+
+
+def write_rotated_secret(settings: Settings, partner: Partner, version: int) -> Path:
+    """Create the secret file of a new version (mode 0600); refuses to replace one."""
+    path = rotated_key_file(settings, partner, version)
+    if path.exists():
+        raise ConfigError(f"{path} already exists", code="secret_exists")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(_secrets.token_hex(32) + "\n")
+    return path
 
 
 def init_secret(settings: Settings, partner: Partner, *, overwrite: bool = False) -> Path:

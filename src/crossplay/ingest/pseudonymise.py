@@ -12,6 +12,10 @@ definition (RFC 2104) over DuckDB's ``sha256``:
 where K0 is K padded with zeros to the 64-byte SHA-256 block (or H(K) padded, when K is
 longer). Python's ``hmac`` has no vectorised form and costs ~1 µs per id in a Python loop;
 ``user_key`` below is the reference the tests compare the SQL form against.
+
+Key versions (see :mod:`crossplay.core.secrets`): after a rotation a partner has a chain
+of secrets and the key is ``HMAC(s_n, ... HMAC(s_2, HMAC(s_1, native_id)[:32])...)[:32]``
+(:func:`chained_user_key`); the SQL form nests the same expression.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crossplay.core.secrets import partner_secret
+from crossplay.core.secrets import secret_chain
 from crossplay.core.settings import Settings
 from crossplay.core.types import Partner
 from crossplay.ingest.sqlbase import Plan
@@ -43,6 +47,22 @@ def user_key(secret: bytes, native_id: str) -> str:
     ]
 
 
+def chained_user_key(chain: bytes | tuple[bytes, ...], native_id: str) -> str:
+    """The key of one native id under every key version in turn (reference)."""
+    secrets = (chain,) if isinstance(chain, bytes) else chain
+    key = native_id
+    for secret in secrets:
+        key = user_key(secret, key)
+    return key
+
+
+def rekey_sql(secret: bytes, column: str) -> str:
+    """SQL expression: the next version's key of the key text in ``column``."""
+    ipad, opad = _pads(secret)
+    return (f"left(sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || "
+            f"encode({column})))), {KEY_HEX_CHARS})")
+
+
 def _pads(secret: bytes) -> tuple[str, str]:
     key = hashlib.sha256(secret).digest() if len(secret) > _BLOCK else secret
     key = key.ljust(_BLOCK, b"\x00")
@@ -54,21 +74,22 @@ def _pads(secret: bytes) -> tuple[str, str]:
 class Pseudonymiser:
     """Vectorised ``user_key`` over Arrow arrays for one secret."""
 
-    def __init__(self, secret: bytes, con: duckdb.DuckDBPyConnection | None = None,
+    def __init__(self, secret: bytes | tuple[bytes, ...],
+                 con: duckdb.DuckDBPyConnection | None = None,
                  cache_size: int = 5_000_000) -> None:
-        ipad, opad = _pads(secret)
+        chain = (secret,) if isinstance(secret, bytes) else tuple(secret)
         self._known_ids = pa.array([], pa.string())
         self._known_keys = pa.array([], pa.string())
         self._cache_size = cache_size
-        self._sql = (
-            f"SELECT left(sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || "
-            f"encode(id)))), {KEY_HEX_CHARS}) AS k FROM __ids"
-        )
-        self._secret = secret
+        expr = "id"
+        for s in chain:
+            expr = rekey_sql(s, expr)
+        self._sql = f"SELECT {expr} AS k FROM __ids"
+        self._chain = chain
         self._con = con
 
     def key(self, native_id: str) -> str:
-        return user_key(self._secret, native_id)
+        return chained_user_key(self._chain, native_id)
 
     def keys(self, ids: pa.Array | pa.ChunkedArray) -> pa.Array:
         """Keys for ``ids`` (any type; cast to text). Null and blank ids stay null.
@@ -112,9 +133,10 @@ class Pseudonymiser:
                 con.close()
 
 
-def id_secrets(settings: Settings, spec: TableSpec, partner: Partner) -> dict[str, bytes]:
-    """Which secret pseudonymises which id field (checked before any work starts)."""
-    out: dict[str, bytes] = {}
+def id_secrets(settings: Settings, spec: TableSpec,
+               partner: Partner) -> dict[str, tuple[bytes, ...]]:
+    """Which secret chain pseudonymises which id field (checked before any work starts)."""
+    out: dict[str, tuple[bytes, ...]] = {}
     for f in spec.fields:
         if f.kind == "pseudo_id" or (spec.name == "social_edges" and f.name == "dst_id"):
             owner: Partner = partner
@@ -122,7 +144,7 @@ def id_secrets(settings: Settings, spec: TableSpec, partner: Partner) -> dict[st
                 owner = "knowledge"
             elif f.name == "g_user_id":
                 owner = "game"
-            out[f.name] = partner_secret(settings, owner)
+            out[f.name] = secret_chain(settings, owner)
     return out
 
 

@@ -2,7 +2,16 @@
 
 Views: ``events``, ``items``, ``social_edges``, ``consents``, ``links``, ``quarantine``
 (every committed row) and ``items_current``, ``consents_current``, ``links_current``
-(the latest state). ``query`` runs one read-only statement; anything else is refused.
+(the latest state). ``consents`` and ``links`` also hold the live decisions and links of
+the operational database (:mod:`crossplay.privacy.live`). ``query`` runs one read-only
+statement; anything else is refused.
+
+Scopes: ``connect(settings, scope="knowledge")`` (and ``query(..., scope=...)``, i.e.
+``crossplay sql --as knowledge``) builds the views from that partner's files only, never
+defines ``links`` / ``links_current``, registers only that partner's live consents, and
+lets DuckDB read only that partner's lake directories: the other partner's rows are not
+reachable by any statement. Joint data reaches a partner only through profiles and
+releases (:mod:`crossplay.privacy`).
 """
 
 from __future__ import annotations
@@ -11,9 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import pyarrow.compute as pc
 
 from crossplay.core.errors import QueryError
 from crossplay.core.settings import Settings
+from crossplay.core.types import PARTNERS, Partner
 from crossplay.ingest.sqlbase import ident, lit, sql_type
 from crossplay.lake import Lake
 from crossplay.schema import TABLES
@@ -38,13 +49,43 @@ _CURRENT_VIEWS = {
           SELECT *, row_number() OVER (PARTITION BY partner, user_key, purpose
                                        ORDER BY ts DESC, ingested_at DESC) AS _rn
           FROM consents) WHERE _rn = 1""",
+    # a link is revoked by its latest action being an unbind, or by either side refusing
+    # linking at or after the (latest) binding; a later re-grant does not revive it
     "links_current": """
-        SELECT left(sha256(k_user_key || ':' || g_user_key), 16) AS person_id,
-               k_user_key, g_user_key, arg_max(method, ts) AS method,
-               max(ts) FILTER (WHERE action = 'bind') AS linked_at,
-               CASE WHEN arg_max(action, ts) = 'unbind' THEN max(ts) END AS revoked_at
-        FROM links GROUP BY k_user_key, g_user_key""",
+        WITH l AS (
+          SELECT k_user_key, g_user_key,
+                 arg_max(method, ts) FILTER (WHERE action = 'bind') AS method,
+                 max(ts) FILTER (WHERE action = 'bind') AS linked_at,
+                 arg_max(action, ts) AS last_action, max(ts) AS last_ts
+          FROM links GROUP BY k_user_key, g_user_key),
+        refusals AS (SELECT partner, user_key, ts FROM consents
+                     WHERE purpose = 'linking' AND NOT granted),
+        rk AS (SELECT l.k_user_key, l.g_user_key, min(r.ts) AS t FROM l JOIN refusals r
+               ON r.partner = 'knowledge' AND r.user_key = l.k_user_key
+               AND r.ts >= l.linked_at GROUP BY ALL),
+        rg AS (SELECT l.k_user_key, l.g_user_key, min(r.ts) AS t FROM l JOIN refusals r
+               ON r.partner = 'game' AND r.user_key = l.g_user_key
+               AND r.ts >= l.linked_at GROUP BY ALL)
+        SELECT left(sha256(l.k_user_key || ':' || l.g_user_key), 16) AS person_id,
+               l.k_user_key, l.g_user_key, coalesce(l.method, 'binding') AS method,
+               l.linked_at,
+               CASE WHEN l.last_action = 'unbind' THEN l.last_ts
+                    ELSE least(rk.t, rg.t) END AS revoked_at
+        FROM l LEFT JOIN rk USING (k_user_key, g_user_key)
+               LEFT JOIN rg USING (k_user_key, g_user_key)""",
 }
+
+_LIVE_SQL = {
+    "consents": """SELECT partner, 'live-' || id AS record_id, user_key, purpose, granted, ts,
+                          CAST(NULL AS VARCHAR) AS channel, 'live:' || source AS source,
+                          ts AS ingested_at FROM __live_consents""",
+    "links": """SELECT 'operator' AS partner, 'live-' || id AS record_id, k_user_key,
+                       g_user_key, method, action, ts, 'live:' || source AS source,
+                       ts AS ingested_at FROM __live_links""",
+}
+
+#: tables that hold joint (cross-partner) data: never visible under a partner scope
+JOINT_TABLES = frozenset({"links"})
 
 
 @dataclass(frozen=True)
@@ -67,9 +108,9 @@ def _table_columns(name: str) -> list[tuple[str, str]]:
     return cols
 
 
-def _view_sql(lake: Lake, name: str) -> str:
+def _view_sql(lake: Lake, name: str, scope: Partner | None = None) -> str:
     cols = _table_columns(name)
-    files = lake.files(name)
+    files = lake.files(name, partner=scope)
     select = ", ".join(ident(c) for c, _ in cols)
     if not files:
         empty = ", ".join(f"CAST(NULL AS {t}) AS {ident(c)}" for c, t in cols)
@@ -84,24 +125,60 @@ def _view_sql(lake: Lake, name: str) -> str:
             f"hive_types = {hive_sql}, union_by_name = true)")
 
 
-def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
-    """A fresh in-memory DuckDB with the lake's views (a snapshot of the manifest)."""
+def connect(settings: Settings, *, scope: Partner | None = None,
+            live: bool = True) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB with the lake's views (a snapshot of the manifest).
+
+    ``scope``: only that partner's rows exist (see the module docstring). ``live=False``
+    leaves out the operational DB's live consents and links (the lake alone).
+    """
+    from crossplay.privacy.live import CONSENT_SCHEMA, LINK_SCHEMA, read_live
+
+    if scope is not None and scope not in PARTNERS:
+        raise QueryError(f"unknown scope {scope!r}: use knowledge or game", code="bad_scope")
     con = duckdb.connect(config={"threads": settings.duckdb_threads,
                                  "memory_limit": settings.duckdb_memory_limit})
     con.execute("SET TimeZone = 'UTC'")
     lake = Lake(settings.lake_dir)
+    live_consents, live_links = (read_live(settings) if live
+                                 else (CONSENT_SCHEMA.empty_table(), LINK_SCHEMA.empty_table()))
+    if scope is not None:
+        live_consents = live_consents.filter(pc.equal(live_consents["partner"], scope))
+    con.register("__live_consents", live_consents)
+    if scope is None:
+        con.register("__live_links", live_links)
     for name in (*TABLES, "quarantine"):
-        con.execute(f"CREATE VIEW {ident(name)} AS {_view_sql(lake, name)}")
+        if scope is not None and name in JOINT_TABLES:
+            continue
+        sql = _view_sql(lake, name, scope)
+        if name in _LIVE_SQL:
+            sql = f"{sql} UNION ALL BY NAME {_LIVE_SQL[name]}"
+        con.execute(f"CREATE VIEW {ident(name)} AS {sql}")
     for name, sql in _CURRENT_VIEWS.items():
+        if scope is not None and name == "links_current":
+            continue
         con.execute(f"CREATE VIEW {ident(name)} AS {sql}")
     return con
+
+
+def readable_dirs(settings: Settings, scope: Partner | None) -> list[str]:
+    """Directories a query may read: the lake, or a partner's own partitions under scope."""
+    root = settings.lake_dir.resolve()
+    if scope is None:
+        return [str(root) + "/"]
+    return [f"{root / name / f'partner={scope}'}/"
+            for name in (*TABLES, "quarantine") if name not in JOINT_TABLES]
 
 
 _ALLOWED = {"SELECT", "EXPLAIN"}
 
 
-def query(settings: Settings, sql: str, *, limit: int | None = None) -> QueryResult:
-    """Run one read-only statement over the lake; writes are refused with a QueryError."""
+def query(settings: Settings, sql: str, *, limit: int | None = None,
+          scope: Partner | None = None) -> QueryResult:
+    """Run one read-only statement over the lake; writes are refused with a QueryError.
+
+    With ``scope``, the statement sees only that partner's rows (``crossplay sql --as``).
+    """
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
@@ -113,10 +190,10 @@ def query(settings: Settings, sql: str, *, limit: int | None = None) -> QueryRes
         raise QueryError(f"`crossplay sql` is read-only: a {kind} statement is refused. "
                          "The lake changes only through `crossplay ingest`.",
                          code="read_only")
-    con = connect(settings)
+    con = connect(settings, scope=scope)
     try:
-        lake_dir = str(settings.lake_dir.resolve()) + "/"
-        con.execute(f"SET allowed_directories = [{lit(lake_dir)}]")
+        dirs = ", ".join(lit(d) for d in readable_dirs(settings, scope))
+        con.execute(f"SET allowed_directories = [{dirs}]")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         rel = con.execute(sql)
