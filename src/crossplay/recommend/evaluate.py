@@ -1,0 +1,263 @@
+"""The evaluation harness: every model on the same split, one leaderboard.
+
+Tasks:
+
+- ``in-domain``: each domain on its own partner's users (knowledge, game, stream);
+- ``cross-domain``: the joint space; linked persons' new target-domain items are the test
+  set, and models may use both domains' history;
+- ``cold-start``: the joint space; a seeded share of linked persons active in both
+  domains loses its whole target history, and models must recommend target items from
+  source-domain behaviour alone.
+
+Splits: ``time`` (train before the 80 % instant of the event range, test after) or
+``random`` (a seeded 20 % of each user's pairs; for exports without time). Cold start
+always holds out persons (see ``split.cold_split``).
+
+Per model: Recall@K, NDCG@K, MAP@K, precision@K, catalog coverage, novelty and, with a
+synthetic world's ground truth, ``truth_recall``: the share of each person's K truly
+most likely items (``truth.GroundTruth.true_top``) found in the top K.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from crossplay.core.derived import derived_dir, write_json
+from crossplay.core.errors import ConfigError, NotFoundError
+from crossplay.core.settings import Settings
+from crossplay.recommend.dataset import DOMAINS, Domain, InteractionLog, load_log, time_cutoff
+from crossplay.recommend.metrics import coverage, mean_metrics, novelty
+from crossplay.recommend.models import (
+    ALS,
+    BPR,
+    EMCDR,
+    ContentBased,
+    Hybrid,
+    ItemKNN,
+    Popularity,
+    Recommender,
+    SegmentPopularity,
+)
+from crossplay.recommend.split import Split, cold_split, random_split, time_split
+from crossplay.recommend.truth import GroundTruth
+from crossplay.recommend.weights import InteractionConfig
+
+Task = Literal["in-domain", "cross-domain", "cold-start"]
+SplitKind = Literal["time", "random"]
+TASKS: tuple[Task, ...] = ("in-domain", "cross-domain", "cold-start")
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """What to evaluate. ``target`` is the cross-domain target; the source is the other
+    partner's domains. ``models`` limits the suite (names from ``suite``)."""
+
+    task: Task = "in-domain"
+    split: SplitKind = "time"
+    k: int = 10
+    domains: tuple[Domain, ...] = DOMAINS
+    target: Domain = "knowledge"
+    train_fraction: float = 0.8
+    test_fraction: float = 0.2
+    cold_fraction: float = 0.3
+    seed: int = 0
+    factors: int = 64
+    models: tuple[str, ...] | None = None
+    max_test_users: int | None = None
+    interaction: InteractionConfig = field(default_factory=InteractionConfig)
+
+
+def source_of(target: Domain) -> tuple[Domain, ...]:
+    return ("game", "stream") if target == "knowledge" else ("knowledge",)
+
+
+def suite(cfg: EvalConfig, target: tuple[Domain, ...]) -> dict[str, Callable[[],
+                                                                          Recommender]]:
+    """Model factories of a task, popularity first."""
+    f, seed = cfg.factors, cfg.seed
+    if cfg.task == "in-domain":
+        models: dict[str, Callable[[], Recommender]] = {
+            "popularity": Popularity,
+            "item_knn": ItemKNN,
+            "als": lambda: ALS(factors=f, random_state=seed),
+            "bpr": lambda: BPR(factors=f, random_state=seed),
+            "content": ContentBased,
+            "content_bm25": lambda: ContentBased(weighting="bm25"),
+        }
+    else:
+        src = tuple(d for d in source_of(target[0]))
+        models = {
+            "popularity": Popularity,
+            "segment_popularity": SegmentPopularity,
+            "content": ContentBased,
+            "item_knn": ItemKNN,
+            "joint_als": lambda: ALS(factors=f, random_state=seed),
+            "emcdr": lambda: EMCDR(source=src, target=target, factors=min(f, 32),
+                                   random_state=seed),
+            "hybrid": lambda: Hybrid(cf="als", factors=f, source=src, target=target,
+                                     random_state=seed),
+        }
+    if cfg.models:
+        unknown = [m for m in cfg.models if m not in models]
+        if unknown:
+            raise ConfigError(f"unknown model {unknown[0]!r} for {cfg.task}: use "
+                              f"{', '.join(models)}", code="recommend_model")
+        models = {k: v for k, v in models.items() if k in cfg.models}
+    return models
+
+
+@dataclass(frozen=True)
+class Board:
+    """One leaderboard: a task on one target."""
+
+    task: Task
+    target: str
+    split: str
+    k: int
+    users: int
+    items: int
+    train_pairs: int
+    test_users: int
+    cutoff: str | None
+    rows: list[dict[str, Any]]
+
+
+def _load(settings: Settings, cfg: EvalConfig, domains: tuple[Domain, ...],
+          joint: bool) -> InteractionLog:
+    cutoff = None
+    if cfg.split == "time" and cfg.task != "cold-start":
+        cutoff = time_cutoff(settings, domains, cfg.train_fraction)
+    return load_log(settings, domains, joint=joint, config=cfg.interaction, cutoff=cutoff)
+
+
+def _split(cfg: EvalConfig, log: InteractionLog, target: tuple[Domain, ...]) -> Split:
+    if cfg.task == "cold-start":
+        return cold_split(log, target, cold_fraction=cfg.cold_fraction, seed=cfg.seed)
+    if cfg.split == "time":
+        return time_split(log)
+    if cfg.split == "random":
+        return random_split(log, test_fraction=cfg.test_fraction, seed=cfg.seed)
+    raise ConfigError("split must be time or random", code="recommend_split")
+
+
+def evaluate_log(cfg: EvalConfig, log: InteractionLog, target: tuple[Domain, ...],
+                 truth: GroundTruth | None = None,
+                 progress: Callable[[str], None] | None = None) -> Board:
+    """Train every model of the task on one split of ``log`` and score it."""
+    if cfg.k < 1:
+        raise ConfigError("k must be at least 1", code="recommend_k")
+    sp_ = _split(cfg, log, target)
+    slog = sp_.log
+    X = slog.matrix(cfg.interaction, "train")
+    cand = slog.items.available & slog.items.in_domains(target)
+    test = slog.pairs[(slog.pairs["test"] > 0) & cand[slog.pairs["item"].to_numpy()]]
+    users = np.unique(test["user"].to_numpy()).astype(np.int64)
+    if log.joint:  # only linked persons cross domains
+        users = users[slog.users["linked"].to_numpy(bool)[users]]
+    if cfg.max_test_users and users.size > cfg.max_test_users:
+        rng = np.random.default_rng(cfg.seed)
+        users = np.sort(rng.choice(users, cfg.max_test_users, replace=False))
+    if users.size == 0:
+        raise NotFoundError(f"no test users for {cfg.task} on {'+'.join(target)}: "
+                            "too little data after the split (try --split random, or a "
+                            "bigger world)", code="recommend_no_test_users")
+    relevant_by_user = test.groupby("user")["item"].apply(lambda s: set(s.tolist()))
+    relevant = [relevant_by_user[u] for u in users]
+    item_users = np.bincount(X.indices, minlength=X.shape[1]).astype(np.float64)
+    truth_sets = None
+    if truth is not None:
+        persons = truth.persons_of(slog.users.iloc[users])
+        truth_sets = truth.true_top(persons, slog.items, cand, cfg.k)
+    rows = []
+    for name, make in suite(cfg, target).items():
+        if progress:
+            progress(name)
+        model = make()
+        t0 = time.perf_counter()
+        try:
+            model.fit(X, slog.items)
+        except ConfigError as exc:
+            rows.append({"model": name, "error": exc.message})
+            continue
+        t1 = time.perf_counter()
+        rec, _ = model.recommend(users, X[users], cfg.k, candidates=cand)
+        t2 = time.perf_counter()
+        row: dict[str, Any] = {"model": name, **mean_metrics(rec, relevant, cfg.k)}
+        row["coverage"] = coverage(rec, int(cand.sum()), cfg.k)
+        row["novelty"] = novelty(rec, item_users, X.shape[0], cfg.k)
+        if truth_sets is not None:
+            known = [i for i, s in enumerate(truth_sets) if s]
+            row["truth_recall"] = (float(np.mean([len(set(rec[i][:cfg.k].tolist())
+                                                      & truth_sets[i]) / len(truth_sets[i])
+                                                  for i in known])) if known else None)
+        row["fit_s"] = round(t1 - t0, 3)
+        row["recommend_s"] = round(t2 - t1, 3)
+        rows.append(row)
+    return Board(task=cfg.task, target="+".join(target),
+                 split="cold-persons" if cfg.task == "cold-start" else cfg.split, k=cfg.k,
+                 users=slog.n_users, items=slog.n_items, train_pairs=int(X.nnz),
+                 test_users=int(users.size),
+                 cutoff=log.cutoff.isoformat() if log.cutoff else None, rows=rows)
+
+
+def evaluate(settings: Settings, cfg: EvalConfig, truth: GroundTruth | None = None,
+             progress: Callable[[str], None] | None = None) -> list[Board]:
+    """Run the task: one board per domain (in-domain) or one for the target."""
+    boards = []
+    if cfg.task == "in-domain":
+        for d in cfg.domains:
+            try:
+                log = _load(settings, cfg, (d,), joint=False)
+            except NotFoundError:
+                continue
+            if log.n_users == 0:
+                continue
+            try:
+                boards.append(evaluate_log(cfg, log, (d,), truth, progress))
+            except NotFoundError:
+                continue
+        if not boards:
+            raise NotFoundError("no domain has enough behaviour to evaluate: ingest events "
+                                "first", code="recommend_no_data")
+        return boards
+    if cfg.task not in TASKS:
+        raise ConfigError(f"task must be one of {', '.join(TASKS)}", code="recommend_task")
+    log = _load(settings, cfg, DOMAINS, joint=True)
+    if log.n_users == 0:
+        raise NotFoundError("no behaviour in the joint space", code="recommend_no_data")
+    return [evaluate_log(cfg, log, (cfg.target,), truth, progress)]
+
+
+def report(cfg: EvalConfig, boards: list[Board]) -> dict[str, Any]:
+    cfg_d = asdict(cfg)
+    cfg_d["interaction"] = {"confidence": cfg.interaction.confidence,
+                            "alpha": cfg.interaction.alpha,
+                            "weights": {k: asdict(v) for k, v in
+                                        cfg.interaction.weights.items()}}
+    return {"created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "config": cfg_d, "boards": [asdict(b) for b in boards]}
+
+
+def save_report(settings: Settings, data: dict[str, Any]) -> Path:
+    """``derived/recommend/evaluations/<task>-<stamp>.json`` and ``latest-<task>.json``."""
+    out = derived_dir(settings, "recommend") / "evaluations"
+    task = data["config"]["task"]
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    path = write_json(data, out / f"{task}-{stamp}.json")
+    write_json(data, out / f"latest-{task}.json")
+    return path
+
+
+def leaderboard_frame(board: Board) -> pd.DataFrame:
+    return pd.DataFrame(board.rows)
+
+

@@ -1,0 +1,229 @@
+"""Cross-domain models: EMCDR-style mapping and a content + collaborative hybrid.
+
+Both are fitted on the *joint* matrix (``load_log(..., joint=True)``): rows of linked,
+consenting persons carry behaviour from both partners, rows of unlinked users only their
+own partner's. Joint-space ALS needs no class of its own: it is ``ALS`` fitted on that
+matrix and asked for target-domain candidates.
+
+EMCDR (Man et al., IJCAI 2017): factorise each domain on its own (every row with
+behaviour there helps), learn a mapping from source-domain user factors to target-domain
+user factors on the persons active in both (a ridge regression: the linear variant of the
+paper's mapping; it needs no tuning and the overlap is small), and score target items
+for a person with no target history from their *mapped* source factors.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from sklearn.linear_model import Ridge
+
+from crossplay.core.errors import ConfigError
+from crossplay.recommend.dataset import DOMAINS, Catalog, Domain
+from crossplay.recommend.models.base import FloatArray, IntArray, Recommender
+from crossplay.recommend.models.content import ContentBased
+from crossplay.recommend.models.mf import ALS
+
+
+def _domain_mask(catalog_platform: npt.NDArray[np.str_],
+                 domains: tuple[Domain, ...]) -> npt.NDArray[np.bool_]:
+    bad = [d for d in domains if d not in DOMAINS]
+    if bad or not domains:
+        raise ConfigError("source and target must be domains: knowledge, game, stream",
+                          code="recommend_param")
+    return np.isin(catalog_platform, list(domains))
+
+
+class EMCDR(Recommender):
+    """Source factors -> target factors on overlapping persons; target items for all.
+
+    Parameters
+    ----------
+    source, target: the domains (e.g. ``("game", "stream")`` -> ``("knowledge",)``).
+    factors, regularization, iterations, random_state: of both domains' ALS.
+    mapping_alpha: ridge penalty of the mapping.
+    """
+
+    name = "emcdr"
+    needs_catalog = True
+
+    def __init__(self, source: tuple[Domain, ...] = ("game", "stream"),
+                 target: tuple[Domain, ...] = ("knowledge",), factors: int = 32,
+                 regularization: float = 0.05, iterations: int = 15,
+                 mapping_alpha: float = 1.0, random_state: int = 0) -> None:
+        self.source = tuple(source)
+        self.target = tuple(target)
+        self.factors = factors
+        self.regularization = regularization
+        self.iterations = iterations
+        self.mapping_alpha = mapping_alpha
+        self.random_state = random_state
+
+    def _als(self) -> ALS:
+        return ALS(factors=self.factors, regularization=self.regularization,
+                   iterations=self.iterations, random_state=self.random_state)
+
+    def _fit(self, X: sp.csr_matrix, catalog: Catalog | None) -> None:
+        assert catalog is not None
+        s_mask = _domain_mask(catalog.platform, self.source)
+        t_mask = _domain_mask(catalog.platform, self.target)
+        if (s_mask & t_mask).any():
+            raise ConfigError("source and target domains must differ",
+                              code="recommend_param")
+        self.source_items_ = np.flatnonzero(s_mask)
+        self.target_items_ = np.flatnonzero(t_mask)
+        Xs, Xt = X[:, self.source_items_], X[:, self.target_items_]
+        has_s = np.diff(Xs.indptr) > 0
+        has_t = np.diff(Xt.indptr) > 0
+        both = has_s & has_t
+        if both.sum() < 2:
+            raise ConfigError("fewer than two persons are active in both domains: the "
+                              "mapping cannot be learned (link more accounts)",
+                              code="recommend_overlap")
+        self.source_model_ = self._als().fit(Xs)
+        self.target_model_ = self._als().fit(Xt)
+        ridge = Ridge(alpha=self.mapping_alpha)
+        ridge.fit(self.source_model_.user_factors_[both],
+                  self.target_model_.user_factors_[both])
+        self.coef_ = np.asarray(ridge.coef_, np.float32)
+        self.intercept_ = np.asarray(ridge.intercept_, np.float32)
+        self.has_target_ = has_t
+        self.overlap_users_ = int(both.sum())
+
+    def target_vectors(self, userids: IntArray | None, user_items: sp.csr_matrix
+                       ) -> FloatArray:
+        """Target-domain user factors: learned or folded in from target history when
+        there is some, mapped from the source factors otherwise."""
+        Xs = user_items[:, self.source_items_]
+        Xt = user_items[:, self.target_items_]
+        if userids is None:
+            us = self.source_model_.user_vectors(None, Xs)
+            ut = self.target_model_.user_vectors(None, Xt)
+            known_t = np.diff(Xt.indptr) > 0
+        else:
+            us = self.source_model_.user_factors_[userids]
+            ut = self.target_model_.user_factors_[userids]
+            known_t = self.has_target_[userids]
+        mapped = us @ self.coef_.T + self.intercept_
+        return np.where(known_t[:, None], ut, mapped).astype(np.float32)
+
+    def _scores(self, userids: IntArray | None, user_items: sp.csr_matrix) -> FloatArray:
+        ut = self.target_vectors(userids, user_items)
+        out = np.full((user_items.shape[0], self.n_items_), -np.inf, np.float32)
+        out[:, self.target_items_] = ut @ self.target_model_.item_factors_.T
+        return out
+
+    def _item_vectors(self) -> FloatArray:
+        V = np.zeros((self.n_items_, self.factors), np.float32)
+        V[self.target_items_] = self.target_model_.item_factors_
+        V[self.source_items_] = self.source_model_.item_factors_ @ self.coef_.T
+        return V
+
+    def _state(self) -> dict[str, Any]:
+        return {"source_items_": self.source_items_, "target_items_": self.target_items_,
+                "s_user": self.source_model_.user_factors_,
+                "s_item": self.source_model_.item_factors_,
+                "t_user": self.target_model_.user_factors_,
+                "t_item": self.target_model_.item_factors_,
+                "coef_": self.coef_, "intercept_": self.intercept_,
+                "has_target_": self.has_target_,
+                "overlap_users_": np.array(self.overlap_users_)}
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        s = dict(state)
+        for prefix, attr, cols in (("s", "source_model_", s["source_items_"]),
+                                   ("t", "target_model_", s["target_items_"])):
+            m = self._als()
+            m.n_items_ = int(len(cols))
+            m._set_state({"user_factors_": s.pop(f"{prefix}_user"),
+                          "item_factors_": s.pop(f"{prefix}_item")})
+            setattr(self, attr, m)
+        s["overlap_users_"] = int(s["overlap_users_"])
+        super()._set_state(s)
+
+
+def _standardise(s: FloatArray) -> FloatArray:
+    finite = np.isfinite(s)
+    x = np.where(finite, s, np.nan)
+    with np.errstate(invalid="ignore"):
+        mu = np.nanmean(x, axis=1, keepdims=True)
+        sd = np.nanstd(x, axis=1, keepdims=True)
+    mu = np.nan_to_num(mu)
+    sd = np.where(np.nan_to_num(sd) > 0, sd, 1.0)
+    return np.where(finite, (s - mu) / sd, -np.inf).astype(np.float32)
+
+
+class Hybrid(Recommender):
+    """Blend of collaborative (ALS) and content scores, trusting CF by item support.
+
+    ``score = w_i z(cf) + (1 - w_i) z(content)`` with ``w_i = n_i / (n_i + shrink)``,
+    ``n_i`` the users who interacted with item ``i`` in training and ``z`` a per-user
+    standardisation. An item nobody touched (a new course) is ranked by content alone.
+
+    Parameters
+    ----------
+    shrink: support at which CF and content weigh the same.
+    cf: ``als`` (joint-space) or ``emcdr`` (with ``source`` / ``target``).
+    """
+
+    name = "hybrid"
+    needs_catalog = True
+
+    def __init__(self, shrink: float = 20.0, cf: Literal["als", "emcdr"] = "als",
+                 factors: int = 32, weighting: Literal["tfidf", "bm25"] = "tfidf",
+                 source: tuple[Domain, ...] = ("game", "stream"),
+                 target: tuple[Domain, ...] = ("knowledge",), random_state: int = 0) -> None:
+        self.shrink = shrink
+        self.cf = cf
+        self.factors = factors
+        self.weighting = weighting
+        self.source = tuple(source)
+        self.target = tuple(target)
+        self.random_state = random_state
+
+    def _make_cf(self) -> Recommender:
+        if self.cf == "als":
+            return ALS(factors=self.factors, random_state=self.random_state)
+        if self.cf == "emcdr":
+            return EMCDR(source=self.source, target=self.target, factors=self.factors,
+                         random_state=self.random_state)
+        raise ConfigError("cf must be als or emcdr", code="recommend_param")
+
+    def _fit(self, X: sp.csr_matrix, catalog: Catalog | None) -> None:
+        if self.shrink < 0:
+            raise ConfigError("shrink must not be negative", code="recommend_param")
+        self.cf_model_ = self._make_cf().fit(X, catalog)
+        self.content_model_ = ContentBased(weighting=self.weighting).fit(X, catalog)
+        support = np.bincount(X.indices, minlength=X.shape[1]).astype(np.float32)
+        self.cf_weight_ = support / (support + self.shrink) if self.shrink else np.ones_like(
+            support)
+
+    def _scores(self, userids: IntArray | None, user_items: sp.csr_matrix) -> FloatArray:
+        cf = _standardise(self.cf_model_._scores(userids, user_items))
+        ct = _standardise(self.content_model_._scores(None, user_items))
+        w = self.cf_weight_
+        cf_part = np.where(np.isfinite(cf), cf, 0.0)
+        blend = w * cf_part + (1.0 - w) * ct
+        return np.where(np.isfinite(ct), blend, -np.inf).astype(np.float32)
+
+    def _item_vectors(self) -> sp.csr_matrix:
+        return self.content_model_.item_vectors_
+
+    def _state(self) -> dict[str, Any]:
+        out = {f"cf.{k}": v for k, v in self.cf_model_._state().items()}
+        out |= {f"ct.{k}": v for k, v in self.content_model_._state().items()}
+        out["cf_weight_"] = self.cf_weight_
+        return out
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        cf = self._make_cf()
+        cf.n_items_ = self.n_items_
+        cf._set_state({k[3:]: v for k, v in state.items() if k.startswith("cf.")})
+        ct = ContentBased(weighting=self.weighting)
+        ct.n_items_ = self.n_items_
+        ct._set_state({k[3:]: v for k, v in state.items() if k.startswith("ct.")})
+        self.cf_model_, self.content_model_ = cf, ct
+        self.cf_weight_ = state["cf_weight_"]
