@@ -21,9 +21,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from crossplay.core.errors import NotFoundError
-from crossplay.core.secrets import partner_secret
 from crossplay.core.settings import Settings
-from crossplay.ingest.pseudonymise import user_key
+from crossplay.privacy.keys import native_keys
 from crossplay.recommend.dataset import Catalog
 from crossplay.synth import domain
 
@@ -90,10 +89,9 @@ def load_truth(world_dir: Path, settings: Settings) -> GroundTruth:
     interest = people.filter(like="interest_").to_numpy(np.float64)
     by_key: dict[tuple[str, str], int] = {}
     for partner, col in (("knowledge", "k_uid"), ("game", "g_uid")):
-        secret = partner_secret(settings, partner)
-        for row, uid in enumerate(people[col].tolist()):
-            if isinstance(uid, str):
-                by_key[(partner, user_key(secret, uid))] = row
+        rows = [r for r, uid in enumerate(people[col].tolist()) if isinstance(uid, str)]
+        keys = native_keys(settings, partner, people[col].iloc[rows].tolist())
+        by_key.update({(partner, k): r for r, k in zip(rows, keys, strict=True)})
     items = pq.read_table(gt / "items.parquet").to_pandas()
     share = np.array([_SHARES.get(p, {}).get(c, 0.0)
                       for p, c in zip(items["platform"], items["category"], strict=True)])

@@ -101,12 +101,19 @@ class ContentBased(Recommender):
         return self.item_vectors_
 
     def shared_features(self, item: int, history: npt.NDArray[np.int64],
-                        top: int = 3) -> list[str]:
-        """Features an item shares with a set of history items, strongest first."""
+                        top: int = 3, tags_only: bool = True) -> list[str]:
+        """Features an item shares with a set of history items, strongest first (only
+        whole tags and categories unless ``tags_only`` is false)."""
         self._check_fitted()
-        target = self.item_vectors_[item]
-        hist = self.item_vectors_[history].sum(axis=0)
-        w = np.asarray(target.multiply(hist)).ravel() if history.size else np.zeros(1)
+        if history.size == 0:
+            return []
+        target = self.item_vectors_[item].toarray().ravel()
+        hist = np.asarray(self.item_vectors_[history].sum(axis=0)).ravel()
+        w = target * hist
+        if tags_only:
+            labelled = np.array([str(v).startswith(("tag:", "cat:")) for v in
+                                 self.vocabulary_], dtype=bool)
+            w = np.where(labelled, w, 0.0)
         order = [i for i in np.argsort(-w)[:top] if w[i] > 0]
         return [str(self.vocabulary_[i]) for i in order]
 
