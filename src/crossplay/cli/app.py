@@ -10,7 +10,7 @@ import typer
 from typer.exceptions import TyperException
 
 from crossplay import __version__
-from crossplay.cli import commands_data, commands_privacy, commands_world
+from crossplay.cli import commands_data, commands_measure, commands_privacy, commands_world
 from crossplay.cli import commands_recommend
 from crossplay.cli.i18n import Messages, detect_lang
 from crossplay.cli.output import stderr
@@ -55,6 +55,7 @@ def root(
 commands_data.register(app)
 commands_world.register(app)
 commands_privacy.register(app)
+commands_measure.register(app)
 commands_recommend.register(app)
 
 

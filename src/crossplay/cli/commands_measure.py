@@ -1,0 +1,328 @@
+"""Measurement commands: experiment (analyze, plan, assign), funnel, retention, kpi, uplift."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import typer
+
+from crossplay.cli.i18n import Messages, add_messages
+from crossplay.cli.output import print_json, stdout, table
+from crossplay.cli.state import state
+from crossplay.measure import fileinput
+from crossplay.measure.analysis import Analysis, analyze
+from crossplay.measure.corrections import Correction
+from crossplay.measure.errors import MeasureError
+from crossplay.measure.messages import MESSAGES
+from crossplay.measure.power import plan
+from crossplay.measure.present import analysis_dict, comparison_cells
+
+add_messages(MESSAGES)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+experiment_app = typer.Typer(help="A/B experiments: plan, assign, analyse.",
+                             no_args_is_help=True)
+
+
+def _weights(text: str | None) -> dict[str, float] | None:
+    if not text:
+        return None
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        name, eq, w = part.partition("=")
+        try:
+            out[name.strip()] = float(w)
+        except ValueError:
+            raise MeasureError(f"--weights: write VARIANT=WEIGHT,... (got {part!r})") from None
+        if not eq or out[name.strip()] < 0:
+            raise MeasureError(f"--weights: write VARIANT=WEIGHT,... (got {part!r})")
+    return out
+
+
+def render_analysis(msg: Messages, a: Analysis, name: str) -> None:
+    out = stdout()
+    out.print(msg("m.exp.title", name=name, variants=len(a.variants), control=a.control),
+              highlight=False)
+    if a.srm.mismatch:
+        out.print("[bold red]" + msg("m.srm.bad", p=a.srm.p_value, obs=a.srm.observed,
+                                     exp=[round(e) for e in a.srm.expected]) + "[/]",
+                  highlight=False)
+    else:
+        out.print(msg("m.srm.ok", p=a.srm.p_value), highlight=False)
+    cols = ["m.col.metric", "m.col.variant", "m.col.n", "m.col.mean", "m.col.lift",
+            "m.col.rel", "m.col.p", "m.col.padj", "m.col.seq", "m.col.pbeat",
+            "m.col.outcome"]
+    rows = []
+    for c in a.comparisons:
+        cell = comparison_cells(c)
+        rows.append((f"{c.metric} ({msg('m.role.' + c.role)})", c.variant, cell["n"],
+                     cell["mean"], cell["lift"], cell["rel"], cell["p"], cell["padj"],
+                     cell["seq"], cell["pbeat"], msg("m.out." + c.outcome)))
+    out.print(table(None, [msg(k) for k in cols], rows))
+    for c in a.comparisons:
+        if c.variance_reduction is not None and c.cuped_theta is not None:
+            out.print(msg("m.cuped", metric=f"{c.metric}/{c.variant}",
+                          pct=100 * c.variance_reduction, theta=c.cuped_theta),
+                      highlight=False)
+    k = sum(1 for c in a.comparisons if c.role != "guardrail")
+    out.print(msg("m.correction", method=a.correction, k=k), highlight=False)
+    for v, verdict in a.verdicts.items():
+        style = {"ship": "green", "do_not_ship": "red", "broken": "bold red"}.get(verdict, "")
+        text = msg("m.verdict", variant=v, verdict=msg("m.v." + verdict),
+                   why="; ".join(a.reasons.get(v, [])))
+        out.print(f"[{style}]{text}[/]" if style else text, highlight=False)
+
+
+def experiment_analyze(
+    ctx: typer.Context,
+    key: Annotated[str | None, typer.Argument(
+        help="Experiment key (an experiment document); or use --from-file.")] = None,
+    from_file: Annotated[Path | None, typer.Option(
+        "--from-file", help="CSV / Parquet / JSONL with one row per person.")] = None,
+    variant_col: Annotated[str, typer.Option(help="Column holding the variant.")] = "variant",
+    control: Annotated[str | None, typer.Option(help="The control variant's value.")] = None,
+    metric: Annotated[list[str] | None, typer.Option(
+        help="Metric column (repeat; the first is primary).")] = None,
+    ratio: Annotated[list[str] | None, typer.Option(
+        help="Ratio metric NAME=NUMERATOR/DENOMINATOR (delta method; repeat).")] = None,
+    guardrail: Annotated[list[str] | None, typer.Option(
+        help="Guardrail metric column (repeat): any significant harm fails the variant.")]
+    = None,
+    lower_is_better: Annotated[list[str] | None, typer.Option(
+        "--lower-is-better", help="Metric where a decrease is good (repeat).")] = None,
+    covariate: Annotated[str | None, typer.Option(
+        help="Pre-period covariate column for CUPED.")] = None,
+    weights: Annotated[str | None, typer.Option(
+        help="Planned split for the SRM check, e.g. control=50,treatment=50 (default: equal).")]
+    = None,
+    alpha: Annotated[float | None, typer.Option(
+        min=0.0001, max=0.5, help="Significance level (default 0.05, or the document's).")]
+    = None,
+    correction: Annotated[str | None, typer.Option(
+        help="holm, bh or none (default holm, or the document's).")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write a self-contained HTML report.")]
+    = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Per variant: n, mean, lift with intervals, tests, SRM, sequential, Bayesian, verdict."""
+    st = state(ctx)
+    if correction not in (None, "holm", "bh", "none"):
+        raise MeasureError("--correction: use holm, bh or none")
+    corr: Correction | None = correction  # type: ignore[assignment]
+    series: list[Any] | None
+    if from_file is None:
+        if key is None:
+            raise MeasureError("give an experiment KEY or --from-file FILE")
+        from crossplay.measure.lakeanalysis import analyze_key
+
+        result, name, series = analyze_key(st.settings, key, alpha=alpha, correction=corr)
+    else:
+        if control is None:
+            raise MeasureError("--control VALUE is required with --from-file")
+        con = duckdb.connect()
+        try:
+            columns = fileinput.open_file(con, from_file)
+            sums = fileinput.summaries(
+                con, columns, variant_col=variant_col, metrics=list(metric or []),
+                covariate=covariate, ratios=[fileinput.RatioSpec.parse(r) for r in ratio or []],
+                guardrails=list(guardrail or []), lower_is_better=list(lower_is_better or []))
+        finally:
+            con.close()
+        result = analyze(sums, control=control, weights=_weights(weights),
+                         alpha=alpha or 0.05, correction=corr or "holm")
+        name, series = from_file.name, None
+    data: dict[str, Any] = {"experiment": name, **analysis_dict(result)}
+    if report is not None:
+        from crossplay.measure.report import experiment_report
+
+        experiment_report(report, result, name, st.msg.lang, series)
+        data["report"] = str(report)
+    if as_json:
+        print_json(data)
+        return
+    render_analysis(st.msg, result, name)
+    if report is not None:
+        stdout().print(st.msg("m.report", path=report), highlight=False)
+
+
+def experiment_plan(
+    ctx: typer.Context,
+    baseline: Annotated[float, typer.Option(
+        help="Control's conversion rate (0-1), or its mean with --sd.")],
+    mde: Annotated[float, typer.Option(help="Minimum detectable effect (relative by default).")],
+    absolute: Annotated[bool, typer.Option(
+        "--absolute", help="The MDE is absolute, not relative to the baseline.")] = False,
+    sd: Annotated[float | None, typer.Option(
+        help="Per-person standard deviation of a mean metric.")] = None,
+    alpha: Annotated[float, typer.Option(min=0.0001, max=0.5)] = 0.05,
+    power: Annotated[float, typer.Option(min=0.05, max=0.9999)] = 0.8,
+    variants: Annotated[int, typer.Option(min=2, help="Number of variants incl. control.")] = 2,
+    ratio: Annotated[float, typer.Option(help="People per variant / people in control.")]
+    = 1.0,
+    daily: Annotated[float | None, typer.Option(
+        help="People entering the experiment per day (to state the duration).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Sample size per variant (and days) to detect the minimum detectable effect."""
+    st = state(ctx)
+    p = plan(baseline=baseline, mde=mde, relative=not absolute, sd=sd, alpha=alpha,
+             target_power=power, variants=variants, ratio=ratio, daily_traffic=daily)
+    if as_json:
+        from dataclasses import asdict
+
+        print_json(asdict(p))
+        return
+    out = stdout()
+    out.print(st.msg("m.plan.title", kind=p.kind), highlight=False)
+    out.print(st.msg("m.plan.line", mde_abs=p.mde_abs, mde_rel=p.mde_rel, baseline=p.baseline,
+                     power=p.power, alpha=p.alpha, n_control=p.n_control,
+                     n_variant=p.n_variant, n_total=p.n_total), highlight=False)
+    if p.days is not None and daily:
+        out.print(st.msg("m.plan.days", traffic=daily, days=p.days), highlight=False)
+
+
+def experiment_add(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Experiment document (YAML).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate an experiment document and keep it (layers must not overlap)."""
+    from crossplay.measure.experiment import load_experiment
+    from crossplay.measure.registry import save_experiment
+
+    st = state(ctx)
+    exp = load_experiment(path)
+    saved = save_experiment(st.settings, exp)
+    if as_json:
+        print_json({"key": exp.key, "path": str(saved)})
+        return
+    stdout().print(st.msg("m.exp.saved", exp=exp.key, path=saved), highlight=False)
+
+
+def experiment_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Experiments kept in the data directory."""
+    from crossplay.measure.registry import list_experiments
+
+    st = state(ctx)
+    exps = list_experiments(st.settings)
+    rows: list[dict[str, Any]] = [
+        {"key": e.key, "name": e.name, "partner": e.partner, "layer": e.layer,
+             "layer_range": list(e.layer_range),
+             "variants": {v.key: v.weight for v in e.variants}, "control": e.control,
+             "start": e.start.isoformat(), "stop": e.stop.isoformat(),
+             "metrics": [m.key for m in e.metrics]} for e in exps]
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        stdout().print(st.msg("m.exp.none"))
+        return
+    stdout().print(table(None, ["key", "name", "partner", "layer", "variants", "start", "stop",
+                                st.msg("m.col.metric")],
+                         [(r["key"], r["name"], r["partner"], r["layer"] or "",
+                           ", ".join(f"{k}:{w:g}" for k, w in r["variants"].items()),
+                           r["start"], r["stop"], ", ".join(r["metrics"])) for r in rows]))
+
+
+def experiment_assign(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Experiment key.")],
+    units: Annotated[list[str] | None, typer.Argument(
+        help="Pseudonymous user keys (or native ids with --native).")] = None,
+    native: Annotated[bool, typer.Option(
+        "--native", help="The units are the partner's native ids (hashed to keys here).")]
+    = False,
+    audience_out: Annotated[Path | None, typer.Option(
+        help="Assign every user of the experiment's partner (or its audience_sql) and write "
+             "user_key, partner, variant as Parquet.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The variant of each unit: sha256 hashing, the same in every service, no call."""
+    from crossplay.measure.assignment import assign
+    from crossplay.measure.registry import get_experiment
+
+    st = state(ctx)
+    exp = get_experiment(st.settings, key)
+    if audience_out is not None:
+        from crossplay.measure.audience import assign_audience
+
+        counts = assign_audience(st.settings, exp, audience_out)
+        if as_json:
+            print_json({"path": str(audience_out), "counts": counts})
+            return
+        stdout().print(st.msg("m.assign.audience", path=audience_out, counts=counts),
+                       highlight=False)
+        return
+    if not units:
+        raise MeasureError("give units to assign, or --audience-out FILE")
+    keys = list(units)
+    if native:
+        from crossplay.core.secrets import secret_chain
+        from crossplay.ingest.pseudonymise import chained_user_key
+
+        chain = secret_chain(st.settings, exp.partner)
+        keys = [chained_user_key(chain, u) for u in units]
+    result = [{"unit": u, "user_key": k, "variant": assign(exp, k)}
+              for u, k in zip(units, keys, strict=True)]
+    if as_json:
+        print_json(result)
+        return
+    stdout().print(table(None, ["unit", "user_key", st.msg("m.col.variant")],
+                         [(r["unit"], r["user_key"], r["variant"] or st.msg("m.assign.out"))
+                          for r in result]))
+
+
+def experiment_log_exposures(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Experiment key.")],
+    path: Annotated[Path, typer.Argument(
+        help="CSV with columns user_id (native), variant, ts (ISO 8601, UTC if naive).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Log exposures into the lake (through ingest: native ids are pseudonymised)."""
+    import csv
+    import datetime as dt
+
+    from crossplay.measure.exposures import log_exposures
+    from crossplay.measure.registry import get_experiment
+
+    st = state(ctx)
+    exp = get_experiment(st.settings, key)
+    rows: list[tuple[str, str, dt.datetime]] = []
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            for i, rec in enumerate(csv.DictReader(fh), start=2):
+                try:
+                    ts = dt.datetime.fromisoformat(rec["ts"])
+                    uid, var = rec["user_id"], rec["variant"]
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise MeasureError(f"{path}:{i}: need user_id, variant and an ISO ts "
+                                       f"({exc})") from None
+                if not uid or not var:
+                    raise MeasureError(f"{path}:{i}: empty user_id or variant")
+                rows.append((uid, var, ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)))
+    except OSError as exc:
+        raise MeasureError(f"cannot read {path}: {exc}") from None
+    summary = log_exposures(st.settings, exp, rows)
+    if as_json:
+        print_json({"read": summary.read, "accepted": summary.accepted,
+                    "already_in_lake": summary.already_ingested,
+                    "quarantined": summary.quarantined})
+        return
+    stdout().print(st.msg("m.exposures", n=summary.accepted, exp=key,
+                          already=summary.already_ingested), highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    experiment_app.command("analyze")(experiment_analyze)
+    experiment_app.command("plan")(experiment_plan)
+    experiment_app.command("add")(experiment_add)
+    experiment_app.command("list")(experiment_list)
+    experiment_app.command("assign")(experiment_assign)
+    experiment_app.command("log-exposures")(experiment_log_exposures)
+    app.add_typer(experiment_app, name="experiment")
+
+
+__all__ = ["register"]

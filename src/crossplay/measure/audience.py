@@ -1,0 +1,32 @@
+"""Assign a whole audience from the lake with the SQL form of the hash assignment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crossplay.core.derived import write_parquet
+from crossplay.core.settings import Settings
+from crossplay.ingest.sqlbase import lit
+from crossplay.measure.assignment import variant_sql
+from crossplay.measure.experiment import Experiment
+from crossplay.warehouse import connect
+
+
+def assign_audience(settings: Settings, exp: Experiment, out: Path) -> dict[str, int]:
+    """Write ``user_key, partner, variant`` of every user of the experiment's partner (or of
+    its ``audience_sql``) inside the experiment's layer slice; returns counts per variant."""
+    con = connect(settings, scope=exp.partner)
+    try:
+        keys = exp.audience_sql or (
+            f"SELECT DISTINCT user_key FROM events WHERE partner = {lit(exp.partner)}")
+        table = con.sql(f"""
+            SELECT user_key, {lit(exp.partner)} AS partner, variant FROM (
+              SELECT user_key, {variant_sql(exp)} AS variant FROM ({keys}))
+            WHERE variant IS NOT NULL ORDER BY user_key""").to_arrow_table()
+    finally:
+        con.close()
+    write_parquet(table, out)
+    counts: dict[str, int] = {}
+    for v in table["variant"].to_pylist():
+        counts[v] = counts.get(v, 0) + 1
+    return counts

@@ -1,0 +1,98 @@
+"""``crossplay experiment analyze KEY``: an experiment document read against the lake."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crossplay.core.settings import Settings
+from crossplay.measure import sequential
+from crossplay.measure.analysis import Analysis, analyze
+from crossplay.measure.corrections import Correction
+from crossplay.measure.errors import MeasureError
+from crossplay.measure.experiment import Experiment
+from crossplay.measure.lakemetrics import daily_series, exposures_sql, metric_summaries, person_sql
+from crossplay.measure.registry import get_experiment
+from crossplay.measure.summary import Moments
+from crossplay.warehouse import connect
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """Cumulative read-out of the primary metric after each exposure day."""
+
+    day: str
+    variant: str
+    n_total: int
+    diff: float
+    ci_low: float
+    ci_high: float
+    seq_low: float
+    seq_high: float
+
+
+def cumulative(rows: list[tuple[str, str, float, float, float]], control: str,
+               alpha: float) -> list[SeriesPoint]:
+    from crossplay.measure.effects import welch
+
+    days = sorted({r[0] for r in rows})
+    variants = sorted({r[1] for r in rows})
+    acc = {v: [0.0, 0.0, 0.0] for v in variants}
+    out: list[SeriesPoint] = []
+    for d in days:
+        for r in rows:
+            if r[0] == d:
+                a = acc[r[1]]
+                a[0] += r[2]
+                a[1] += r[3]
+                a[2] += r[4]
+        c = acc.get(control)
+        if c is None or c[0] < 2:
+            continue
+        for v in variants:
+            if v == control or acc[v][0] < 2:
+                continue
+            e = welch(Moments(*c), Moments(*acc[v]), alpha)
+            n = int(c[0] + acc[v][0])
+            lo, hi = sequential.interval(float(e.diff), float(e.se), n, alpha)
+            out.append(SeriesPoint(d, v, n, float(e.diff), float(e.ci_low), float(e.ci_high),
+                                   float(lo), float(hi)))
+    return out
+
+
+def analyze_experiment(settings: Settings, exp: Experiment, *, alpha: float | None = None,
+                       correction: Correction | None = None
+                       ) -> tuple[Analysis, list[SeriesPoint], dict[str, int]]:
+    """Analyse ``exp`` over its partner's lake rows; also the cumulative primary series and
+    exposure counts (``excluded_multiple_variants``)."""
+    a = alpha if alpha is not None else exp.alpha
+    corr: Correction = correction or exp.correction
+    con = connect(settings, scope=exp.partner)
+    try:
+        con.execute(f"CREATE TEMP VIEW exposures_all AS {exposures_sql(exp)}")
+        con.execute("CREATE TEMP VIEW exposures AS SELECT user_key, variant, first_ts "
+                    "FROM exposures_all WHERE n_variants = 1")
+        con.execute(f"CREATE TEMP TABLE per_person AS {person_sql(exp)}")
+        excluded = con.sql("SELECT count(*) FILTER (WHERE n_variants > 1), count(*) "
+                           "FROM exposures_all").fetchall()[0]
+        if not excluded[1]:
+            raise MeasureError(f"no exposures of experiment {exp.key} in the lake between "
+                               f"{exp.start} and {exp.stop}: log them with "
+                               "`crossplay experiment log-exposures`")
+        sums = metric_summaries(con, exp)
+        primary = next(m for m in exp.metrics if m.role == "primary")
+        series = (cumulative(daily_series(con, primary.key), exp.control, a)
+                  if primary.kind != "ratio" else [])
+    finally:
+        con.close()
+    result = analyze(sums, control=exp.control, weights=exp.weights, alpha=a,
+                     correction=corr)
+    return result, series, {"exposed": int(excluded[1]),
+                            "excluded_multiple_variants": int(excluded[0])}
+
+
+def analyze_key(settings: Settings, key: str, *, alpha: float | None = None,
+                correction: Correction | None = None
+                ) -> tuple[Analysis, str, list[SeriesPoint]]:
+    exp = get_experiment(settings, key)
+    result, series, _ = analyze_experiment(settings, exp, alpha=alpha, correction=correction)
+    return result, exp.name or exp.key, series

@@ -1,0 +1,64 @@
+"""CLI messages of the measurement commands, in English and Simplified Chinese."""
+
+from __future__ import annotations
+
+from crossplay.core.types import Lang
+
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "m.exp.title": {"en": "Experiment {name}: {variants} variants, control {control}",
+                    "zh-CN": "实验 {name}: {variants} 个组, 对照组 {control}"},
+    "m.srm.ok": {"en": "Sample ratio: OK (chi-square p = {p:.3g})",
+                 "zh-CN": "样本比例: 正常 (卡方检验 p = {p:.3g})"},
+    "m.srm.bad": {"en": "!!! SAMPLE RATIO MISMATCH (p = {p:.2g}): observed {obs}, expected "
+                        "{exp}. Assignment or logging is broken; do not trust these lifts.",
+                  "zh-CN": "!!! 样本比例失衡 (p = {p:.2g}): 实际 {obs}, 预期 {exp}。"
+                           "分流或日志有问题, 请勿相信以下提升结果。"},
+    "m.col.metric": {"en": "metric", "zh-CN": "指标"},
+    "m.col.variant": {"en": "variant", "zh-CN": "组"},
+    "m.col.n": {"en": "n", "zh-CN": "人数"},
+    "m.col.control": {"en": "control", "zh-CN": "对照"},
+    "m.col.mean": {"en": "mean", "zh-CN": "均值"},
+    "m.col.lift": {"en": "lift [95% CI]", "zh-CN": "提升 [95% 置信区间]"},
+    "m.col.rel": {"en": "relative [95% CI]", "zh-CN": "相对提升 [95% 置信区间]"},
+    "m.col.p": {"en": "p", "zh-CN": "p 值"},
+    "m.col.padj": {"en": "p adj.", "zh-CN": "校正后 p"},
+    "m.col.seq": {"en": "always-valid CI", "zh-CN": "序贯置信区间"},
+    "m.col.pbeat": {"en": "P(beat ctrl)", "zh-CN": "胜过对照概率"},
+    "m.col.outcome": {"en": "outcome", "zh-CN": "结论"},
+    "m.role.primary": {"en": "primary", "zh-CN": "主指标"},
+    "m.role.secondary": {"en": "secondary", "zh-CN": "次要指标"},
+    "m.role.guardrail": {"en": "guardrail", "zh-CN": "护栏指标"},
+    "m.out.better": {"en": "better", "zh-CN": "更好"},
+    "m.out.worse": {"en": "worse", "zh-CN": "更差"},
+    "m.out.flat": {"en": "no significant change", "zh-CN": "无显著变化"},
+    "m.cuped": {"en": "CUPED on {metric}: variance reduced by {pct:.1f}% (theta = {theta:.4g})",
+                "zh-CN": "{metric} 使用 CUPED: 方差降低 {pct:.1f}% (theta = {theta:.4g})"},
+    "m.correction": {"en": "Multiple testing: {method} across {k} primary/secondary "
+                           "comparisons; guardrails uncorrected.",
+                     "zh-CN": "多重检验校正: {method}, 共 {k} 个主/次要比较; 护栏指标不校正。"},
+    "m.verdict": {"en": "Verdict for {variant}: {verdict} ({why})",
+                  "zh-CN": "{variant} 的结论: {verdict} ({why})"},
+    "m.v.ship": {"en": "SHIP", "zh-CN": "上线"},
+    "m.v.do_not_ship": {"en": "DO NOT SHIP", "zh-CN": "不上线"},
+    "m.v.inconclusive": {"en": "INCONCLUSIVE", "zh-CN": "尚无定论"},
+    "m.v.broken": {"en": "BROKEN EXPERIMENT", "zh-CN": "实验无效"},
+    "m.report": {"en": "HTML report: {path}", "zh-CN": "HTML 报告: {path}"},
+    "m.plan.title": {"en": "Sample size ({kind} metric)", "zh-CN": "样本量 ({kind} 指标)"},
+    "m.exp.saved": {"en": "Saved experiment {exp} to {path}", "zh-CN": "已保存实验 {exp}: {path}"},
+    "m.exp.none": {"en": "No experiments yet: `crossplay experiment add FILE`.",
+                   "zh-CN": "还没有实验: 请运行 `crossplay experiment add FILE`。"},
+    "m.assign.out": {"en": "(not in the experiment)", "zh-CN": "(不在实验中)"},
+    "m.assign.audience": {"en": "Assigned the audience to {path}: {counts}",
+                          "zh-CN": "已分配受众并写入 {path}: {counts}"},
+    "m.exposures": {"en": "Logged {n} exposure(s) of {exp} ({already} already in the lake)",
+                    "zh-CN": "已记录实验 {exp} 的 {n} 次曝光 (其中 {already} 次已在数据湖中)"},
+    "m.plan.line": {
+        "en": "To detect {mde_abs:.4g} ({mde_rel:+.1%}) over {baseline:.4g} with power "
+              "{power:.0%} at alpha {alpha:g}: {n_control:,} in control, {n_variant:,} per "
+              "other variant, {n_total:,} in total.",
+        "zh-CN": "在基线 {baseline:.4g} 上检测 {mde_abs:.4g} ({mde_rel:+.1%}) 的变化, "
+                 "功效 {power:.0%}, 显著性水平 {alpha:g}: 对照组 {n_control:,} 人, "
+                 "每个实验组 {n_variant:,} 人, 共 {n_total:,} 人。"},
+    "m.plan.days": {"en": "At {traffic:,.0f} people a day: {days:.1f} days.",
+                    "zh-CN": "按每天 {traffic:,.0f} 人计算: 需 {days:.1f} 天。"},
+}

@@ -1,0 +1,116 @@
+"""``crossplay experiment analyze --from-file`` and ``experiment plan`` as a user runs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from tests.conftest import CliRunner
+
+
+@pytest.fixture
+def experiment_csv(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(5)
+    n = 4000
+    v = np.where(rng.random(n) < 0.5, "A", "B")
+    pre = rng.gamma(2, 5, n)
+    df = pd.DataFrame({
+        "variant": v,
+        "converted": (rng.random(n) < np.where(v == "B", 0.13, 0.10)).astype(int),
+        "revenue": 0.7 * pre + rng.normal(0, 3, n) + (v == "B") * 0.8,
+        "pre_revenue": pre,
+        "sessions": rng.poisson(3, n) + 1,
+        "latency": rng.normal(100, 10, n),
+    })
+    path = tmp_path / "exp.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_analyze_from_file_json(cli: CliRunner, experiment_csv: Path) -> None:
+    r = cli("experiment", "analyze", "--from-file", experiment_csv, "--variant-col", "variant",
+            "--control", "A", "--metric", "converted", "--metric", "revenue",
+            "--ratio", "rps=revenue/sessions", "--guardrail", "latency",
+            "--lower-is-better", "latency", "--json")
+    assert r.code == 0, r.err
+    data = r.json()
+    df = pd.read_csv(experiment_csv)
+    by = {c["metric"]: c for c in data["comparisons"]}
+    assert set(by) == {"converted", "revenue", "latency", "rps"}
+    conv = by["converted"]
+    assert conv["test"] == "two-proportion z" and conv["role"] == "primary"
+    ref = stats.ttest_ind(df.revenue[df.variant == "B"], df.revenue[df.variant == "A"],
+                          equal_var=False)
+    assert round(by["revenue"]["p_value"], 6) == round(float(ref.pvalue), 6)
+    assert by["latency"]["role"] == "guardrail"
+    assert data["srm"]["mismatch"] is False
+    assert data["counts"] == {"A": int((df.variant == "A").sum()),
+                              "B": int((df.variant == "B").sum())}
+    assert data["verdicts"]["B"] in ("ship", "inconclusive")
+
+
+def test_cuped_states_the_reduction(cli: CliRunner, experiment_csv: Path) -> None:
+    r = cli("experiment", "analyze", "--from-file", experiment_csv, "--control", "A",
+            "--metric", "revenue", "--covariate", "pre_revenue")
+    assert r.code == 0, r.err
+    assert "CUPED on revenue/B: variance reduced by" in r.out
+    r = cli("experiment", "analyze", "--from-file", experiment_csv, "--control", "A",
+            "--metric", "revenue", "--covariate", "pre_revenue", "--json")
+    red = r.json()["comparisons"][0]["variance_reduction"]
+    assert red > 0.5
+
+
+def test_srm_is_flagged_loudly(cli: CliRunner, tmp_path: Path) -> None:
+    df = pd.DataFrame({"variant": ["A"] * 5300 + ["B"] * 4700,
+                       "converted": [0, 1] * 5000})
+    path = tmp_path / "srm.parquet"
+    df.to_parquet(path)
+    r = cli("experiment", "analyze", "--from-file", path, "--control", "A",
+            "--metric", "converted")
+    assert r.code == 0, r.err
+    assert "SAMPLE RATIO MISMATCH" in r.out and "BROKEN EXPERIMENT" in r.out
+    r = cli("--lang", "zh-CN", "experiment", "analyze", "--from-file", path, "--control", "A",
+            "--metric", "converted")
+    assert "样本比例失衡" in r.out and "实验无效" in r.out
+
+
+@pytest.mark.parametrize("args,match", [
+    (["--metric", "nope"], "metric column 'nope' is not in the file"),
+    (["--metric", "variant"], "not numbers"),
+    (["--metric", "converted", "--control", "Z"], "control variant 'Z' is not in the data"),
+    (["--metric", "converted", "--weights", "A=1"], "no weight for variant"),
+])
+def test_bad_input_is_a_clear_error(cli: CliRunner, experiment_csv: Path, args: list[str],
+                                    match: str) -> None:
+    base = ["experiment", "analyze", "--from-file", experiment_csv]
+    if "--control" not in args:
+        base += ["--control", "A"]
+    r = cli(*base, *args)
+    assert r.code == 2
+    assert match in r.err_flat
+
+
+def test_empty_cells_are_refused_not_dropped(cli: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "gaps.csv"
+    path.write_text("variant,converted\nA,1\nB,\nA,0\nB,1\n", encoding="utf-8")
+    r = cli("experiment", "analyze", "--from-file", path, "--control", "A",
+            "--metric", "converted")
+    assert r.code == 2 and "1 empty value" in r.err_flat
+
+
+def test_plan(cli: CliRunner) -> None:
+    r = cli("experiment", "plan", "--baseline", "0.05", "--mde", "0.1", "--daily", "2000",
+            "--json")
+    assert r.code == 0, r.err
+    p = r.json()
+    assert p["n_control"] == 31231 and p["n_total"] == 62462
+    assert round(p["days"], 2) == round(62462 / 2000, 2)
+    r = cli("experiment", "plan", "--baseline", "20", "--sd", "15", "--mde", "1",
+            "--absolute")
+    assert r.code == 0 and "3,532" in r.out
+    r = cli("experiment", "plan", "--baseline", "0.9", "--mde", "0.2")
+    assert r.code == 2 and "(0, 1)" in r.err_flat
