@@ -1,0 +1,220 @@
+"""Reading ``user item [rating] [timestamp]`` text files as benchmark papers ship them.
+
+One reader serves every format: MovieLens (``u.data`` tab-separated, ``ratings.dat``
+with ``::``, ``ratings.csv`` with a header), generic TSV / CSV / space-separated files with
+or without a header, and RecBole atomic files (header names carry a ``:type`` suffix,
+e.g. ``user_id:token``).
+
+Rules (docs/evaluation.md, "Formats"):
+
+- the delimiter is ``::`` if the first data line holds it, else a tab, else a comma, else
+  runs of spaces;
+- a header is present when the first line's fields are all column names this module knows
+  (``user``, ``userId``, ``user_id:token``, ``item``, ``movieId``, ``rating``,
+  ``timestamp``, ...) or, with three or more fields, when the third field is not a number;
+  ``header=True`` / ``False`` overrides the guess;
+- without a header, columns are positional: user, item, then rating, then timestamp;
+- user and item ids are kept as the file's text (stripped); a missing id, a rating or a
+  timestamp that is not a number, or a line with the wrong number of fields raises
+  ``SourceError`` naming the file, line and problem — nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crossplay.core.errors import SourceError
+
+#: canonical column -> accepted header names (compared lower-case, ``:type`` removed)
+HEADER_NAMES: dict[str, tuple[str, ...]] = {
+    "user": ("user", "user_id", "userid", "uid", "u", "user_key", "reviewer_id",
+             "reviewerid", "person", "person_id"),
+    "item": ("item", "item_id", "itemid", "iid", "i", "movie", "movie_id", "movieid",
+             "book", "book_id", "bookid", "isbn", "asin", "product_id", "productid"),
+    "rating": ("rating", "score", "rate", "stars", "overall", "value", "label"),
+    "timestamp": ("timestamp", "time", "ts", "datetime", "unixreviewtime", "date",
+                  "unix_time", "time_stamp"),
+}
+_NAME_TO_COLUMN = {n: col for col, names in HEADER_NAMES.items() for n in names}
+POSITIONAL = ("user", "item", "rating", "timestamp")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a file is laid out: ``delimiter`` (``"::"``, ``"\\t"``, ``","`` or ``" "`` for
+    runs of spaces), whether line 1 is a header, and the canonical name of each field
+    (``None`` for an ignored field)."""
+
+    delimiter: str
+    header: bool
+    columns: tuple[str | None, ...]
+
+
+def _norm(name: str) -> str:
+    return name.strip().strip('"').split(":", 1)[0].strip().lower()
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    if delimiter == " ":
+        return line.split()
+    if delimiter == ",":
+        return next(csv.reader([line]))
+    return line.split(delimiter)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def sniff(path: Path, header: bool | None = None) -> Layout:
+    """Guess the layout of ``path`` from its first non-empty line."""
+    first = ""
+    with _open(path) as fh:
+        for line in fh:
+            if line.strip():
+                first = line.rstrip("\r\n")
+                break
+    if not first:
+        raise SourceError(f"{path}: the file is empty", code="bench_empty")
+    if "::" in first:
+        delim = "::"
+    elif "\t" in first:
+        delim = "\t"
+    elif "," in first:
+        delim = ","
+    else:
+        delim = " "
+    fields = [f.strip() for f in _split(first, delim)]
+    names = [_norm(f) for f in fields]
+    known = all(n in _NAME_TO_COLUMN for n in names)
+    if header is None:
+        header = known or (len(fields) >= 3 and not _is_number(fields[2]))
+    if header:
+        cols = tuple(_NAME_TO_COLUMN.get(n) for n in names)
+        missing = [c for c in ("user", "item") if c not in cols]
+        if missing:
+            raise SourceError(
+                f"{path}:1: the header {first!r} names no {missing[0]} column; accepted "
+                f"names: {', '.join(HEADER_NAMES[missing[0]][:6])} (or use --no-header "
+                "for positional columns user item [rating] [timestamp])",
+                code="bench_header")
+        dup = [c for c in set(cols) if c is not None and cols.count(c) > 1]
+        if dup:
+            raise SourceError(f"{path}:1: two header columns mean {dup[0]}",
+                              code="bench_header")
+        return Layout(delim, True, cols)
+    if len(fields) < 2:
+        raise SourceError(f"{path}:1: one field per line; expected user item [rating] "
+                          "[timestamp]", code="bench_fields")
+    if len(fields) > 4:
+        raise SourceError(f"{path}:1: {len(fields)} fields without a header; positional "
+                          "files hold user item [rating] [timestamp] — add a header line "
+                          "naming the columns", code="bench_fields")
+    return Layout(delim, False, POSITIONAL[:len(fields)])
+
+
+def _open(path: Path) -> io.TextIOWrapper:
+    try:
+        return open(path, encoding="utf-8-sig", errors="strict", newline="")
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror})", code="bench_read") from exc
+
+
+def _bad_line(path: Path, lineno: int, why: str) -> SourceError:
+    return SourceError(f"{path}:{lineno}: {why}", code="bench_row")
+
+
+def read_interactions(path: Path, header: bool | None = None) -> pd.DataFrame:
+    """Rows of one file: ``user``, ``item`` (str), ``rating`` (float64, NaN when the file
+    has none), ``timestamp`` (nullable Int64, seconds or whatever integer the file holds)."""
+    layout = sniff(path, header)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: not UTF-8 text (byte {exc.start}); convert it first",
+                          code="bench_encoding") from exc
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror})", code="bench_read") from exc
+    numbered = [(i + 1, ln) for i, ln in enumerate(text.splitlines())
+                if ln.strip()][1 if layout.header else 0:]
+    line_no = np.array([i for i, _ in numbered], dtype=np.int64)
+    lines = pd.Series([ln for _, ln in numbered], dtype=object)
+    n_fields = len(layout.columns)
+    sep = layout.delimiter
+    if sep == "::":
+        lines = lines.str.replace("::", "\t", regex=False)
+        sep = "\t"
+    if len(lines) == 0:
+        raise SourceError(f"{path}: no data rows", code="bench_empty")
+    if sep == " ":
+        counts = np.array([len(ln.split()) for ln in lines], dtype=np.int64)
+    else:
+        counts = (lines.str.count(sep) + 1).to_numpy()
+        if sep == ",":  # quoted fields may hold commas: pandas checks those lines
+            counts = np.where(lines.str.contains('"', regex=False).to_numpy(), n_fields,
+                              counts)
+    wrong = counts != n_fields
+    if wrong.any():
+        i = int(np.argmax(wrong))
+        raise _bad_line(path, int(line_no[i]), f"{int(counts[i])} fields where the "
+                        f"first line has {n_fields}")
+    try:
+        raw = pd.read_csv(io.StringIO("\n".join(lines.tolist())),
+                          sep=r"\s+" if sep == " " else sep, header=None, dtype=str,
+                          keep_default_na=False, engine="c",
+                          quoting=csv.QUOTE_MINIMAL if sep == "," else csv.QUOTE_NONE)
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        where = int(line_no[min(int(m.group(1)) - 1, len(line_no) - 1)]) if m else 0
+        raise _bad_line(path, where, f"wrong number of fields (expected {n_fields})"
+                        ) from exc
+    if raw.shape != (len(line_no), n_fields):
+        raise SourceError(f"{path}: could not split the lines into {n_fields} fields "
+                          "(unbalanced quotes?)", code="bench_row")
+    out: dict[str, object] = {}
+    for pos, col in enumerate(layout.columns):
+        if col is not None:
+            out[col] = raw[pos].str.strip()
+    for col in ("user", "item"):
+        empty = (out[col] == "").to_numpy()  # type: ignore[attr-defined]
+        if empty.any():
+            raise _bad_line(path, int(line_no[np.argmax(empty)]), f"no {col} id")
+    frame = pd.DataFrame({"user": out["user"], "item": out["item"]})
+    frame["rating"] = _numbers(out.get("rating"), path, line_no, "rating", float)
+    frame["timestamp"] = _numbers(out.get("timestamp"), path, line_no, "timestamp", int)
+    return frame
+
+
+def _numbers(col: object, path: Path, line_no: np.ndarray, name: str,
+             kind: type) -> pd.Series:
+    n = len(line_no)
+    if col is None:
+        if kind is float:
+            return pd.Series(np.full(n, np.nan), dtype="float64")
+        return pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
+    s = col if isinstance(col, pd.Series) else pd.Series(col)
+    s = s.reset_index(drop=True)
+    vals = pd.to_numeric(s.where(s != ""), errors="coerce")
+    bad = (vals.isna() & (s != "")).to_numpy()
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise _bad_line(path, int(line_no[i]), f"{name} {s.iloc[i]!r} is not a number")
+    if kind is float:
+        return vals.astype("float64")
+    frac = (vals.notna() & (vals != vals.round())).to_numpy()
+    if frac.any():
+        i = int(np.argmax(frac))
+        raise _bad_line(path, int(line_no[i]), f"timestamp {s.iloc[i]!r} is not an "
+                        "integer (seconds)")
+    return vals.round().astype("Int64")
