@@ -11,6 +11,7 @@ import typer
 from crossplay.cli.i18n import add_messages
 from crossplay.cli.output import print_json, progress_bar, stdout, table
 from crossplay.cli.state import State, state
+from crossplay.core.errors import CrossplayError
 from crossplay.core.types import Partner
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -89,8 +90,8 @@ def train_cmd(
         raise typer.BadParameter("use als, bpr, item_knn or content", param_hint="--model")
     with progress_bar(st.msg("rec.training"),
                       enabled=not as_json and sys.stderr.isatty()) as _:
-        bundle = train(st.settings, TrainOptions(model=model, factors=factors, cross=cross,
-                                                 seed=seed))  # type: ignore[arg-type]
+        bundle = train(st.settings, TrainOptions(
+            model=model, factors=factors, cross=cross, seed=seed))  # type: ignore[arg-type]
     if as_json:
         print_json(bundle)
         return
@@ -244,3 +245,68 @@ def export_cmd(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(recommend_app, name="recommend")
+
+
+def _sample_person(st: State) -> str | None:
+    """A linked, consenting person with game-side behaviour and no knowledge history:
+    the case cross-domain recommendation exists for (falls back to any linked one)."""
+    from crossplay.privacy.policy import Purpose, linked_persons_sql
+    from crossplay.warehouse.duck import connect
+
+    con = connect(st.settings)
+    try:
+        rows = con.sql(
+            f"WITH l AS ({linked_persons_sql(Purpose.PERSONALISATION)}), "
+            f"ev AS (SELECT partner, user_key, count(*) AS n FROM events "
+            f"WHERE item_id IS NOT NULL GROUP BY ALL) "
+            f"SELECT l.k_user_key, coalesce(g.n, 0) AS gn, coalesce(kn.n, 0) AS kn FROM l "
+            f"LEFT JOIN ev g ON g.partner = 'game' AND g.user_key = l.g_user_key "
+            f"LEFT JOIN ev kn ON kn.partner = 'knowledge' AND kn.user_key = l.k_user_key "
+            f"WHERE coalesce(g.n, 0) > 0 "
+            f"ORDER BY (coalesce(kn.n, 0) = 0) DESC, gn DESC, 1 LIMIT 1").fetchall()
+    finally:
+        con.close()
+    return str(rows[0][0]) if rows else None
+
+
+def demo_step(st: State, as_json: bool) -> dict[str, Any]:
+    """Train, a short cold-start leaderboard, three explained picks for a sample person."""
+    from crossplay.recommend.evaluate import EvalConfig, evaluate, report, save_report
+    from crossplay.recommend.service import TrainOptions, recommend_for, train
+
+    bundle = train(st.settings, TrainOptions(factors=32))
+    summary: dict[str, Any] = {"version": bundle["version"],
+                               "units": [u["unit"] for u in bundle["units"]]}
+    cfg = EvalConfig(task="cold-start", k=10, factors=32,
+                     models=("popularity", "segment_popularity", "joint_als", "emcdr",
+                             "hybrid"))
+    from crossplay.recommend.truth import load_truth
+
+    world = st.settings.data_dir / "world"
+    truth = load_truth(world, st.settings) if (world / "ground_truth").is_dir() else None
+    try:
+        boards = evaluate(st.settings, cfg, truth)
+        data = report(cfg, boards)
+        save_report(st.settings, data)
+        board = data["boards"][0]
+        summary["leaderboard"] = [{k: r.get(k) for k in ("model", "recall", "ndcg")}
+                                  for r in board["rows"]]
+        if not as_json:
+            print_board(st, board)
+    except CrossplayError as exc:  # too few linked persons in a tiny world
+        summary["leaderboard_error"] = exc.message
+        if not as_json:
+            stdout().print(exc.message, highlight=False)
+    key = _sample_person(st)
+    if key is not None:
+        res = recommend_for(st.settings, partner="knowledge", user_key=key,
+                            domain="knowledge", n=3, explain=True, lang=st.msg.lang,
+                            actor="demo")
+        summary["sample"] = {"personalised": res["personalised"], "model": res["model"],
+                             "items": [{"item_id": i["item_id"], "why": i.get("why")}
+                                       for i in res["items"]]}
+        if not as_json:
+            stdout().print(st.msg("rec.demo.sample", who=f"knowledge:{key[:12]}"),
+                           style="bold", highlight=False)
+            print_for(st, res, key)
+    return summary

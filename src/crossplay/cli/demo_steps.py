@@ -18,4 +18,7 @@ DemoStep = Callable[[State, bool], dict[str, Any]]
 def steps() -> list[tuple[str, str, DemoStep]]:
     """The steps in the order the demo runs them (imported lazily: the CLI starts fast)."""
     out: list[tuple[str, str, DemoStep]] = []
+    from crossplay.cli import commands_recommend
+
+    out.append(("recommend", "demo.recommend", commands_recommend.demo_step))
     return out

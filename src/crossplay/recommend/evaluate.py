@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from crossplay.core.derived import derived_dir, write_json
@@ -101,10 +100,10 @@ def suite(cfg: EvalConfig, target: tuple[Domain, ...]) -> dict[str, Callable[[],
             "content": ContentBased,
             "item_knn": ItemKNN,
             "joint_als": lambda: ALS(factors=f, random_state=seed),
-            "emcdr": lambda: EMCDR(source=src, target=target, factors=min(f, 32),
+            "emcdr": lambda: EMCDR(source=src, target=target, factors=min(f, 16),
                                    random_state=seed),
-            "hybrid": lambda: Hybrid(cf="als", factors=f, source=src, target=target,
-                                     random_state=seed),
+            "hybrid": lambda: Hybrid(cf="emcdr", factors=min(f, 16), source=src,
+                                     target=target, random_state=seed),
         }
     if cfg.models:
         unknown = [m for m in cfg.models if m not in models]

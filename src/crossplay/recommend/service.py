@@ -129,7 +129,7 @@ def _train_cross(settings: Settings, o: TrainOptions, root: Path,
             progress(f"cross-{target}")
         t0 = time.perf_counter()
         model = EMCDR(source=source_of(target), target=(target,),
-                      factors=min(o.factors, 32), random_state=o.seed)
+                      factors=min(o.factors, 16), random_state=o.seed)
         try:
             model.fit(X, lg.items)
         except ConfigError as exc:  # too few persons active on both sides

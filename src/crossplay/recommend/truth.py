@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from crossplay.core.errors import NotFoundError
 from crossplay.core.settings import Settings
+from crossplay.core.types import Partner
 from crossplay.privacy.keys import native_keys
 from crossplay.recommend.dataset import Catalog
 from crossplay.synth import domain
@@ -47,12 +48,13 @@ class GroundTruth:
         """Ground-truth row of each log user (``-1`` when unknown)."""
         out = np.full(len(users), -1, np.int64)
         cols = set(users.columns)
-        for n, row in enumerate(users.itertuples(index=False)):
+        for n, row in enumerate(users.to_dict("records")):
             keys: list[tuple[str, str]] = []
-            if "partner" in cols and isinstance(getattr(row, "partner", None), str):
-                keys.append((row.partner, row.user_key))
-            if "k_user_key" in cols and isinstance(getattr(row, "k_user_key", None), str):
-                keys += [("knowledge", row.k_user_key), ("game", row.g_user_key)]
+            if "partner" in cols and isinstance(row.get("partner"), str):
+                keys.append((str(row["partner"]), str(row["user_key"])))
+            if "k_user_key" in cols and isinstance(row.get("k_user_key"), str):
+                keys += [("knowledge", str(row["k_user_key"])),
+                         ("game", str(row["g_user_key"]))]
             for k in keys:
                 if k in self.by_key:
                     out[n] = self.by_key[k]
@@ -88,7 +90,8 @@ def load_truth(world_dir: Path, settings: Settings) -> GroundTruth:
     people = pq.read_table(gt / "people").to_pandas()
     interest = people.filter(like="interest_").to_numpy(np.float64)
     by_key: dict[tuple[str, str], int] = {}
-    for partner, col in (("knowledge", "k_uid"), ("game", "g_uid")):
+    sides: tuple[tuple[Partner, str], ...] = (("knowledge", "k_uid"), ("game", "g_uid"))
+    for partner, col in sides:
         rows = [r for r, uid in enumerate(people[col].tolist()) if isinstance(uid, str)]
         keys = native_keys(settings, partner, people[col].iloc[rows].tolist())
         by_key.update({(partner, k): r for r, k in zip(rows, keys, strict=True)})

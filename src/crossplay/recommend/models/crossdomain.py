@@ -51,7 +51,7 @@ class EMCDR(Recommender):
     needs_catalog = True
 
     def __init__(self, source: tuple[Domain, ...] = ("game", "stream"),
-                 target: tuple[Domain, ...] = ("knowledge",), factors: int = 32,
+                 target: tuple[Domain, ...] = ("knowledge",), factors: int = 16,
                  regularization: float = 0.05, iterations: int = 15,
                  mapping_alpha: float = 1.0, random_state: int = 0) -> None:
         self.source = tuple(source)
@@ -137,7 +137,7 @@ class EMCDR(Recommender):
         for prefix, attr, cols in (("s", "source_model_", s["source_items_"]),
                                    ("t", "target_model_", s["target_items_"])):
             m = self._als()
-            m.n_items_ = int(len(cols))
+            m.n_items_ = len(cols)
             m._set_state({"user_factors_": s.pop(f"{prefix}_user"),
                           "item_factors_": s.pop(f"{prefix}_item")})
             setattr(self, attr, m)

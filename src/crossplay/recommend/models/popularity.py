@@ -94,7 +94,7 @@ class SegmentPopularity(Recommender):
                                 (np.arange(self.item_segment_.size), self.item_segment_)),
                                shape=(self.item_segment_.size, n_seg))
         mass = np.asarray((X @ onehot).todense())
-        seg = mass.argmax(axis=1).astype(np.int64)
+        seg: IntArray = np.asarray(mass.argmax(axis=1), dtype=np.int64)
         seg[mass.max(axis=1) <= 0] = -1
         return seg
 
