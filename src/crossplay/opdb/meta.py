@@ -26,6 +26,7 @@ PSEUDONYM_INFO = "crossplay_pseudonym"
 #: modules that declare tables on :data:`metadata` (imported by ``ensure_schema``)
 TABLE_MODULES: tuple[str, ...] = (
     "crossplay.privacy.tables",
+    "crossplay.campaigns.tables",
 )
 
 metadata = MetaData(naming_convention={

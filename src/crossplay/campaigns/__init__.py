@@ -1,0 +1,1 @@
+"""Joint campaigns: documents, the points ledger, rules, check-ins, redemption, outbox."""

@@ -1,0 +1,400 @@
+"""The points ledger: double-entry, idempotent, never negative, exact under concurrency.
+
+Every write is a *request* carrying an idempotency key. The request runs in one database
+transaction that locks the person accounts it touches, checks that its key is unused (a used
+key returns the first result and writes nothing; a used key with a different request is
+refused), checks balances, and writes a transaction row, postings summing to zero per
+currency, lots and balances together. Serialisation failures and deadlocks (PostgreSQL) and
+a busy database (SQLite) are retried with backoff; a request either happens once or not at all.
+
+Accounts: one per person and currency (``person`` accounts, never negative, with a recorded
+debt) and system accounts: ``issuer`` (the source of all points; may be negative),
+``budget:<campaign>``, ``hold:<campaign>`` (reserved for a redemption),
+``redeemed:<campaign>``, ``spent``, ``expired``, ``fees``, ``pool:<currency>`` (exchange).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from crossplay.campaigns import postings as p
+from crossplay.campaigns import tables as t
+from crossplay.campaigns.errors import IdempotencyConflict, LedgerError
+
+#: an operation: runs inside the transaction once the key is known to be new; returns
+#: the JSON-able result stored with the transaction
+Operation = Callable[[Connection, int, int], dict[str, Any]]
+
+_RETRYABLE_SQLSTATE = {"40001", "40P01"}
+MAX_ATTEMPTS = 30
+
+
+@dataclass(frozen=True)
+class TxResult:
+    """What a request did (or, with ``replayed``, what its first run did)."""
+
+    tx_id: int
+    key: str
+    kind: str
+    result: dict[str, Any]
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class Request:
+    """A ledger request: its key, kind, canonical parameters, persons to lock, operation."""
+
+    key: str
+    kind: str
+    params: dict[str, Any]
+    persons: tuple[tuple[str, str], ...]  # (person, currency) accounts to lock first
+    op: Callable[[Connection, int, int, dict[tuple[str, str], p.Account], p.Locked],
+                 dict[str, Any]]
+    campaign_id: str | None = None
+    reverses: int | None = None
+    ts: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _retryable(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None)
+    if state in _RETRYABLE_SQLSTATE:
+        return True
+    text = str(orig or exc).lower()
+    return "database is locked" in text or "database table is locked" in text
+
+
+def _duplicate_key(exc: IntegrityError) -> bool:
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "23505":
+        return True
+    return "unique constraint failed" in str(orig or exc).lower()
+
+
+def run_retrying(engine: Engine, body: Callable[[Connection], Any]) -> Any:
+    """Run ``body`` in one transaction; retry serialisation failures, deadlocks, busy DB."""
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            with engine.begin() as con:
+                return body(con)
+        except IntegrityError as exc:
+            # a concurrent request took the same idempotency key first: run again, the
+            # key check will now find it and return its result
+            if not _duplicate_key(exc) or attempt == MAX_ATTEMPTS - 1:
+                raise
+        except DBAPIError as exc:
+            if not _retryable(exc) or attempt == MAX_ATTEMPTS - 1:
+                raise
+        time.sleep(min(0.2, 0.002 * 2 ** min(attempt, 7)) * random.random())
+    raise LedgerError("the database stayed busy; try again")  # pragma: no cover
+
+
+def _canonical(params: dict[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+
+
+class Ledger:
+    """The ledger over an engine (SQLite or PostgreSQL), schema already ensured."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], int] = p.now_us) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    # --- running requests -------------------------------------------------------------
+
+    def execute(self, con: Connection, req: Request) -> TxResult:
+        """Run one request inside the caller's transaction (see :meth:`submit`)."""
+        ts = req.ts if req.ts is not None else self.clock()
+        accs = {(h, c): p.account(con, "person", h, c) for h, c in req.persons}
+        locked = p.lock_persons(con, (a.id for a in accs.values()))
+        request = _canonical({"kind": req.kind, **req.params})
+        row = con.execute(select(t.transactions.c.id, t.transactions.c.kind,
+                                 t.transactions.c.request, t.transactions.c.result)
+                          .where(t.transactions.c.idem_key == req.key)).first()
+        if row is not None:
+            if row[2] != request:
+                raise IdempotencyConflict(
+                    f"idempotency key {req.key!r} was used for a different request")
+            return TxResult(int(row[0]), req.key, str(row[1]), json.loads(row[3]), True)
+        if req.reverses is not None and con.execute(
+                select(t.transactions.c.id)
+                .where(t.transactions.c.reverses == req.reverses)).first() is not None:
+            raise LedgerError("that transaction was already reversed")
+        tx_id = int(con.execute(insert(t.transactions).values(
+            idem_key=req.key, kind=req.kind, campaign_id=req.campaign_id, ts=ts,
+            request=request, result="{}", reverses=req.reverses)
+            .returning(t.transactions.c.id)).scalar_one())
+        result = req.op(con, tx_id, ts, accs, locked)
+        con.execute(update(t.transactions).where(t.transactions.c.id == tx_id)
+                    .values(result=_canonical(result)))
+        return TxResult(tx_id, req.key, req.kind, result)
+
+    def submit(self, req: Request) -> TxResult:
+        """Run one request in its own transaction, with retries. Idempotent on its key."""
+        result: TxResult = run_retrying(self.engine, lambda con: self.execute(con, req))
+        return result
+
+    def submit_many(self, reqs: Sequence[Request]) -> list[TxResult | LedgerError]:
+        """Run requests in ONE transaction (all commit together, or none); a refused
+        request (its error in the list) writes nothing and does not stop the others."""
+        def body(con: Connection) -> list[TxResult | LedgerError]:
+            out: list[TxResult | LedgerError] = []
+            for req in reqs:
+                nested = con.begin_nested()
+                try:
+                    out.append(self.execute(con, req))
+                    nested.commit()
+                except LedgerError as exc:
+                    nested.rollback()
+                    out.append(exc)
+            return out
+        results: list[TxResult | LedgerError] = run_retrying(self.engine, body)
+        return results
+
+    # --- requests ----------------------------------------------------------------------
+
+    def earn_request(self, key: str, person: str, currency: str, amount: int, *,
+                     source: str = "issuer", campaign_id: str | None = None,
+                     expires_at: int | None = None, ts: int | None = None,
+                     kind: str = "earn",
+                     after: Callable[[Connection, int, int], None] | None = None,
+                     extra: dict[str, Any] | None = None) -> Request:
+        """Credit ``amount`` to a person from the system account ``source``.
+
+        A recorded debt (from an earlier reversal) is repaid first, back to ``source``.
+        ``after(con, tx_id, ts)`` runs in the same transaction (e.g. an award row).
+        """
+        _positive(amount)
+
+        def op(con: Connection, tx_id: int, ts: int,
+               accs: dict[tuple[str, str], p.Account], locked: p.Locked) -> dict[str, Any]:
+            acc = accs[(person, currency)]
+            src = p.account(con, "system", source, currency)
+            debt = locked.debt[acc.id]
+            repaid = min(debt, amount)
+            p.post(con, tx_id, ts, [(src, -amount), (acc, amount - repaid), (src, repaid)]
+                   if repaid else [(src, -amount), (acc, amount)], locked)
+            if repaid:
+                p.set_debt(con, acc, locked, debt - repaid)
+            p.add_lot(con, acc, tx_id, amount - repaid, ts, expires_at)
+            if after is not None:
+                after(con, tx_id, ts)
+            return {"amount": amount, "credited": amount - repaid, "debt_repaid": repaid}
+
+        return Request(key, kind, {"person": person, "currency": currency, "amount": amount,
+                                   "source": source, "expires_at": expires_at,
+                                   **(extra or {})},
+                       ((person, currency),), op, campaign_id=campaign_id, ts=ts)
+
+    def earn(self, key: str, person: str, currency: str, amount: int, *,
+             source: str = "issuer", campaign_id: str | None = None,
+             expires_at: int | None = None, ts: int | None = None) -> TxResult:
+        return self.submit(self.earn_request(key, person, currency, amount, source=source,
+                                             campaign_id=campaign_id,
+                                             expires_at=expires_at, ts=ts))
+
+    def fund(self, key: str, account: str, currency: str, amount: int, *,
+             ts: int | None = None, campaign_id: str | None = None) -> TxResult:
+        """Move ``amount`` from the issuer into a system account (a campaign budget)."""
+        _positive(amount)
+
+        def op(con: Connection, tx_id: int, ts: int,
+               accs: dict[tuple[str, str], p.Account], locked: p.Locked) -> dict[str, Any]:
+            issuer = p.account(con, "system", "issuer", currency)
+            dst = p.account(con, "system", account, currency)
+            p.post(con, tx_id, ts, [(issuer, -amount), (dst, amount)], locked)
+            return {"amount": amount}
+
+        return self.submit(Request(key, "fund", {"account": account, "currency": currency,
+                                                 "amount": amount}, (), op,
+                                   campaign_id=campaign_id, ts=ts))
+
+    def spend(self, key: str, person: str, currency: str, amount: int, *,
+              sink: str = "spent", ts: int | None = None) -> TxResult:
+        """Take ``amount`` from a person (oldest lots first) into the system account ``sink``."""
+        _positive(amount)
+
+        def op(con: Connection, tx_id: int, ts: int,
+               accs: dict[tuple[str, str], p.Account], locked: p.Locked) -> dict[str, Any]:
+            acc = accs[(person, currency)]
+            dst = p.account(con, "system", sink, currency)
+            p.post(con, tx_id, ts, [(acc, -amount), (dst, amount)], locked)
+            p.take_lots(con, acc, tx_id, amount)
+            return {"amount": amount}
+
+        return self.submit(Request(key, "spend", {"person": person, "currency": currency,
+                                                  "amount": amount, "sink": sink},
+                                   ((person, currency),), op, ts=ts))
+
+    def exchange(self, key: str, person: str, from_currency: str, to_currency: str,
+                 amount: int, *, rate: Decimal, fee_rate: Decimal = Decimal(0),
+                 ts: int | None = None) -> TxResult:
+        """Convert ``amount`` of a person's ``from_currency`` into ``to_currency``.
+
+        ``fee = ceil(amount * fee_rate)`` goes to ``fees``; the person receives
+        ``floor((amount - fee) * rate)``; both sides go through ``pool:<currency>``
+        accounts so postings sum to zero in each currency.
+        """
+        _positive(amount)
+        if from_currency == to_currency:
+            raise LedgerError("exchange needs two different currencies")
+        if rate <= 0 or not (0 <= fee_rate < 1):
+            raise LedgerError("exchange rate must be > 0 and fee rate in [0, 1)")
+        fee = int((Decimal(amount) * fee_rate).to_integral_value(ROUND_CEILING))
+        received = int((Decimal(amount - fee) * rate).to_integral_value(ROUND_FLOOR))
+        if received <= 0:
+            raise LedgerError(f"{amount} {from_currency} buys nothing at rate {rate}")
+
+        def op(con: Connection, tx_id: int, ts: int,
+               accs: dict[tuple[str, str], p.Account], locked: p.Locked) -> dict[str, Any]:
+            src = accs[(person, from_currency)]
+            dst = accs[(person, to_currency)]
+            pool_from = p.account(con, "system", f"pool:{from_currency}", from_currency)
+            fees = p.account(con, "system", "fees", from_currency)
+            pool_to = p.account(con, "system", f"pool:{to_currency}", to_currency)
+            p.post(con, tx_id, ts, [(src, -amount), (pool_from, amount - fee), (fees, fee),
+                                    (pool_to, -received), (dst, received)], locked)
+            p.take_lots(con, src, tx_id, amount)
+            p.add_lot(con, dst, tx_id, received, ts, None)
+            return {"amount": amount, "fee": fee, "received": received}
+
+        return self.submit(Request(
+            key, "exchange", {"person": person, "from": from_currency, "to": to_currency,
+                              "amount": amount, "rate": str(rate), "fee_rate": str(fee_rate)},
+            ((person, from_currency), (person, to_currency)), op, ts=ts))
+
+    def reverse(self, key: str, original_key: str, *, ts: int | None = None) -> TxResult:
+        """Claw back the points an ``earn`` (or award) gave: what the balance covers is
+        taken back (that transaction's lot first), the rest is recorded as debt, repaid
+        from the person's next earnings. A transaction is reversed at most once."""
+        with self.engine.connect() as con:
+            row = con.execute(select(t.transactions.c.id, t.transactions.c.kind,
+                                     t.transactions.c.request)
+                              .where(t.transactions.c.idem_key == original_key)).first()
+        if row is None:
+            raise LedgerError(f"no transaction with key {original_key!r} to reverse")
+        orig_id, orig_kind, orig_req = int(row[0]), str(row[1]), json.loads(row[2])
+        if orig_kind not in ("earn", "award"):
+            raise LedgerError(f"only earnings can be reversed, not {orig_kind}")
+        person, currency = str(orig_req["person"]), str(orig_req["currency"])
+        amount, source = int(orig_req["amount"]), str(orig_req["source"])
+
+        def op(con: Connection, tx_id: int, ts: int,
+               accs: dict[tuple[str, str], p.Account], locked: p.Locked) -> dict[str, Any]:
+            acc = accs[(person, currency)]
+            src = p.account(con, "system", source, currency)
+            taken = min(amount, locked.balance[acc.id])
+            debt = amount - taken
+            p.post(con, tx_id, ts, [(acc, -taken), (src, taken)], locked)
+            p.take_lots(con, acc, tx_id, taken, first_tx=orig_id)
+            if debt:
+                p.set_debt(con, acc, locked, locked.debt[acc.id] + debt)
+            return {"amount": amount, "clawed_back": taken, "debt": debt}
+
+        return self.submit(Request(key, "reverse", {"original": original_key},
+                                   ((person, currency),), op, reverses=orig_id, ts=ts))
+
+    def expire(self, now: int | None = None) -> list[TxResult]:
+        """The expiry job: every lot past its expiry moves what is left to ``expired``.
+
+        One idempotent request per lot (key ``expire:lot:<id>``): rerunning is harmless.
+        """
+        at = self.clock() if now is None else now
+        with self.engine.connect() as con:
+            rows = con.execute(
+                select(t.lots.c.id, t.accounts.c.holder, t.accounts.c.currency)
+                .join(t.accounts, t.accounts.c.id == t.lots.c.account_id)
+                .where(t.lots.c.expires_at <= at, t.lots.c.remaining > 0)
+                .order_by(t.lots.c.id)).all()
+        out = []
+        for lot_id, holder, currency in rows:
+            out.append(self.submit(self._expire_request(int(lot_id), str(holder),
+                                                        str(currency), at)))
+        return out
+
+    def _expire_request(self, lot_id: int, person: str, currency: str, at: int) -> Request:
+        def op(con: Connection, tx_id: int, ts: int,
+               accs: dict[tuple[str, str], p.Account], locked: p.Locked) -> dict[str, Any]:
+            acc = accs[(person, currency)]
+            left = int(con.execute(select(t.lots.c.remaining)
+                                   .where(t.lots.c.id == lot_id)).scalar_one())
+            expired = p.account(con, "system", "expired", currency)
+            if left:
+                p.post(con, tx_id, ts, [(acc, -left), (expired, left)], locked)
+                con.execute(update(t.lots).where(t.lots.c.id == lot_id).values(remaining=0))
+                con.execute(insert(t.lot_moves).values(tx_id=tx_id, lot_id=lot_id,
+                                                       amount=left))
+            return {"lot": lot_id, "amount": left}
+
+        return Request(f"expire:lot:{lot_id}", "expire", {"lot": lot_id},
+                       ((person, currency),), op, ts=at)
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def balance(self, person: str, currency: str, *, as_of: int | None = None) -> int:
+        """A person's balance now (the maintained balance) or as of a time (from postings)."""
+        with self.engine.connect() as con:
+            acc = p.find_account(con, "person", person, currency)
+            if acc is None:
+                return 0
+            if as_of is None:
+                return int(con.execute(select(t.accounts.c.balance)
+                                       .where(t.accounts.c.id == acc.id)).scalar_one())
+            return p.balance_as_of(con, acc.id, as_of)
+
+    def system_balance(self, name: str, currency: str) -> int:
+        with self.engine.connect() as con:
+            acc = p.find_account(con, "system", name, currency)
+            if acc is None:
+                return 0
+            return int(con.execute(select(t.accounts.c.balance)
+                                   .where(t.accounts.c.id == acc.id)).scalar_one())
+
+    def debt(self, person: str, currency: str) -> int:
+        with self.engine.connect() as con:
+            acc = p.find_account(con, "person", person, currency)
+            if acc is None:
+                return 0
+            return int(con.execute(select(t.accounts.c.debt)
+                                   .where(t.accounts.c.id == acc.id)).scalar_one())
+
+    def statement(self, person: str, currency: str, *, start: int | None = None,
+                  end: int | None = None) -> list[dict[str, Any]]:
+        """A person's postings in ``[start, end]`` with the running balance after each."""
+        with self.engine.connect() as con:
+            acc = p.find_account(con, "person", person, currency)
+            if acc is None:
+                return []
+            opening = p.balance_as_of(con, acc.id, start - 1) if start is not None else 0
+            q = (select(t.postings.c.ts, t.postings.c.amount, t.transactions.c.kind,
+                        t.transactions.c.idem_key)
+                 .join(t.transactions, t.transactions.c.id == t.postings.c.tx_id)
+                 .where(t.postings.c.account_id == acc.id)
+                 .order_by(t.postings.c.ts, t.postings.c.id))
+            if start is not None:
+                q = q.where(t.postings.c.ts >= start)
+            if end is not None:
+                q = q.where(t.postings.c.ts <= end)
+            rows = con.execute(q).all()
+        out = []
+        running = opening
+        for ts, amount, kind, key in rows:
+            running += int(amount)
+            out.append({"ts": int(ts), "amount": int(amount), "kind": str(kind),
+                        "key": str(key), "balance": running})
+        return out
+
+
+def _positive(amount: int) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise LedgerError(f"amount must be a positive integer, got {amount!r}")

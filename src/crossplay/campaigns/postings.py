@@ -1,0 +1,221 @@
+"""Ledger primitives inside one database transaction: accounts, locks, postings, lots.
+
+Everything here runs on a :class:`sqlalchemy.Connection` already inside a transaction; the
+caller (:mod:`crossplay.campaigns.ledger`) owns idempotency, commits and retries.
+
+Locking discipline (no deadlocks on PostgreSQL): a transaction first locks the *person*
+accounts it touches with ``SELECT ... FOR UPDATE`` in ascending id order, does all its
+reads and checks, and only then updates *system* accounts (budget, pools, fees — the hot
+rows), again in ascending id order, each with one conditional ``UPDATE`` so a hot row is
+held for the shortest time. Every transaction takes its locks in that one global order.
+On SQLite ``BEGIN IMMEDIATE`` serialises writers and ``FOR UPDATE`` is not rendered.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from crossplay.campaigns import tables as t
+from crossplay.campaigns.errors import BudgetExhausted, InsufficientFunds, LedgerError
+
+#: system account names that may go below zero: they issue value into the ledger
+ISSUERS = ("issuer", "pool:")
+
+
+def now_us() -> int:
+    """The current time in integer microseconds since the epoch (UTC)."""
+    return time.time_ns() // 1000
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    kind: str
+    holder: str
+    currency: str
+    allow_negative: bool
+
+
+def insert_ignoring_duplicates(con: Connection, table: Table,
+                               values: dict[str, Any]) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` for the connection's database (add
+    ``.returning(...)`` to learn whether a row was inserted: PostgreSQL's rowcount is -1)."""
+    if con.dialect.name == "postgresql":
+        return postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    return sqlite.insert(table).values(**values).on_conflict_do_nothing()
+
+
+def _may_go_negative(kind: str, holder: str) -> bool:
+    return kind == "system" and holder.startswith(ISSUERS)
+
+
+def account(con: Connection, kind: str, holder: str, currency: str) -> Account:
+    """The account of ``holder`` in ``currency`` (created, race-free, on first use)."""
+    row = con.execute(select(t.accounts.c.id, t.accounts.c.allow_negative).where(
+        t.accounts.c.kind == kind, t.accounts.c.holder == holder,
+        t.accounts.c.currency == currency)).first()
+    if row is None:
+        values = {"kind": kind, "holder": holder, "currency": currency,
+                  "allow_negative": _may_go_negative(kind, holder), "balance": 0, "debt": 0}
+        con.execute(insert_ignoring_duplicates(con, t.accounts, values))
+        row = con.execute(select(t.accounts.c.id, t.accounts.c.allow_negative).where(
+            t.accounts.c.kind == kind, t.accounts.c.holder == holder,
+            t.accounts.c.currency == currency)).one()
+    return Account(int(row[0]), kind, holder, currency, bool(row[1]))
+
+
+def find_account(con: Connection, kind: str, holder: str, currency: str) -> Account | None:
+    row = con.execute(select(t.accounts.c.id, t.accounts.c.allow_negative).where(
+        t.accounts.c.kind == kind, t.accounts.c.holder == holder,
+        t.accounts.c.currency == currency)).first()
+    return None if row is None else Account(int(row[0]), kind, holder, currency, bool(row[1]))
+
+
+@dataclass
+class Locked:
+    """Person accounts locked for this transaction: balance and debt as read under lock."""
+
+    balance: dict[int, int]
+    debt: dict[int, int]
+
+
+def lock_persons(con: Connection, ids: Iterable[int]) -> Locked:
+    """Lock person accounts (ascending id) and read their balances and debts."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return Locked({}, {})
+    rows = con.execute(
+        select(t.accounts.c.id, t.accounts.c.balance, t.accounts.c.debt)
+        .where(t.accounts.c.id.in_(wanted)).order_by(t.accounts.c.id)
+        .with_for_update()).all()
+    return Locked({int(r[0]): int(r[1]) for r in rows}, {int(r[0]): int(r[2]) for r in rows})
+
+
+def post(con: Connection, tx_id: int, ts: int,
+         entries: Sequence[tuple[Account, int]], locked: Locked) -> None:
+    """Write postings and move balances; refuses any posting set not summing to zero.
+
+    Person accounts must be in ``locked``; their new balance is checked here (never
+    negative). System accounts are updated last, in id order, with a conditional update
+    that refuses to take a non-issuing account below zero (a budget cannot overspend).
+    """
+    per_currency: dict[str, int] = defaultdict(int)
+    delta: dict[int, int] = defaultdict(int)
+    by_id: dict[int, Account] = {}
+    for acc, amount in entries:
+        per_currency[acc.currency] += amount
+        delta[acc.id] += amount
+        by_id[acc.id] = acc
+    unbalanced = {c: s for c, s in per_currency.items() if s != 0}
+    if unbalanced:
+        raise LedgerError(f"postings do not sum to zero: {unbalanced}")
+    rows = [{"tx_id": tx_id, "account_id": acc.id, "currency": acc.currency, "amount": amount,
+             "ts": ts} for acc, amount in entries if amount != 0]
+    if rows:
+        con.execute(insert(t.postings), rows)
+    for acc_id in sorted(i for i in delta if by_id[i].kind == "person"):
+        new = locked.balance[acc_id] + delta[acc_id]
+        if new < 0:
+            raise InsufficientFunds(
+                f"balance {locked.balance[acc_id]} of {by_id[acc_id].currency} is less "
+                f"than {-delta[acc_id]}")
+        locked.balance[acc_id] = new
+        if delta[acc_id]:
+            con.execute(update(t.accounts).where(t.accounts.c.id == acc_id)
+                        .values(balance=new))
+    for acc_id in sorted(i for i in delta if by_id[i].kind == "system"):
+        d = delta[acc_id]
+        if d == 0:
+            continue
+        stmt = update(t.accounts).where(t.accounts.c.id == acc_id).values(
+            balance=t.accounts.c.balance + d)
+        if d < 0 and not by_id[acc_id].allow_negative:
+            stmt = stmt.where(t.accounts.c.balance >= -d)
+            if con.execute(stmt).rowcount != 1:
+                raise BudgetExhausted(f"{by_id[acc_id].holder} has less than {-d} "
+                                      f"{by_id[acc_id].currency} left")
+        else:
+            con.execute(stmt)
+
+
+def set_debt(con: Connection, acc: Account, locked: Locked, debt: int) -> None:
+    locked.debt[acc.id] = debt
+    con.execute(update(t.accounts).where(t.accounts.c.id == acc.id).values(debt=debt))
+
+
+def add_lot(con: Connection, acc: Account, tx_id: int, amount: int, ts: int,
+            expires_at: int | None) -> None:
+    if amount > 0:
+        con.execute(insert(t.lots).values(account_id=acc.id, tx_id=tx_id, amount=amount,
+                                          remaining=amount, earned_at=ts,
+                                          expires_at=expires_at))
+
+
+def take_lots(con: Connection, acc: Account, tx_id: int, amount: int,
+              first_tx: int | None = None) -> None:
+    """Consume ``amount`` from the account's open lots, oldest first (``first_tx``'s lots
+    before all others: a reversal claws back the points of the transaction it reverses).
+
+    The caller holds the account's lock, so no other transaction changes these lots.
+    """
+    if amount <= 0:
+        return
+    rows = con.execute(
+        select(t.lots.c.id, t.lots.c.remaining, t.lots.c.tx_id)
+        .where(t.lots.c.account_id == acc.id, t.lots.c.remaining > 0)
+        .order_by(t.lots.c.earned_at, t.lots.c.id)).all()
+    if first_tx is not None:
+        rows = sorted(rows, key=lambda r: 0 if r[2] == first_tx else 1)
+    left = amount
+    moves = []
+    for lot_id, remaining, _tx in rows:
+        take = min(left, int(remaining))
+        con.execute(update(t.lots).where(t.lots.c.id == lot_id)
+                    .values(remaining=t.lots.c.remaining - take))
+        moves.append({"tx_id": tx_id, "lot_id": lot_id, "amount": take})
+        left -= take
+        if left == 0:
+            break
+    if left:
+        raise LedgerError(f"lots of account {acc.id} hold {amount - left}, less than {amount}")
+    con.execute(insert(t.lot_moves), moves)
+
+
+def restore_lots(con: Connection, from_tx: int, tx_id: int, now: int) -> tuple[int, int]:
+    """Give back what ``from_tx`` took from lots: to the lots still alive at ``now``.
+
+    Returns ``(restored, expired)``: the part whose lot has expired meanwhile is not put
+    back (it goes to the expired account: those points would have expired anyway).
+    """
+    rows = con.execute(
+        select(t.lot_moves.c.lot_id, t.lot_moves.c.amount, t.lots.c.expires_at)
+        .join(t.lots, t.lots.c.id == t.lot_moves.c.lot_id)
+        .where(t.lot_moves.c.tx_id == from_tx).order_by(t.lot_moves.c.lot_id)).all()
+    restored = expired = 0
+    moves = []
+    for lot_id, amount, expires_at in rows:
+        if expires_at is not None and expires_at <= now:
+            expired += int(amount)
+            continue
+        con.execute(update(t.lots).where(t.lots.c.id == lot_id)
+                    .values(remaining=t.lots.c.remaining + amount))
+        moves.append({"tx_id": tx_id, "lot_id": lot_id, "amount": -int(amount)})
+        restored += int(amount)
+    if moves:
+        con.execute(insert(t.lot_moves), moves)
+    return restored, expired
+
+
+def balance_as_of(con: Connection, acc_id: int, as_of: int | None) -> int:
+    q = select(func.coalesce(func.sum(t.postings.c.amount), 0)).where(
+        t.postings.c.account_id == acc_id)
+    if as_of is not None:
+        q = q.where(and_(t.postings.c.ts <= as_of))
+    return int(con.execute(q).scalar_one())
