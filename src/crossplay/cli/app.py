@@ -11,7 +11,7 @@ from typer.exceptions import TyperException
 
 from crossplay import __version__
 from crossplay.cli import commands_data, commands_measure, commands_privacy, commands_world
-from crossplay.cli import commands_recommend
+from crossplay.cli import commands_mining, commands_recommend
 from crossplay.cli.i18n import Messages, detect_lang
 from crossplay.cli.output import stderr
 from crossplay.cli.state import State
@@ -57,6 +57,7 @@ commands_world.register(app)
 commands_privacy.register(app)
 commands_measure.register(app)
 commands_recommend.register(app)
+commands_mining.register(app)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -1,0 +1,28 @@
+"""CLI messages of the mining commands (en and zh-CN), registered by commands_mining."""
+
+from __future__ import annotations
+
+from crossplay.core.types import Lang
+
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "mining.rules.title": {
+        "en": "Association rules ({level}, {scope}): {rules} rules from {units} people, "
+              "{cross} cross-domain, {sig} significant (BH q <= {alpha})",
+        "zh-CN": "关联规则 ({level}, {scope}): 共 {units} 人, {rules} 条规则, "
+                 "跨域 {cross} 条, 显著 {sig} 条 (BH q <= {alpha})"},
+    "mining.rules.none": {
+        "en": "No rule passes the thresholds: lower --min-support or --min-confidence.",
+        "zh-CN": "没有规则满足阈值: 请降低 --min-support 或 --min-confidence。"},
+    "mining.rules.saved": {"en": "Stored in {path}", "zh-CN": "已保存到 {path}"},
+    "mining.rules.exported": {"en": "Exported {n} rules to {path}",
+                              "zh-CN": "已导出 {n} 条规则到 {path}"},
+    "mining.col.if": {"en": "if", "zh-CN": "如果"},
+    "mining.col.then": {"en": "then", "zh-CN": "那么"},
+    "mining.col.direction": {"en": "direction", "zh-CN": "方向"},
+    "mining.col.support": {"en": "support", "zh-CN": "支持度"},
+    "mining.col.confidence": {"en": "confidence", "zh-CN": "置信度"},
+    "mining.col.lift": {"en": "lift", "zh-CN": "提升度"},
+    "mining.col.q": {"en": "q (BH)", "zh-CN": "q值(BH)"},
+    "mining.demo.rules": {"en": "mine cross-domain association rules, segments and influencers",
+                          "zh-CN": "挖掘跨域关联规则、用户分群与影响力主播"},
+}

@@ -1,0 +1,72 @@
+"""``crossplay rules mine`` on the shared synthetic world, as a user runs it."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from crossplay.mining.rule_mining import load_rules
+from tests.conftest import CliRunner, LoadedWorld
+
+
+def test_rules_mine_category_joint(fresh_world: LoadedWorld, cli: CliRunner,
+                                   tmp_path: Path) -> None:
+    out = tmp_path / "rules.csv"
+    res = cli("--data-dir", fresh_world.data_dir, "rules", "mine", "--min-support", "0.05",
+              "--min-confidence", "0.2", "--out", out, "--json", data=False)
+    assert res.code == 0, res.err
+    doc = res.json()
+    meta = doc["meta"]
+    assert meta["scope"] == "joint" and meta["units"] > 30
+    # k-anonymity: no rule describes fewer than k people
+    assert meta["effective_min_support"] >= 10 / meta["units"]
+    stored = load_rules(fresh_world.settings(), "joint", "category").frame
+    assert len(stored) == meta["rules"] > 0
+    assert (stored["count"] >= 10).all()
+    assert (stored["lift"] >= 1.0).all()
+    assert stored["cross_domain"].iloc[0] == stored["cross_domain"].max()  # cross first
+    for r in doc["rules"]:
+        assert r["antecedent_zh"] and r["antecedent_en"] and 0 < r["q_value"] <= 1
+        assert r["confidence"] >= 0.2 and r["support"] >= 0.05
+    with out.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == meta["rules"]
+    assert {"antecedent_zh", "support", "lift", "q_value"} <= set(rows[0])
+
+
+def test_rules_mine_behaviour_cross_domain_only_zh(fresh_world: LoadedWorld,
+                                                   cli: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "rules.json"
+    res = cli("--data-dir", fresh_world.data_dir, "--lang", "zh-CN", "rules", "mine",
+              "--level", "behaviour", "--cross-domain-only", "--min-support", "0.05",
+              "--min-confidence", "0.1", "--out", out, data=False)
+    assert res.code == 0, res.err
+    assert "关联规则" in res.out and "跨域" in res.out
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    assert rows, "expected cross-domain habit rules"
+    assert all(r["cross_domain"] for r in rows)
+    assert all(r["direction"] in ("knowledge->game", "game->knowledge") for r in rows)
+    assert any("每周" in r["antecedent_zh"] + r["consequent_zh"] for r in rows)
+
+
+def test_rules_mine_partner_scope_item_level(fresh_world: LoadedWorld, cli: CliRunner) -> None:
+    res = cli("--data-dir", fresh_world.data_dir, "rules", "mine", "--scope", "game",
+              "--level", "item", "--min-support", "0.02", "--min-confidence", "0.1",
+              "--window", "14", "--json", data=False)
+    assert res.code == 0, res.err
+    doc = res.json()
+    assert doc["meta"]["window_days"] == 14
+    assert all(not r["cross_domain"] for r in doc["rules"])
+    assert all(r["antecedent"].startswith(("g:item:", "s:item:")) for r in doc["rules"])
+
+
+def test_rules_bad_input_exits_2(fresh_world: LoadedWorld, cli: CliRunner) -> None:
+    bad = [("--level", "nope"), ("--scope", "everyone"), ("--min-support", "0"),
+           ("--min-confidence", "1.5"), ("--sort", "beauty")]
+    for opt, value in bad:
+        res = cli("--data-dir", fresh_world.data_dir, "rules", "mine", opt, value, data=False)
+        assert res.code == 2, (opt, res.out, res.err)
+        assert "Traceback" not in res.err
+    res = cli("rules", "mine", "--out", "x.txt")
+    assert res.code == 2 and "no events" in res.err_flat
