@@ -158,7 +158,7 @@ def read_interactions(path: Path, header: bool | None = None) -> pd.DataFrame:
     if len(lines) == 0:
         raise SourceError(f"{path}: no data rows", code="bench_empty")
     if sep == " ":
-        counts = np.array([len(ln.split()) for ln in lines], dtype=np.int64)
+        counts: np.ndarray = np.array([len(ln.split()) for ln in lines], dtype=np.int64)
     else:
         counts = (lines.str.count(sep) + 1).to_numpy()
         if sep == ",":  # quoted fields may hold commas: pandas checks those lines
