@@ -315,7 +315,107 @@ def experiment_log_exposures(
                           already=summary.already_ingested), highlight=False)
 
 
+def funnel_cmd(
+    ctx: typer.Context,
+    steps: Annotated[list[str], typer.Argument(
+        help="Ordered steps [platform:]event_type[/item_type], e.g. stream:watch course_view "
+             "knowledge:purchase.", show_default=False)],
+    within: Annotated[int, typer.Option(help="Days from entering to finish every step.")] = 7,
+    by: Annotated[str | None, typer.Option(
+        help="Segment by platform, device, channel or item_type (of the first step).")] = None,
+    start: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD, UTC).")] = None,
+    end: Annotated[str | None, typer.Option(help="Day after the last (YYYY-MM-DD, UTC).")]
+    = None,
+    report: Annotated[Path | None, typer.Option(help="Write an HTML report.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Conversion and drop-off per ordered step; steps may cross platforms."""
+    from dataclasses import asdict
+
+    from crossplay.measure.funnel import funnel
+
+    st = state(ctx)
+    f = funnel(st.settings, steps, within_days=within, by=by, start=_date(start, "--start"),
+               end=_date(end, "--end"))
+    if report is not None:
+        from crossplay.measure.report import funnel_report
+
+        funnel_report(report, f, st.msg.lang)
+    if as_json:
+        print_json(asdict(f) | ({"report": str(report)} if report else {}))
+        return
+    out = stdout()
+    out.print(st.msg("m.funnel.title", within=within, unit=st.msg("m.unit." + f.unit), k=f.k),
+              highlight=False)
+    for row in f.rows:
+        out.print(table(row.segment if f.by else None,
+                        [st.msg("m.col.step"), st.msg("m.col.people"), st.msg("m.col.conv"),
+                         st.msg("m.col.stepconv"), st.msg("m.col.drop")],
+                        [(s, f"{c:,}", f"{cv:.1%}", f"{sc:.1%}", f"{d:,}")
+                         for s, c, cv, sc, d in zip(f.steps, row.counts, row.conversion,
+                                                     row.step_conversion, row.drop_off,
+                                                     strict=True)]))
+    if f.suppressed_segments:
+        out.print(st.msg("m.suppressed", n=f.suppressed_segments, k=f.k), highlight=False)
+    if not f.rows:
+        out.print(st.msg("m.funnel.empty", k=f.k), highlight=False)
+    if report is not None:
+        out.print(st.msg("m.report", path=report), highlight=False)
+
+
+def _date(text: str | None, opt: str) -> Any:
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise MeasureError(f"{opt}: write a date as YYYY-MM-DD (got {text!r})") from None
+
+
+def retention_cmd(
+    ctx: typer.Context,
+    cohort: Annotated[str, typer.Option(help="Cohort grain: day, week or month.")] = "week",
+    days: Annotated[str, typer.Option(help="Days after the first activity, e.g. 1,7,30.")]
+    = "1,7,30",
+    platform: Annotated[str, typer.Option(help="knowledge, game or stream.")] = "knowledge",
+    report: Annotated[Path | None, typer.Option(help="Write an HTML report.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cohort table: share of each cohort active again n days after its first day."""
+    from dataclasses import asdict
+
+    from crossplay.measure.retention import parse_days, retention
+
+    st = state(ctx)
+    r = retention(st.settings, platform=platform, grain=cohort,  # type: ignore[arg-type]
+                  days=parse_days(days))
+    if report is not None:
+        from crossplay.measure.report import retention_report
+
+        retention_report(report, r, st.msg.lang)
+    if as_json:
+        print_json(asdict(r) | ({"report": str(report)} if report else {}))
+        return
+    out = stdout()
+    out.print(st.msg("m.ret.title", platform=r.platform,
+                          grain=st.msg("m.grain." + r.grain)), highlight=False)
+    rows = [(c.cohort, f"{c.size:,}", *("–" if v is None else f"{v:.1%}" for v in c.rate))
+            for c in r.cohorts]
+    rows.append((st.msg("m.ret.all"), f"{sum(c.size for c in r.cohorts):,}",
+                 *("–" if v is None else f"{v:.1%}" for v in r.overall)))
+    out.print(table(None, [st.msg("m.col.cohort"), st.msg("m.col.people"),
+                           *(f"D{d}" for d in r.days)], rows))
+    if r.suppressed_cohorts:
+        out.print(st.msg("m.suppressed", n=r.suppressed_cohorts, k=r.k), highlight=False)
+    if report is not None:
+        out.print(st.msg("m.report", path=report), highlight=False)
+
+
 def register(app: typer.Typer) -> None:
+    app.command("funnel")(funnel_cmd)
+    app.command("retention")(retention_cmd)
     experiment_app.command("analyze")(experiment_analyze)
     experiment_app.command("plan")(experiment_plan)
     experiment_app.command("add")(experiment_add)

@@ -21,7 +21,9 @@ from crossplay.measure.analysis import Analysis
 from crossplay.measure.present import comparison_cells
 
 if TYPE_CHECKING:
+    from crossplay.measure.funnel import Funnel
     from crossplay.measure.lakeanalysis import SeriesPoint
+    from crossplay.measure.retention import Retention
 
 _T: dict[str, dict[Lang, str]] = {
     "lift": {"en": "Relative lift with 95% intervals", "zh-CN": "相对提升及 95% 置信区间"},
@@ -138,3 +140,36 @@ def experiment_report(path: Path, a: Analysis, name: str, lang: Lang,
     if series:
         sections.append(("", sequential_figure(series, lang)))
     return write_page(path, name, lang, sections)
+
+
+_T |= {
+    "funnel": {"en": "Funnel", "zh-CN": "漏斗"},
+    "retention": {"en": "Retention by cohort", "zh-CN": "同期群留存"},
+    "people": {"en": "people", "zh-CN": "人数"},
+    "cohort": {"en": "cohort", "zh-CN": "同期群"},
+    "qini": {"en": "Qini curve", "zh-CN": "Qini 曲线"},
+    "random": {"en": "random targeting", "zh-CN": "随机投放"},
+    "model": {"en": "model", "zh-CN": "模型"},
+    "share": {"en": "share targeted", "zh-CN": "投放比例"},
+    "incremental": {"en": "incremental conversions", "zh-CN": "增量转化"},
+}
+
+
+def funnel_report(path: Path, f: Funnel, lang: Lang) -> Path:
+    fig = go.Figure()
+    for row in f.rows:
+        fig.add_trace(go.Bar(x=f.steps, y=row.counts, name=row.segment,
+                             text=[f"{c:.1%}" for c in row.conversion], textposition="auto"))
+    fig.update_layout(title=t("funnel", lang), yaxis_title=t("people", lang), barmode="group")
+    return write_page(path, t("funnel", lang), lang, [("", figure_html(fig))])
+
+
+def retention_report(path: Path, r: Retention, lang: Lang) -> Path:
+    z = [[None if v is None else round(100 * v, 1) for v in c.rate] for c in r.cohorts]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[f"D{d}" for d in r.days], y=[f"{c.cohort} (n={c.size})" for c in r.cohorts],
+        colorscale="Blues", text=[[("" if v is None else f"{v}%") for v in row] for row in z],
+        texttemplate="%{text}", zmin=0, zmax=100))
+    fig.update_layout(title=f"{t('retention', lang)} — {r.platform}",
+                      yaxis_title=t("cohort", lang), yaxis_autorange="reversed")
+    return write_page(path, t("retention", lang), lang, [("", figure_html(fig))])
