@@ -413,7 +413,50 @@ def retention_cmd(
         out.print(st.msg("m.report", path=report), highlight=False)
 
 
+def kpi_cmd(
+    ctx: typer.Context,
+    campaign: Annotated[str | None, typer.Option(
+        help="Also the ROI of this campaign (its experiment with a holdout).")] = None,
+    cost: Annotated[float | None, typer.Option(help="The campaign's cost in yuan.")] = None,
+    start: Annotated[str | None, typer.Option(help="First day for C_k (YYYY-MM-DD, UTC).")]
+    = None,
+    end: Annotated[str | None, typer.Option(help="Day after the last for C_k.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """C_k, R_k, R_g, the interaction index I and, with --campaign, ROI (docs/kpis.md)."""
+    from dataclasses import asdict
+
+    from crossplay.measure.kpi import campaign_roi, kpis
+
+    st = state(ctx)
+    values = kpis(st.settings, _date(start, "--start"), _date(end, "--end"))
+    roi = campaign_roi(st.settings, campaign, cost) if campaign else None
+    if as_json:
+        print_json({"kpis": [asdict(k) for k in values],
+                    "roi": asdict(roi) if roi else None})
+        return
+    out = stdout()
+
+    def num(v: float | None, pct: bool = True) -> str:
+        if v is None:
+            return "–"
+        return f"{v:.2%}" if pct else f"{v:,.2f}"
+
+    out.print(table(st.msg("m.kpi.title"), ["KPI", st.msg("m.col.value"), "95% CI",
+                                            st.msg("m.col.def")],
+                    [(k.key, num(k.value), f"[{num(k.ci_low)}, {num(k.ci_high)}]",
+                      st.msg("m.kpi." + k.key)) for k in values]))
+    if roi is not None:
+        out.print(st.msg("m.roi", campaign=roi.campaign, inc=roi.incremental_revenue,
+                         lo=roi.incremental_ci[0], hi=roi.incremental_ci[1], cost=roi.cost,
+                         roi=roi.roi, rlo=roi.roi_ci[0], rhi=roi.roi_ci[1],
+                         nt=roi.treated, nh=roi.holdout), highlight=False)
+        if not roi.significant:
+            out.print(st.msg("m.roi.ns"), highlight=False)
+
+
 def register(app: typer.Typer) -> None:
+    app.command("kpi")(kpi_cmd)
     app.command("funnel")(funnel_cmd)
     app.command("retention")(retention_cmd)
     experiment_app.command("analyze")(experiment_analyze)

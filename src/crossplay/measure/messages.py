@@ -82,4 +82,21 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "m.grain.day": {"en": "day", "zh-CN": "日"},
     "m.grain.week": {"en": "week", "zh-CN": "周"},
     "m.grain.month": {"en": "month", "zh-CN": "月"},
+    "m.kpi.title": {"en": "The seeds' KPIs", "zh-CN": "核心指标"},
+    "m.col.value": {"en": "value", "zh-CN": "数值"},
+    "m.col.def": {"en": "definition", "zh-CN": "定义"},
+    "m.kpi.C_k": {"en": "paid conversion on the knowledge platform",
+                  "zh-CN": "知识平台付费转化率"},
+    "m.kpi.R_k": {"en": "knowledge D7 retention", "zh-CN": "知识平台 7 日留存"},
+    "m.kpi.R_g": {"en": "game D7 retention", "zh-CN": "游戏平台 7 日留存"},
+    "m.kpi.I": {"en": "interaction index (C_k·R_k·R_g)^(1/3)",
+                "zh-CN": "互动指数 (C_k·R_k·R_g)^(1/3)"},
+    "m.roi": {"en": "ROI of {campaign}: incremental revenue {inc:,.2f} [{lo:,.2f}, {hi:,.2f}] "
+                    "yuan over {nt:,} treated vs {nh:,} holdout; cost {cost:,.2f}; ROI "
+                    "{roi:.2f} [{rlo:.2f}, {rhi:.2f}]",
+              "zh-CN": "{campaign} 的投资回报: 增量收入 {inc:,.2f} [{lo:,.2f}, {hi:,.2f}] 元 "
+                       "(实验组 {nt:,} 人, 对照组 {nh:,} 人); 成本 {cost:,.2f}; ROI "
+                       "{roi:.2f} [{rlo:.2f}, {rhi:.2f}]"},
+    "m.roi.ns": {"en": "The incremental revenue is not significantly different from zero.",
+                 "zh-CN": "增量收入与零无显著差异。"},
 }
