@@ -10,8 +10,15 @@ import typer
 from typer.exceptions import TyperException
 
 from crossplay import __version__
-from crossplay.cli import commands_data, commands_measure, commands_privacy, commands_world
-from crossplay.cli import commands_mining, commands_recommend
+from crossplay.cli import (
+    commands_bench,
+    commands_data,
+    commands_measure,
+    commands_mining,
+    commands_privacy,
+    commands_recommend,
+    commands_world,
+)
 from crossplay.cli.i18n import Messages, detect_lang
 from crossplay.cli.output import stderr
 from crossplay.cli.state import State
@@ -58,6 +65,7 @@ commands_privacy.register(app)
 commands_measure.register(app)
 commands_recommend.register(app)
 commands_mining.register(app)
+commands_bench.register(app)
 
 
 def run(argv: list[str] | None = None) -> int:

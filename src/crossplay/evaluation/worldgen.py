@@ -46,8 +46,8 @@ def _persons(world: Path) -> tuple[dict[str, str], dict[str, str]]:
     pid = "P" + people["person"].astype(str)
     k = dict(zip(people["k_uid"], pid, strict=True))
     g = dict(zip(people["g_uid"], pid, strict=True))
-    k.pop(None, None)  # type: ignore[call-overload]
-    g.pop(None, None)  # type: ignore[call-overload]
+    k.pop(None, None)
+    g.pop(None, None)
     return k, g
 
 
@@ -84,7 +84,7 @@ def _stream(world: Path, g: dict[str, str]) -> pd.DataFrame:
 def _pairs(ev: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     ok = ev["user"].notna() & ev["item"].notna() & ev["ts"].notna()
     ev = ev[ok]
-    first = ev.groupby(["user", "item"], as_index=False)["ts"].min()
+    first = ev.groupby(["user", "item"])["ts"].min().reset_index()
     first["timestamp"] = (first["ts"].astype("int64") // 10**9).astype(np.int64)
     first = first.drop(columns="ts").sort_values(["user", "timestamp", "item"],
                                                  kind="stable")
