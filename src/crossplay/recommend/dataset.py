@@ -205,9 +205,15 @@ def _joint_sql(ev: str) -> str:
 
 
 def _catalog(cat: pd.DataFrame, seen: pd.DataFrame) -> Catalog:
+    if cat.empty:
+        cat = pd.DataFrame({c: pd.Series(dtype=object) for c in _CATALOG_COLUMNS})
+    if seen.empty:
+        seen = pd.DataFrame({c: pd.Series(dtype=object) for c in
+                             ("partner", "item_id", "platform", "item_type")})
     known = set(zip(cat["partner"], cat["item_id"], strict=True))
-    extra = seen[[(p, i) not in known for p, i in zip(seen["partner"], seen["item_id"],
-                                                      strict=True)]]
+    new = np.array([(p, i) not in known for p, i in zip(seen["partner"], seen["item_id"],
+                                                        strict=True)], dtype=bool)
+    extra = seen[new]
     extra = extra.drop_duplicates(["partner", "item_id"]).assign(
         title=extra["item_id"], category=None, tags=None, description=None, available=False)
     frame = pd.concat([cat, extra], ignore_index=True) if len(extra) else cat

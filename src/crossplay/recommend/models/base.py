@@ -210,6 +210,9 @@ def _check_matrix(X: Any) -> sp.csr_matrix:
         raise ConfigError("user_items must be a scipy sparse matrix (users x items)",
                           code="recommend_input")
     m = sp.csr_matrix(X, dtype=np.float32)
+    if m.nnz and not m.data.all():  # an explicit zero is not an interaction
+        m = m.copy()
+        m.eliminate_zeros()
     if m.shape[0] == 0 or m.shape[1] == 0:
         raise ConfigError("the interaction matrix is empty: no users or no items",
                           code="recommend_empty")
