@@ -19,7 +19,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
@@ -60,9 +60,7 @@ class Request:
     op: Callable[[Connection, int, int, dict[tuple[str, str], p.Account], p.Locked],
                  dict[str, Any]]
     campaign_id: str | None = None
-    reverses: int | None = None
     ts: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -126,13 +124,9 @@ class Ledger:
                 raise IdempotencyConflict(
                     f"idempotency key {req.key!r} was used for a different request")
             return TxResult(int(row[0]), req.key, str(row[1]), json.loads(row[3]), True)
-        if req.reverses is not None and con.execute(
-                select(t.transactions.c.id)
-                .where(t.transactions.c.reverses == req.reverses)).first() is not None:
-            raise LedgerError("that transaction was already reversed")
         tx_id = int(con.execute(insert(t.transactions).values(
             idem_key=req.key, kind=req.kind, campaign_id=req.campaign_id, ts=ts,
-            request=request, result="{}", reverses=req.reverses)
+            request=request, result="{}")
             .returning(t.transactions.c.id)).scalar_one())
         result = req.op(con, tx_id, ts, accs, locked)
         con.execute(update(t.transactions).where(t.transactions.c.id == tx_id)
@@ -144,12 +138,18 @@ class Ledger:
         result: TxResult = run_retrying(self.engine, lambda con: self.execute(con, req))
         return result
 
-    def submit_many(self, reqs: Sequence[Request]) -> list[TxResult | LedgerError]:
+    def submit_many(self, reqs: Sequence[Request], *,
+                    stop_on: type[LedgerError] | None = None
+                    ) -> list[TxResult | LedgerError | None]:
         """Run requests in ONE transaction (all commit together, or none); a refused
-        request (its error in the list) writes nothing and does not stop the others."""
-        def body(con: Connection) -> list[TxResult | LedgerError]:
-            out: list[TxResult | LedgerError] = []
+        request (its error in the list) writes nothing and does not stop the others —
+        except an error of type ``stop_on``, after which the rest are not run (None)."""
+        def body(con: Connection) -> list[TxResult | LedgerError | None]:
+            out: list[TxResult | LedgerError | None] = []
             for req in reqs:
+                if stop_on is not None and out and isinstance(out[-1], stop_on):
+                    out.extend([None] * (len(reqs) - len(out)))
+                    break
                 nested = con.begin_nested()
                 try:
                     out.append(self.execute(con, req))
@@ -158,7 +158,7 @@ class Ledger:
                     nested.rollback()
                     out.append(exc)
             return out
-        results: list[TxResult | LedgerError] = run_retrying(self.engine, body)
+        results: list[TxResult | LedgerError | None] = run_retrying(self.engine, body)
         return results
 
     # --- requests ----------------------------------------------------------------------
@@ -178,18 +178,12 @@ class Ledger:
 
         def op(con: Connection, tx_id: int, ts: int,
                accs: dict[tuple[str, str], p.Account], locked: p.Locked) -> dict[str, Any]:
-            acc = accs[(person, currency)]
-            src = p.account(con, "system", source, currency)
-            debt = locked.debt[acc.id]
-            repaid = min(debt, amount)
-            p.post(con, tx_id, ts, [(src, -amount), (acc, amount - repaid), (src, repaid)]
-                   if repaid else [(src, -amount), (acc, amount)], locked)
-            if repaid:
-                p.set_debt(con, acc, locked, debt - repaid)
-            p.add_lot(con, acc, tx_id, amount - repaid, ts, expires_at)
+            result = credit(con, tx_id, ts, accs[(person, currency)],
+                            p.account(con, "system", source, currency), amount, locked,
+                            expires_at)
             if after is not None:
                 after(con, tx_id, ts)
-            return {"amount": amount, "credited": amount - repaid, "debt_repaid": repaid}
+            return result
 
         return Request(key, kind, {"person": person, "currency": currency, "amount": amount,
                                    "source": source, "expires_at": expires_at,
@@ -278,21 +272,40 @@ class Ledger:
         taken back (that transaction's lot first), the rest is recorded as debt, repaid
         from the person's next earnings. A transaction is reversed at most once."""
         with self.engine.connect() as con:
-            row = con.execute(select(t.transactions.c.id, t.transactions.c.kind,
-                                     t.transactions.c.request)
+            row = con.execute(select(t.transactions.c.request)
                               .where(t.transactions.c.idem_key == original_key)).first()
         if row is None:
             raise LedgerError(f"no transaction with key {original_key!r} to reverse")
-        orig_id, orig_kind, orig_req = int(row[0]), str(row[1]), json.loads(row[2])
-        if orig_kind not in ("earn", "award"):
-            raise LedgerError(f"only earnings can be reversed, not {orig_kind}")
-        person, currency = str(orig_req["person"]), str(orig_req["currency"])
-        amount, source = int(orig_req["amount"]), str(orig_req["source"])
+        orig = json.loads(row[0])
+        if "person" not in orig or "currency" not in orig:
+            raise LedgerError(f"transaction {original_key!r} is not an earning")
+        return self.submit(self.reverse_request(key, original_key, str(orig["person"]),
+                                                str(orig["currency"]), ts=ts))
 
+    def reverse_request(self, key: str, original_key: str, person: str, currency: str, *,
+                        ts: int | None = None) -> Request:
+        """The request behind :meth:`reverse` (the original is read inside the transaction,
+        under the person's lock, so two reversals of one earning cannot both pass)."""
         def op(con: Connection, tx_id: int, ts: int,
                accs: dict[tuple[str, str], p.Account], locked: p.Locked) -> dict[str, Any]:
+            row = con.execute(select(t.transactions.c.id, t.transactions.c.kind,
+                                     t.transactions.c.request, t.transactions.c.result)
+                              .where(t.transactions.c.idem_key == original_key)).first()
+            if row is None:
+                raise LedgerError(f"no transaction with key {original_key!r} to reverse")
+            orig_id, orig_req, orig_res = int(row[0]), json.loads(row[2]), json.loads(row[3])
+            if str(row[1]) not in ("earn", "award"):
+                raise LedgerError(f"only earnings can be reversed, not {row[1]}")
+            if (orig_req["person"], orig_req["currency"]) != (person, currency):
+                raise LedgerError(f"transaction {original_key!r} is not {person}'s {currency}")
+            if con.execute(select(t.transactions.c.id)
+                           .where(t.transactions.c.reverses == orig_id)).first() is not None:
+                raise LedgerError("that transaction was already reversed")
+            con.execute(update(t.transactions).where(t.transactions.c.id == tx_id)
+                        .values(reverses=orig_id))
+            amount = int(orig_res["amount"])
             acc = accs[(person, currency)]
-            src = p.account(con, "system", source, currency)
+            src = p.account(con, "system", str(orig_req["source"]), currency)
             taken = min(amount, locked.balance[acc.id])
             debt = amount - taken
             p.post(con, tx_id, ts, [(acc, -taken), (src, taken)], locked)
@@ -301,8 +314,8 @@ class Ledger:
                 p.set_debt(con, acc, locked, locked.debt[acc.id] + debt)
             return {"amount": amount, "clawed_back": taken, "debt": debt}
 
-        return self.submit(Request(key, "reverse", {"original": original_key},
-                                   ((person, currency),), op, reverses=orig_id, ts=ts))
+        return Request(key, "reverse", {"original": original_key}, ((person, currency),), op,
+                       ts=ts)
 
     def expire(self, now: int | None = None) -> list[TxResult]:
         """The expiry job: every lot past its expiry moves what is left to ``expired``.
@@ -393,6 +406,19 @@ class Ledger:
             out.append({"ts": int(ts), "amount": int(amount), "kind": str(kind),
                         "key": str(key), "balance": running})
         return out
+
+
+def credit(con: Connection, tx_id: int, ts: int, acc: p.Account, src: p.Account, amount: int,
+           locked: p.Locked, expires_at: int | None) -> dict[str, Any]:
+    """Post ``amount`` from ``src`` to a person (repaying recorded debt first) with a lot."""
+    debt = locked.debt[acc.id]
+    repaid = min(debt, amount)
+    p.post(con, tx_id, ts, [(src, -amount), (acc, amount - repaid), (src, repaid)]
+           if repaid else [(src, -amount), (acc, amount)], locked)
+    if repaid:
+        p.set_debt(con, acc, locked, debt - repaid)
+    p.add_lot(con, acc, tx_id, amount - repaid, ts, expires_at)
+    return {"amount": amount, "credited": amount - repaid, "debt_repaid": repaid}
 
 
 def _positive(amount: int) -> None:

@@ -1,0 +1,337 @@
+"""Running a campaign over the lake: ``simulate`` (nothing written) and ``apply``.
+
+Eligible people are linked persons whose both sides granted ``marketing`` (the one consent
+policy, :func:`crossplay.privacy.policy.linked_persons_sql`), optionally narrowed to an
+audience file. Their events from both partners are read from the lake through DuckDB, the
+rules are evaluated (:mod:`crossplay.campaigns.rules`) and the awards are written through
+the ledger in batches: each batch is one database transaction, each award an idempotent
+request — a crash loses at most the batch in flight, and a rerun writes only what is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from crossplay.campaigns import postings as p
+from crossplay.campaigns import tables as t
+from crossplay.campaigns.document import Campaign
+from crossplay.campaigns.errors import BudgetExhausted, CampaignError, LedgerError, LimitReached
+from crossplay.campaigns.ledger import Ledger, Request, TxResult, credit, run_retrying
+from crossplay.campaigns.limits import Settlement, capped, limit_refusal, settle
+from crossplay.campaigns.redemption import Reward, define_rewards
+from crossplay.campaigns.rules import US_PER_HOUR, Award, Evaluation, Event, Reversal, evaluate
+from crossplay.core.settings import Settings
+from crossplay.ingest.sqlbase import lit
+from crossplay.opdb import ensure_schema, get_engine
+from crossplay.privacy.policy import Purpose, linked_persons_sql
+
+US_PER_DAY = 86_400_000_000
+
+
+def _audit(settings: Settings, action: str, campaign: Campaign, details: dict[str, Any]) -> None:
+    from crossplay.privacy import audit
+
+    audit.record(settings, action, actor=f"campaign:{campaign.id}", details=details)
+
+
+def _audience_sql(campaign: Campaign) -> str:
+    aud = campaign.eligibility.audience
+    if aud == "linked":
+        return ""
+    path = Path(aud)
+    if not path.exists():
+        raise CampaignError(f"audience file {path} does not exist")
+    reader = "read_parquet" if path.suffix == ".parquet" else "read_csv_auto"
+    return (f" AND k.person_id IN (SELECT CAST(person_id AS VARCHAR) "
+            f"FROM {reader}({lit(str(path))}))")
+
+
+def event_types(campaign: Campaign) -> set[str]:
+    """The event types the campaign's rules and check-ins look at."""
+    types: set[str] = set()
+    for r in campaign.rules:
+        if r.kind == "same_day":
+            types |= {cond.event_type for cond in r.all}
+        else:
+            types.add(r.when.event_type)
+            if r.reversed_by:
+                types.add(r.reversed_by)
+    if campaign.checkins is not None:
+        types.add("checkin")
+    return types
+
+
+def load_events(settings: Settings, campaign: Campaign) -> list[Event]:
+    """Eligible persons' events of the types the campaign uses, around its window."""
+    from crossplay.warehouse.duck import connect
+
+    zone = campaign.zone
+    lo = dt.datetime.combine(campaign.start, dt.time(), zone) - dt.timedelta(days=1)
+    hi = dt.datetime.combine(campaign.end, dt.time(), zone) + dt.timedelta(days=2)
+    types = ", ".join(lit(x) for x in sorted(event_types(campaign)))
+    sql = f"""
+        WITH persons AS ({linked_persons_sql(Purpose.MARKETING)}),
+        keys AS (SELECT person_id, 'knowledge' AS partner, k_user_key AS user_key FROM persons
+                 UNION ALL SELECT person_id, 'game', g_user_key FROM persons)
+        SELECT CAST(k.person_id AS VARCHAR), e.partner, CAST(e.event_id AS VARCHAR),
+               e.platform, e.event_type, e.item_id, epoch_us(e.ts), e.value,
+               epoch_us(e.ingested_at), json_extract_string(e.properties, '$.device_id')
+        FROM events e JOIN keys k ON e.partner = k.partner AND e.user_key = k.user_key
+        WHERE e.event_type IN ({types})
+          AND e.ts >= {lit(lo.astimezone(dt.UTC).isoformat())}::TIMESTAMPTZ
+          AND e.ts < {lit(hi.astimezone(dt.UTC).isoformat())}::TIMESTAMPTZ
+          {_audience_sql(campaign)}
+        ORDER BY e.ts, e.partner, e.event_id"""
+    con = connect(settings)
+    try:
+        rows = con.sql(sql).fetchall()
+    finally:
+        con.close()
+    return [Event(person=r[0], partner=r[1], event_id=r[2], platform=r[3], event_type=r[4],
+                  item_id=r[5], ts=int(r[6]),
+                  value=None if r[7] is None else Decimal(str(r[7])),
+                  ingested=None if r[8] is None else int(r[8]), device=r[9])
+            for r in rows]
+
+
+# --- simulate ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SimulationReport:
+    campaign_id: str
+    persons: int
+    events: int
+    awards_considered: int
+    points_issued: int
+    points_reversed: int
+    cost_yuan: Decimal
+    budget: int
+    budget_left: int
+    status: str
+    refused: dict[str, int]
+    by_day: list[tuple[dt.date, int, int]]  # day, net points that day, budget left after
+    late_rejected: int
+
+
+def simulate(settings: Settings, campaign: Campaign) -> SimulationReport:
+    """Replay the lake's events through the campaign; write nothing."""
+    events = load_events(settings, campaign)
+    _audit(settings, "campaign.simulate", campaign,
+           {"events": len(events), "persons": len({e.person for e in events})})
+    ev = evaluate(campaign, events)
+    return _report(campaign, events, ev, settle(ev.actions(), campaign.limits, campaign.budget))
+
+
+def _report(campaign: Campaign, events: Sequence[Event], ev: Evaluation,
+            s: Settlement) -> SimulationReport:
+    issued = sum(s.issued.values())
+    reversed_ = sum(s.reversed.values())
+    left = campaign.budget
+    by_day = []
+    for day in sorted(s.by_day):
+        left -= s.by_day[day]
+        by_day.append((day, s.by_day[day], left))
+    return SimulationReport(
+        campaign.id, len({e.person for e in events}), len(events), len(ev.awards),
+        issued, reversed_, (issued - reversed_) * campaign.point_value_yuan, campaign.budget,
+        s.budget_left, s.status, dict(s.refused), by_day, ev.late_rejected)
+
+
+# --- apply ------------------------------------------------------------------------------
+
+def award_request(campaign: Campaign, award: Award) -> Request:
+    """The ledger request of one award: limits checked and the cap applied under the
+    person's lock, points from the campaign budget, an award row for caps and reports."""
+    cid, cur = campaign.id, campaign.points
+    limits = campaign.limits
+    expires = (award.ts + campaign.points_expire_days * US_PER_DAY
+               if campaign.points_expire_days else None)
+
+    def op(con: Connection, tx_id: int, ts: int, accs: dict[tuple[str, str], p.Account],
+           locked: p.Locked) -> dict[str, Any]:
+        a = t.awards.c
+        day_total = int(con.execute(select(func.coalesce(func.sum(a.amount), 0)).where(
+            a.campaign_id == cid, a.person_id == award.person,
+            a.local_day == award.day)).scalar_one())
+        hour_count = int(con.execute(select(func.count()).select_from(t.awards).where(
+            a.campaign_id == cid, a.person_id == award.person,
+            a.ts > award.ts - US_PER_HOUR, a.ts <= award.ts)).scalar_one())
+        device_count = None
+        if award.device is not None and limits.per_device_per_day is not None:
+            device_count = int(con.execute(select(func.count()).select_from(t.awards).where(
+                a.campaign_id == cid, a.device == award.device,
+                a.local_day == award.day)).scalar_one())
+        why = limit_refusal(limits, day_total=day_total, hour_count=hour_count,
+                            device_count=device_count)
+        if why is not None:
+            raise LimitReached(f"{why}: award {award.key} refused", code=why)
+        amount = capped(limits, award.amount, day_total)
+        result = credit(con, tx_id, ts, accs[(award.person, cur)],
+                        p.account(con, "system", f"budget:{cid}", cur), amount, locked, expires)
+        con.execute(insert(t.awards).values(
+            tx_id=tx_id, campaign_id=cid, person_id=award.person, rule_id=award.rule_id,
+            local_day=award.day, amount=amount, device=award.device, ts=award.ts))
+        return {**result, "rule": award.rule_id}
+
+    return Request(award.key, "award",
+                   {"person": award.person, "currency": cur, "amount": award.amount,
+                    "source": f"budget:{cid}", "rule": award.rule_id},
+                   ((award.person, cur),), op, campaign_id=cid, ts=award.ts)
+
+
+@dataclass
+class ApplyReport:
+    campaign_id: str
+    status: str
+    persons: int = 0
+    events: int = 0
+    awarded: int = 0
+    points_awarded: int = 0
+    already_done: int = 0
+    reversed: int = 0
+    points_reversed: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
+    late_rejected: int = 0
+    budget_left: int = 0
+    batches: int = 0
+
+
+def register(engine: Engine, campaign: Campaign) -> str:
+    """Store (or upgrade) the campaign document; returns its status. A paused campaign stays
+    paused; an older version than the stored one is refused."""
+    now = p.now_us()
+    doc = campaign.model_dump_json(by_alias=True)
+
+    def body(con: Connection) -> str:
+        row = con.execute(select(t.campaign_state.c.version, t.campaign_state.c.status)
+                          .where(t.campaign_state.c.campaign_id == campaign.id)
+                          .with_for_update()).first()
+        if row is None:
+            con.execute(insert(t.campaign_state).values(
+                campaign_id=campaign.id, version=campaign.version, status="active",
+                document=doc, updated_at=now))
+            return "active"
+        if campaign.version < int(row[0]):
+            raise CampaignError(f"campaign {campaign.id} is at version {row[0]}; "
+                                f"this document is version {campaign.version}")
+        con.execute(update(t.campaign_state).where(
+            t.campaign_state.c.campaign_id == campaign.id).values(
+            version=campaign.version, document=doc, updated_at=now))
+        return str(row[1])
+
+    status: str = run_retrying(engine, body)
+    return status
+
+
+def set_status(engine: Engine, campaign_id: str, status: str) -> None:
+    """Pause, resume or mark a stored campaign."""
+    def body(con: Connection) -> int:
+        return int(con.execute(update(t.campaign_state)
+                               .where(t.campaign_state.c.campaign_id == campaign_id)
+                               .values(status=status, updated_at=p.now_us())).rowcount)
+    if run_retrying(engine, body) != 1:
+        raise CampaignError(f"no campaign {campaign_id!r}: run `crossplay campaign apply` first")
+
+
+def _fund(ledger: Ledger, campaign: Campaign) -> None:
+    with ledger.engine.connect() as con:
+        funded = int(con.execute(
+            select(func.coalesce(func.sum(t.postings.c.amount), 0))
+            .join(t.transactions, t.transactions.c.id == t.postings.c.tx_id)
+            .join(t.accounts, t.accounts.c.id == t.postings.c.account_id)
+            .where(t.transactions.c.kind == "fund",
+                   t.accounts.c.holder == f"budget:{campaign.id}")).scalar_one())
+    if campaign.budget > funded:
+        ledger.fund(f"{campaign.id}:fund-to:{campaign.budget}", f"budget:{campaign.id}",
+                    campaign.points, campaign.budget - funded, campaign_id=campaign.id)
+
+
+def apply(settings: Settings, campaign: Campaign, *, batch: int = 500,
+          on_batch: Callable[[int, int], None] | None = None) -> ApplyReport:
+    """Award the campaign's points for the lake's events (idempotent; safe to rerun)."""
+    engine = get_engine(settings)
+    ensure_schema(engine)
+    status = register(engine, campaign)
+    if status == "paused":
+        raise CampaignError(f"campaign {campaign.id} is paused: `crossplay campaign resume "
+                            f"{campaign.id}` to award again")
+    ledger = Ledger(engine)
+    _fund(ledger, campaign)
+    define_rewards(engine, [Reward(campaign.id, r.id, r.partner, r.currency, r.cost, r.stock)
+                            for r in campaign.rewards])
+    events = load_events(settings, campaign)
+    _audit(settings, "campaign.apply", campaign,
+           {"events": len(events), "persons": len({e.person for e in events})})
+    ev = evaluate(campaign, events)
+    report = ApplyReport(campaign.id, status, persons=len({e.person for e in events}),
+                         events=len(events), late_rejected=ev.late_rejected)
+    record_checkins(engine, campaign.id, ev)
+    actions = ev.actions()
+    refused: dict[str, int] = {}
+    for start in range(0, len(actions), batch):
+        chunk = actions[start:start + batch]
+        reqs = [award_request(campaign, a) if isinstance(a, Award)
+                else ledger.reverse_request(a.key, a.original_key, a.person, campaign.points,
+                                            ts=a.ts) for a in chunk]
+        results = ledger.submit_many(reqs, stop_on=BudgetExhausted)
+        report.batches += 1
+        for action, res in zip(chunk, results, strict=True):
+            _count(report, refused, action, res)
+        if on_batch is not None:
+            on_batch(min(start + batch, len(actions)), len(actions))
+        if any(isinstance(r, BudgetExhausted) for r in results):
+            set_status(engine, campaign.id, "budget_exhausted")
+            report.status = "budget_exhausted"
+            break
+    report.refused = refused
+    report.budget_left = ledger.system_balance(f"budget:{campaign.id}", campaign.points)
+    return report
+
+
+def _count(report: ApplyReport, refused: dict[str, int], action: Award | Reversal,
+           res: TxResult | LedgerError | None) -> None:
+    if res is None:
+        return
+    if isinstance(res, LedgerError):
+        reason = "budget" if isinstance(res, BudgetExhausted) else res.code
+        refused[reason] = refused.get(reason, 0) + 1
+    elif res.replayed:
+        report.already_done += 1
+    elif isinstance(action, Award):
+        report.awarded += 1
+        report.points_awarded += int(res.result["amount"])
+    else:
+        report.reversed += 1
+        report.points_reversed += int(res.result["clawed_back"])
+
+
+def record_checkins(engine: Engine, campaign_id: str, ev: Evaluation,
+                    batch: int = 2000) -> None:
+    """Store the evaluated check-ins (idempotent: a check-in day is stored once)."""
+    rows = [{"campaign_id": campaign_id, "person_id": c.person, "platform": c.platform,
+             "local_day": c.day, "source": c.source, "ts": c.ts} for c in ev.checkins]
+    for start in range(0, len(rows), batch):
+        chunk = rows[start:start + batch]
+
+        def body(con: Connection, chunk: list[dict[str, Any]] = chunk) -> None:
+            for row in chunk:
+                con.execute(p.insert_ignoring_duplicates(con, t.checkins, row))
+        run_retrying(engine, body)
+
+
+def stored_campaign(engine: Engine, campaign_id: str) -> tuple[Campaign, str]:
+    """The stored document and status of a campaign."""
+    with engine.connect() as con:
+        row = con.execute(select(t.campaign_state.c.document, t.campaign_state.c.status)
+                          .where(t.campaign_state.c.campaign_id == campaign_id)).first()
+    if row is None:
+        raise CampaignError(f"no campaign {campaign_id!r}: run `crossplay campaign apply` first")
+    return Campaign.model_validate(json.loads(row[0])), str(row[1])
