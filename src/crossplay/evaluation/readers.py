@@ -34,9 +34,9 @@ from crossplay.core.errors import SourceError
 
 #: canonical column -> accepted header names (compared lower-case, ``:type`` removed)
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    "user": ("user", "user_id", "userid", "uid", "u", "user_key", "reviewer_id",
+    "user": ("user", "user_id", "userid", "uid", "user_key", "reviewer_id",
              "reviewerid", "person", "person_id"),
-    "item": ("item", "item_id", "itemid", "iid", "i", "movie", "movie_id", "movieid",
+    "item": ("item", "item_id", "itemid", "iid", "movie", "movie_id", "movieid",
              "book", "book_id", "bookid", "isbn", "asin", "product_id", "productid"),
     "rating": ("rating", "score", "rate", "stars", "overall", "value", "label"),
     "timestamp": ("timestamp", "time", "ts", "datetime", "unixreviewtime", "date",
