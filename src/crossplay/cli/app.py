@@ -12,6 +12,7 @@ from typer.exceptions import TyperException
 from crossplay import __version__
 from crossplay.cli import (
     commands_bench,
+    commands_campaign,
     commands_data,
     commands_measure,
     commands_mining,
@@ -66,6 +67,7 @@ commands_measure.register(app)
 commands_recommend.register(app)
 commands_mining.register(app)
 commands_bench.register(app)
+commands_campaign.register(app)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -1,0 +1,93 @@
+"""CLI messages of campaigns (en / zh-CN) and personalised campaign messages to persons."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+from crossplay.campaigns.document import Campaign
+from crossplay.core.types import Lang
+
+CATALOG: dict[str, dict[Lang, str]] = {
+    "campaign.valid": {"en": "{path}: campaign {id} version {version} is valid "
+                             "({rules} rules, {rewards} rewards, budget {budget:,} {cur})",
+                       "zh-CN": "{path}: 活动 {id} 第 {version} 版校验通过"
+                                "({rules} 条规则, {rewards} 个奖品, 预算 {budget:,} {cur})"},
+    "campaign.sim_title": {"en": "Simulation of {id} (nothing written)",
+                           "zh-CN": "活动 {id} 模拟运行(未写入任何数据)"},
+    "campaign.apply_title": {"en": "Applied {id}", "zh-CN": "已执行活动 {id}"},
+    "campaign.status_title": {"en": "Campaign {id} v{version}: {status}",
+                              "zh-CN": "活动 {id} 第 {version} 版: {status}"},
+    "campaign.paused": {"en": "Campaign {id} is paused: no awards until resumed.",
+                        "zh-CN": "活动 {id} 已暂停: 恢复前不再发放积分。"},
+    "campaign.resumed": {"en": "Campaign {id} is active again.",
+                         "zh-CN": "活动 {id} 已恢复。"},
+    "campaign.persons": {"en": "eligible persons", "zh-CN": "符合条件的用户"},
+    "campaign.awarded_persons": {"en": "persons awarded", "zh-CN": "获奖用户"},
+    "campaign.events": {"en": "events read", "zh-CN": "读取事件"},
+    "campaign.issued": {"en": "points issued", "zh-CN": "发放积分"},
+    "campaign.reversed": {"en": "points clawed back", "zh-CN": "追回积分"},
+    "campaign.redeemed": {"en": "points redeemed", "zh-CN": "已兑换积分"},
+    "campaign.cost": {"en": "cost (yuan)", "zh-CN": "成本(元)"},
+    "campaign.budget_left": {"en": "budget left", "zh-CN": "剩余预算"},
+    "campaign.new": {"en": "new awards", "zh-CN": "新发放"},
+    "campaign.already": {"en": "already awarded (skipped)", "zh-CN": "已发放(跳过)"},
+    "campaign.refused": {"en": "refused: {why}", "zh-CN": "被拒绝: {why}"},
+    "campaign.late": {"en": "late events rejected", "zh-CN": "迟到事件(已拒绝)"},
+    "campaign.exhausted": {"en": "The budget is exhausted: awarding stopped "
+                                 "(status budget_exhausted). Raise `budget` in a new version.",
+                           "zh-CN": "预算已用尽: 已停止发放(状态 budget_exhausted)。"
+                                    "请在新版本中提高 budget。"},
+    "campaign.col_day": {"en": "day", "zh-CN": "日期"},
+    "campaign.col_points": {"en": "points", "zh-CN": "积分"},
+    "campaign.col_left": {"en": "budget left", "zh-CN": "剩余预算"},
+    "campaign.col_reward": {"en": "reward", "zh-CN": "奖品"},
+    "campaign.col_stock": {"en": "stock", "zh-CN": "库存"},
+    "campaign.col_person": {"en": "person", "zh-CN": "用户"},
+    "campaign.col_best": {"en": "best streak", "zh-CN": "最长连续"},
+    "campaign.col_current": {"en": "current streak", "zh-CN": "当前连续"},
+    "campaign.top_streaks": {"en": "Top dual check-in streaks", "zh-CN": "双端连续打卡排行"},
+    "campaign.expired": {"en": "Expired {n} lot(s), {points:,} points.",
+                         "zh-CN": "已过期 {n} 个批次, 共 {points:,} 积分。"},
+    "campaign.message": {"en": "Message to {person}", "zh-CN": "发送给 {person} 的消息"},
+    "demo.campaign": {"en": "run the sample \"learn & play\" campaign over the world",
+                      "zh-CN": "在模拟数据上运行示例活动「学习玩乐季」"},
+    "demo.campaign_summary": {
+        "en": "Learn & play: {persons} persons, {issued:,} points issued, {redeemed:,} "
+              "redeemed ({redemptions} rewards), budget left {left:,} of {budget:,}; "
+              "ledger invariants hold: {ok}.",
+        "zh-CN": "学习玩乐季: {persons} 位用户, 发放 {issued:,} 积分, 兑换 {redeemed:,} 积分"
+                 "({redemptions} 件奖品), 剩余预算 {left:,} / {budget:,}; 账本不变量成立: {ok}。"},
+}
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    name: str
+    balance: int
+    points: int
+    streak: int
+    recommended: list[str]
+
+
+class _Defaulting(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render(campaign: Campaign, which: str, lang: Lang, facts: PersonFacts) -> str:
+    """Fill a campaign template (``earned`` or ``streak``) for one person.
+
+    ``{recommended}`` becomes a short "you may like" line when recommendations are given.
+    """
+    templates = campaign.messages.earned if which == "earned" else campaign.messages.streak
+    if templates is None:
+        return ""
+    rec = ""
+    if facts.recommended:
+        joined = ("、" if lang == "zh-CN" else ", ").join(facts.recommended)
+        rec = f"猜你喜欢: {joined}" if lang == "zh-CN" else f"You may like: {joined}"
+    values = _Defaulting(name=facts.name, balance=str(facts.balance), points=str(facts.points),
+                         streak=str(facts.streak), recommended=rec,
+                         campaign=campaign.name.get(lang, campaign.id))
+    return string.Formatter().vformat(templates[lang], (), values).strip()

@@ -1,0 +1,191 @@
+"""``crossplay campaign``: validate, simulate, apply, pause, resume, status, expire, message."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from crossplay.campaigns.messages import CATALOG
+from crossplay.cli.i18n import add_messages
+from crossplay.cli.output import print_json, progress_bar, stdout, table
+from crossplay.cli.state import State, state
+
+add_messages(CATALOG)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+DocArg = Annotated[Path, typer.Argument(help="Campaign YAML document.", show_default=False)]
+IdArg = Annotated[str, typer.Argument(help="Campaign id.", show_default=False)]
+
+campaign_app = typer.Typer(
+    help="Joint campaigns: points ledger, check-ins, rewards (see docs/campaigns.md).",
+    no_args_is_help=True)
+
+
+@campaign_app.command("validate")
+def validate_cmd(ctx: typer.Context, document: DocArg, as_json: JsonOpt = False) -> None:
+    """Check a campaign document; errors name the file, line and key."""
+    from crossplay.campaigns.document import load_campaign
+
+    st = state(ctx)
+    c = load_campaign(document)
+    info = {"path": str(document), "id": c.id, "version": c.version, "rules": len(c.rules),
+            "rewards": len(c.rewards), "budget": c.budget, "cur": c.points}
+    if as_json:
+        print_json({"valid": True, **info})
+        return
+    stdout().print(st.msg("campaign.valid", **info), highlight=False)
+
+
+@campaign_app.command("simulate")
+def simulate_cmd(ctx: typer.Context, document: DocArg, as_json: JsonOpt = False) -> None:
+    """Replay the lake's events through a campaign: points, cost, budget burn by day.
+    Writes nothing."""
+    from crossplay.campaigns.document import load_campaign
+    from crossplay.campaigns.engine import simulate
+
+    st = state(ctx)
+    r = simulate(st.settings, load_campaign(document))
+    data = asdict(r)
+    data["cost_yuan"] = str(r.cost_yuan)
+    data["by_day"] = [{"day": str(d), "points": n, "budget_left": left}
+                      for d, n, left in r.by_day]
+    if as_json:
+        print_json(data)
+        return
+    msg = st.msg
+    out = stdout()
+    out.print(table(msg("campaign.sim_title", id=r.campaign_id),
+                    [msg("campaign.col_day"), msg("campaign.col_points"),
+                     msg("campaign.col_left")],
+                    [(str(d), f"{n:,}", f"{left:,}") for d, n, left in r.by_day]))
+    _summary(st, [("campaign.persons", r.persons), ("campaign.events", r.events),
+                  ("campaign.issued", r.points_issued), ("campaign.reversed", r.points_reversed),
+                  ("campaign.cost", r.cost_yuan), ("campaign.budget_left", r.budget_left),
+                  ("campaign.late", r.late_rejected)], r.refused)
+    if r.status == "budget_exhausted":
+        out.print(msg("campaign.exhausted"), highlight=False)
+
+
+def _summary(st: State, pairs: list[tuple[str, Any]], refused: dict[str, int]) -> None:
+    parts = [f"{st.msg(k)}: {v:,}" if isinstance(v, int) else f"{st.msg(k)}: {v}"
+             for k, v in pairs]
+    parts += [f"{st.msg('campaign.refused', why=why)}: {n:,}" for why, n in refused.items()]
+    stdout().print("  ".join(parts), highlight=False)
+
+
+@campaign_app.command("apply")
+def apply_cmd(
+    ctx: typer.Context, document: DocArg,
+    batch: Annotated[int, typer.Option(min=1, help="Awards per database transaction.")] = 500,
+    as_json: JsonOpt = False,
+) -> None:
+    """Award the campaign's points for the lake's events. Idempotent: rerun at will."""
+    from crossplay.campaigns.document import load_campaign
+    from crossplay.campaigns.engine import apply
+
+    st = state(ctx)
+    campaign = load_campaign(document)
+    with progress_bar(st.msg("campaign.apply_title", id=campaign.id),
+                      enabled=not as_json and sys.stderr.isatty()) as update:
+        r = apply(st.settings, campaign, batch=batch, on_batch=update)
+    if as_json:
+        print_json(asdict(r))
+        return
+    stdout().print(st.msg("campaign.apply_title", id=r.campaign_id), highlight=False)
+    _summary(st, [("campaign.persons", r.persons), ("campaign.events", r.events),
+                  ("campaign.new", r.awarded), ("campaign.issued", r.points_awarded),
+                  ("campaign.already", r.already_done),
+                  ("campaign.reversed", r.points_reversed),
+                  ("campaign.budget_left", r.budget_left)], r.refused)
+    if r.status == "budget_exhausted":
+        stdout().print(st.msg("campaign.exhausted"), highlight=False)
+
+
+@campaign_app.command("pause")
+def pause_cmd(ctx: typer.Context, campaign_id: IdArg, as_json: JsonOpt = False) -> None:
+    """Stop awarding (apply refuses) until resumed."""
+    _set(ctx, campaign_id, "paused", "campaign.paused", as_json)
+
+
+@campaign_app.command("resume")
+def resume_cmd(ctx: typer.Context, campaign_id: IdArg, as_json: JsonOpt = False) -> None:
+    """Award again after a pause."""
+    _set(ctx, campaign_id, "active", "campaign.resumed", as_json)
+
+
+def _set(ctx: typer.Context, campaign_id: str, status: str, key: str, as_json: bool) -> None:
+    from crossplay.campaigns.engine import set_status
+    from crossplay.opdb import ensure_schema, get_engine
+
+    st = state(ctx)
+    engine = get_engine(st.settings)
+    ensure_schema(engine)
+    set_status(engine, campaign_id, status)
+    if as_json:
+        print_json({"campaign_id": campaign_id, "status": status})
+        return
+    stdout().print(st.msg(key, id=campaign_id), highlight=False)
+
+
+@campaign_app.command("status")
+def status_cmd(ctx: typer.Context, campaign_id: IdArg, as_json: JsonOpt = False) -> None:
+    """Status, points issued / redeemed, budget left, rewards, top streaks."""
+    from crossplay.campaigns.status import campaign_status
+
+    st = state(ctx)
+    s = campaign_status(st.settings, campaign_id)
+    c = s.cost
+    data = {"campaign_id": s.campaign_id, "version": s.version, "status": s.status,
+            "persons": s.persons, "issued": c.issued, "clawed_back": c.clawed_back,
+            "redeemed": c.redeemed, "cost_yuan": str(c.cost_yuan), "budget": c.budget,
+            "budget_left": c.budget_left, "by_day": [{"day": d, "points": n}
+                                                     for d, n in s.by_day],
+            "rewards": s.rewards, "pending_messages": s.pending_messages,
+            "top_streaks": [{"person_id": p, "best": b, "current": cur}
+                            for p, b, cur in s.top_streaks]}
+    if as_json:
+        print_json(data)
+        return
+    msg = st.msg
+    out = stdout()
+    out.print(msg("campaign.status_title", id=s.campaign_id, version=s.version,
+                  status=s.status), highlight=False)
+    _summary(st, [("campaign.awarded_persons", s.persons), ("campaign.issued", c.issued),
+                  ("campaign.reversed", c.clawed_back), ("campaign.redeemed", c.redeemed),
+                  ("campaign.cost", c.cost_yuan), ("campaign.budget_left", c.budget_left)],
+             {})
+    if s.rewards:
+        out.print(table(None, [msg("campaign.col_reward"), "partner", "cost",
+                               msg("campaign.col_stock"), "reserved", "redeemed"],
+                        [(r["reward_id"], r["partner"], r["cost"], r["stock"], r["reserved"],
+                          r["redeemed"]) for r in s.rewards]))
+    if s.top_streaks:
+        out.print(table(msg("campaign.top_streaks"),
+                        [msg("campaign.col_person"), msg("campaign.col_best"),
+                         msg("campaign.col_current")],
+                        [(p[:12] + "…", b, cur) for p, b, cur in s.top_streaks]))
+
+
+@campaign_app.command("expire")
+def expire_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """The expiry job: move points past their expiry to the expired account."""
+    from crossplay.campaigns.ledger import Ledger
+    from crossplay.opdb import ensure_schema, get_engine
+
+    st = state(ctx)
+    engine = get_engine(st.settings)
+    ensure_schema(engine)
+    done = Ledger(engine).expire()
+    points = sum(int(r.result["amount"]) for r in done if not r.replayed)
+    if as_json:
+        print_json({"lots": len(done), "points": points})
+        return
+    stdout().print(st.msg("campaign.expired", n=len(done), points=points), highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(campaign_app, name="campaign")
