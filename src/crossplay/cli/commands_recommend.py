@@ -39,8 +39,9 @@ MESSAGES = {
     "rec.col.unit": {"en": "unit", "zh-CN": "单元"},
     "rec.col.users": {"en": "users", "zh-CN": "用户数"},
     "rec.col.items": {"en": "items", "zh-CN": "内容数"},
-    "rec.mix.title": {"en": "Content mix α (knowledge share) / β (stream share) per segment",
-                      "zh-CN": "各分群的内容配比 α（知识占比）/ β（直播占比）"},
+    "rec.mix.title": {"en": "Content mix per segment: α (knowledge share), "
+                            "β (game and stream share)",
+                      "zh-CN": "各分群的内容配比 α（知识占比）/ β（游戏与直播占比）"},
     "rec.mix.compare": {"en": "Mixed slate vs fixed 50/50 on the ground-truth value",
                         "zh-CN": "按配比混排 vs 固定 50/50（以真实价值衡量）"},
     "demo.recommend": {"en": "train recommenders, leaderboard and explained picks",
@@ -241,6 +242,49 @@ def export_cmd(
     o.print(st.msg("rec.exported", version=summary["version"]), highlight=False)
     o.print(table(None, ["file", st.msg("col.rows")],
                   [(f, f"{c:,}") for f, c in summary["files"].items()]))
+
+
+@recommend_app.command("mix")
+def mix_cmd(
+    ctx: typer.Context,
+    truth: Annotated[Path | None, typer.Option(
+        help="A synthetic world (or its ground_truth/) to compare mixed and 50/50 slates; "
+             "default <data-dir>/world when it exists.")] = None,
+    n: Annotated[int, typer.Option(min=2, max=100, help="Slate length.")] = 10,
+    l2: Annotated[float, typer.Option(min=0.0, help="Ridge penalty λ.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Seed of the fit / compare halves.")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fit the content mix α / β per segment (and, on a synthetic world, compare slates)."""
+    from crossplay.core.derived import derived_dir, write_json
+    from crossplay.recommend.contentmix import fit_mix
+    from crossplay.recommend.mixdata import compare_slates, mix_frame
+    from crossplay.recommend.truth import load_truth
+
+    st = state(ctx)
+    world = truth or (st.settings.data_dir / "world")
+    out: dict[str, Any] = {}
+    if truth is not None or (world / "ground_truth").is_dir():
+        fit, cmp_ = compare_slates(st.settings, load_truth(world, st.settings), n=n,
+                                   seed=seed, l2=l2)
+        out["comparison"] = cmp_.as_dict()
+    else:
+        fit = fit_mix(mix_frame(st.settings), l2=l2)
+    out["theta"] = dict(zip(("C_K", "T_K", "T_G"), map(float, fit.theta), strict=True))
+    out["segments"] = fit.segments.to_dict("records")
+    out["saved"] = str(write_json(out, derived_dir(st.settings, "recommend") / "mix.json"))
+    if as_json:
+        print_json(out)
+        return
+    o = stdout()
+    cols = ["segment", "persons", "alpha", "beta", "raw_alpha", "raw_beta", "theta_C_K",
+            "theta_T_K", "theta_T_G"]
+    o.print(table(st.msg("rec.mix.title"), cols,
+                  [[_fmt(r[c]) for c in cols] for r in out["segments"]]))
+    if "comparison" in out:
+        c = out["comparison"]
+        o.print(table(st.msg("rec.mix.compare"), list(c), [[_fmt(v) for v in c.values()]]))
+    o.print(st.msg("rec.saved", path=out["saved"]), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

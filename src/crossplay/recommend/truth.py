@@ -41,6 +41,7 @@ class GroundTruth:
     """Interest vectors by pseudonymous key, and the items' true choice weights."""
 
     interest: npt.NDArray[np.float64]  # persons x topics
+    activity: npt.NDArray[np.float64]  # persons x (knowledge, game, stream) intensity
     by_key: dict[tuple[str, str], int]  # (partner, user_key) -> person row
     items: pd.DataFrame  # partner, item_id, platform, category, weight factor, topics
 
@@ -100,4 +101,6 @@ def load_truth(world_dir: Path, settings: Settings) -> GroundTruth:
                       for p, c in zip(items["platform"], items["category"], strict=True)])
     cat_pop = items.groupby(["platform", "category"])["popularity"].transform("sum")
     items["factor"] = share * items["popularity"] / cat_pop.where(cat_pop > 0, 1.0)
-    return GroundTruth(interest=interest, by_key=by_key, items=items)
+    activity = people[["activity_knowledge", "activity_game", "activity_stream"]].to_numpy(
+        np.float64)
+    return GroundTruth(interest=interest, activity=activity, by_key=by_key, items=items)
