@@ -1,0 +1,145 @@
+"""``crossplay bench`` as a user meets it: import, list, run, generate, errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from crossplay.evaluation.fingerprint import digest
+from crossplay.evaluation.formats import import_path
+from crossplay.evaluation.protocols import stratified, with_rows
+from tests.conftest import CliRunner, write
+
+
+def movielens_like(path: Path, users: int = 40, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    lines = []
+    for u in range(1, users + 1):
+        for j, i in enumerate(rng.choice(60, 12, replace=False)):
+            lines.append(f"{u}\t{i + 1}\t{rng.integers(1, 6)}\t{880000000 + 60 * j}")
+    return write(path / "u.data", "\n".join(lines) + "\n")
+
+
+def test_import_list_run_table(cli: CliRunner, tmp_path: Path) -> None:
+    movielens_like(tmp_path / "ml")
+    r = cli("bench", "import", tmp_path / "ml", "--format", "movielens", "--name", "ml")
+    assert r.code == 0, r.err
+    assert "Imported benchmark ml (movielens): 480 rows, 40 users, " in r.out
+    listed = cli("bench", "list", "--json").json()
+    assert [b["name"] for b in listed] == ["ml"] and listed[0]["has_timestamp"]
+    r = cli("bench", "run", "ml", "--protocol", "stratified", "--models", "popularity,als",
+            "--k", "5", "--no-tune")
+    assert r.code == 0, r.err
+    for col in ("P@5", "R@5", "NDCG@5", "MAP@5", "HR@5", "fit s", "±"):
+        assert col in r.out
+    assert "protocol stratified (ratio=0.75, seed=42)" in r.out
+    assert "Split fingerprint" in r.out
+
+
+def test_run_json_fingerprint_matches_the_documented_split(cli: CliRunner,
+                                                           tmp_path: Path) -> None:
+    movielens_like(tmp_path / "ml")
+    cli("bench", "import", tmp_path / "ml", "--format", "movielens", "--name", "ml")
+    out = cli("bench", "run", "ml", "--models", "item_knn", "--k", "10", "--json",
+              "--write-split", tmp_path / "split").json()
+    rows = with_rows(import_path(tmp_path / "ml", "movielens"))
+    s = stratified(rows, 0.75, 42)
+    assert out["fingerprint"]["train"] == digest(s.train)
+    assert out["fingerprint"]["test"] == digest(s.test)
+    assert out["fingerprint"]["train_rows"] == len(s.train)
+    row = out["rows"][0]
+    assert row["tuning"]["select_by"] == "ndcg@10" and len(row["tuning"]["tried"]) == 8
+    assert set(row) >= {"precision", "recall", "ndcg", "map", "hit", "fit_s",
+                        "fit_peak_mb"}
+    lines = (tmp_path / "split" / "test.tsv").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(s.test)
+    again = cli("bench", "run", "ml", "--models", "item_knn", "--json").json()
+    assert again["fingerprint"] == out["fingerprint"]
+    assert again["rows"][0]["ndcg"] == row["ndcg"]
+
+
+def test_markdown_and_sampled_label(cli: CliRunner, tmp_path: Path) -> None:
+    movielens_like(tmp_path / "ml")
+    cli("bench", "import", tmp_path / "ml", "--format", "movielens", "--name", "ml")
+    r = cli("bench", "run", "ml", "--protocol", "loo", "--models", "popularity",
+            "--sampled", "20", "--markdown")
+    assert r.code == 0, r.err
+    assert r.out.startswith("| model | P@10 |")
+    r = cli("bench", "run", "ml", "--protocol", "loo", "--models", "popularity",
+            "--sampled", "20")
+    assert "SAMPLED (20 negatives per user)" in r.out
+
+
+def test_chinese_messages(cli: CliRunner, tmp_path: Path) -> None:
+    movielens_like(tmp_path / "ml")
+    r = cli("--lang", "zh-CN", "bench", "import", tmp_path / "ml", "--format", "movielens",
+            "--name", "ml")
+    assert "已导入基准数据集 ml" in r.out
+    r = cli("--lang", "zh-CN", "bench", "run", "ml", "--models", "popularity")
+    assert "切分指纹" in r.out and "用户均值 ± 标准误" in r.out
+
+
+@pytest.mark.parametrize(("args", "match"), [
+    (("bench", "run", "nope"), "no benchmark 'nope'"),
+    (("bench", "import", "missing-dir", "--format", "movielens", "--name", "x"),
+     "holds none of|does not exist"),
+    (("bench", "import", ".", "--format", "csv", "--name", "x"), "unknown format 'csv'"),
+    (("bench", "import", ".", "--format", "uir", "--name", "../up"), "benchmark name"),
+])
+def test_errors_exit_2_with_a_message(cli: CliRunner, args: tuple[str, ...],
+                                      match: str) -> None:
+    r = cli(*args)
+    assert r.code == 2
+    assert re.search(match, r.err_flat)
+
+
+def test_bad_file_names_the_line(cli: CliRunner, tmp_path: Path) -> None:
+    f = write(tmp_path / "r.tsv", "1\t2\t5\n1\t3\tfive\n")
+    r = cli("bench", "import", f, "--format", "uir", "--name", "r")
+    assert r.code == 2 and "r.tsv:2: rating 'five' is not a number" in r.err_flat
+    assert cli("bench", "list", "--json").json() == []
+
+
+def test_run_refuses_models_without_item_text(cli: CliRunner, tmp_path: Path) -> None:
+    movielens_like(tmp_path / "ml")
+    cli("bench", "import", tmp_path / "ml", "--format", "movielens", "--name", "ml")
+    r = cli("bench", "run", "ml", "--models", "content")
+    assert r.code == 2 and "needs item text" in r.err_flat
+    r = cli("bench", "run", "ml", "--protocol", "provided")
+    assert r.code == 2 and "ships no train/test files" in r.err_flat
+    r = cli("bench", "run", "ml", "--param", "als:factors")
+    assert r.code == 2 and "MODEL.NAME=VALUE" in r.err_flat
+
+
+def test_import_refuses_to_overwrite(cli: CliRunner, tmp_path: Path) -> None:
+    movielens_like(tmp_path / "ml")
+    args = ("bench", "import", tmp_path / "ml", "--format", "movielens", "--name", "ml")
+    assert cli(*args).code == 0
+    r = cli(*args)
+    assert r.code == 2 and "--replace" in r.err_flat
+    assert cli(*args, "--replace").code == 0
+
+
+@pytest.mark.slow
+def test_generated_world_folder_end_to_end(cli: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "cdr"
+    g = cli("bench", "generate", out, "--people", "600", "--json")
+    assert g.code == 0, g.err
+    doms = g.json()["domains"]
+    assert set(doms) == {"knowledge", "game", "stream"}
+    assert (out / "knowledge" / "test.tsv").is_file()
+    r = cli("bench", "import", out, "--format", "cdr-folder", "--name", "w", "--json")
+    meta = r.json()
+    assert meta["domains"] == ["game", "knowledge", "stream"] and meta["provided_split"]
+    assert meta["by_domain_split"]["knowledge"]["test"] == doms["knowledge"]["test"]
+    res = cli("bench", "run", "w", "--protocol", "cold", "--target", "knowledge",
+              "--models", "popularity,emcdr", "--json").json()
+    assert res["protocol"] == "cold" and res["target"] == "knowledge"
+    assert res["candidates"] == doms["knowledge"]["items"]
+    assert {r["model"] for r in res["rows"]} == {"popularity", "emcdr"}
+    prov = cli("bench", "run", "w", "--protocol", "provided", "--target", "knowledge",
+               "--models", "popularity", "--json").json()
+    assert prov["test_rows"] == doms["knowledge"]["test"]
