@@ -24,6 +24,7 @@ add_messages(MESSAGES)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 experiment_app = typer.Typer(help="A/B experiments: plan, assign, analyse.",
                              no_args_is_help=True)
+uplift_app = typer.Typer(help="Uplift models: who is moved by a campaign.", no_args_is_help=True)
 
 
 def _weights(text: str | None) -> dict[str, float] | None:
@@ -455,7 +456,113 @@ def kpi_cmd(
             out.print(st.msg("m.roi.ns"), highlight=False)
 
 
+def uplift_evaluate(
+    ctx: typer.Context,
+    from_file: Annotated[Path | None, typer.Option(
+        "--from-file", help="A randomised experiment, one row per person.")] = None,
+    treatment_col: Annotated[str, typer.Option(help="Column holding the arm.")] = "variant",
+    treatment: Annotated[str | None, typer.Option(help="Value of the treated arm.")] = None,
+    control: Annotated[str | None, typer.Option(help="Value of the control arm.")] = None,
+    outcome: Annotated[str | None, typer.Option(help="Outcome column (0/1 or a number).")]
+    = None,
+    features: Annotated[str | None, typer.Option(help="Feature columns A,B,C.")] = None,
+    id_col: Annotated[str | None, typer.Option(help="Row id column for the audience.")] = None,
+    true_effect_col: Annotated[str | None, typer.Option(
+        help="Known true individual effects (simulations): also judge against them.")] = None,
+    experiment: Annotated[str | None, typer.Option(
+        help="Instead of a file: an experiment/campaign in the lake (features from the lake).")]
+    = None,
+    model: Annotated[str, typer.Option(help="t (T-learner) or x (X-learner).")] = "x",
+    base: Annotated[str, typer.Option(help="lightgbm, hgb or linear.")] = "lightgbm",
+    q: Annotated[float, typer.Option(help="Share of people to target.")] = 0.3,
+    holdout: Annotated[float, typer.Option(help="Share kept aside for evaluation.")] = 0.3,
+    seed: Annotated[int, typer.Option(help="Random seed of the split and models.")] = 0,
+    audience_out: Annotated[Path | None, typer.Option(
+        help="Write the top-q audience (Parquet) scored by the model fitted on everyone.")]
+    = None,
+    report: Annotated[Path | None, typer.Option(help="Write an HTML report.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """T-/X-learner on a hold-out: Qini, AUUC, uplift@q and the top-q policy vs random."""
+    from dataclasses import asdict
+
+    import pyarrow as pa
+
+    from crossplay.core.derived import write_parquet
+    from crossplay.measure.uplift import top_share
+    from crossplay.measure.uplift_eval import evaluate
+
+    st = state(ctx)
+    if model not in ("t", "x") or base not in ("lightgbm", "hgb", "linear"):
+        raise MeasureError("--model t|x and --base lightgbm|hgb|linear")
+    true_eff = None
+    if experiment is not None:
+        from crossplay.measure.registry import get_experiment
+        from crossplay.measure.uplift_features import campaign_data
+
+        exp = get_experiment(st.settings, experiment)
+        data = campaign_data(st.settings, exp, outcome=outcome)
+        X, t, y, names, ids = data.X, data.treatment, data.y, data.features, data.user_keys
+        partner: str | None = exp.partner
+    elif from_file is not None:
+        if treatment is None or control is None or outcome is None or not features:
+            raise MeasureError("--from-file needs --treatment, --control, --outcome and "
+                               "--features")
+        from crossplay.measure.uplift_file import read_uplift_file
+
+        names = [f.strip() for f in features.split(",") if f.strip()]
+        X, t, y, ids, true_eff = read_uplift_file(
+            from_file, treatment_col=treatment_col, treatment=treatment, control=control,
+            outcome=outcome, features=names, id_col=id_col, true_effect_col=true_effect_col)
+        partner = None
+    else:
+        raise MeasureError("give --from-file FILE or --experiment KEY")
+    ev, scores = evaluate(X, t, y, features=names, model=model,  # type: ignore[arg-type]
+                          base=base, q=q, holdout=holdout, seed=seed,  # type: ignore[arg-type]
+                          true_effect=true_eff)
+    data_out: dict[str, Any] = asdict(ev)
+    if audience_out is not None:
+        sel = top_share(scores, q)
+        cols: dict[str, Any] = {"uplift": pa.array(scores[sel])}
+        if partner is not None:
+            cols = {"user_key": pa.array([i for i, m in zip(ids, sel, strict=True) if m]),
+                    "partner": pa.array([partner] * int(sel.sum())), **cols}
+        else:
+            cols = {"id": pa.array([str(i) for i, m in zip(ids, sel, strict=True) if m]),
+                    **cols}
+        write_parquet(pa.table(cols), audience_out)
+        data_out["audience"] = str(audience_out)
+    if report is not None:
+        from crossplay.measure.report import uplift_report
+
+        uplift_report(report, ev, st.msg.lang)
+        data_out["report"] = str(report)
+    if as_json:
+        print_json(data_out)
+        return
+    out = stdout()
+    out.print(st.msg("m.up.title", model=ev.model.upper(), base=ev.base, n=ev.n_train,
+                     h=ev.n_holdout, f=len(ev.features)), highlight=False)
+    ratio = "–" if ev.ratio_to_random is None else f"{ev.ratio_to_random:.2f}x"
+    out.print(table(None, [st.msg("m.col.measure"), st.msg("m.col.value")], [
+        ("AUUC", f"{ev.auuc:.4g}"),
+        (f"uplift@{ev.q:.0%}", f"{ev.uplift_at_q:.4g}"),
+        (st.msg("m.up.policy", q=f"{ev.q:.0%}"), f"{ev.policy_incremental:.2f}"),
+        (st.msg("m.up.random"), f"{ev.random_incremental:.2f}"),
+        (st.msg("m.up.ratio"), ratio),
+        *([(st.msg("m.up.truth"), f"{ev.truth_ratio_to_random:.2f}x")]
+          if ev.truth_ratio_to_random is not None else []),
+    ]))
+    for note in ev.notes:
+        out.print(note, highlight=False)
+    for key in ("audience", "report"):
+        if key in data_out:
+            out.print(f"{key}: {data_out[key]}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
+    uplift_app.command("evaluate")(uplift_evaluate)
+    app.add_typer(uplift_app, name="uplift")
     app.command("kpi")(kpi_cmd)
     app.command("funnel")(funnel_cmd)
     app.command("retention")(retention_cmd)

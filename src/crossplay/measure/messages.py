@@ -99,4 +99,15 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                        "{roi:.2f} [{rlo:.2f}, {rhi:.2f}]"},
     "m.roi.ns": {"en": "The incremental revenue is not significantly different from zero.",
                  "zh-CN": "增量收入与零无显著差异。"},
+    "m.up.title": {"en": "Uplift {model}-learner ({base}): trained on {n:,}, judged on "
+                         "{h:,} held-out people, {f} features",
+                   "zh-CN": "增益模型 {model}-learner ({base}): 训练 {n:,} 人, 留出评估 {h:,} 人, "
+                            "{f} 个特征"},
+    "m.col.measure": {"en": "measure", "zh-CN": "度量"},
+    "m.up.policy": {"en": "incremental outcomes, top {q} by uplift",
+                    "zh-CN": "按增益排序前 {q} 的增量结果"},
+    "m.up.random": {"en": "incremental outcomes, random targeting of as many",
+                    "zh-CN": "随机投放同等人数的增量结果"},
+    "m.up.ratio": {"en": "policy / random", "zh-CN": "策略 / 随机"},
+    "m.up.truth": {"en": "policy / random on the true effects", "zh-CN": "按真实效应: 策略 / 随机"},
 }

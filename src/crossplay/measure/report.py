@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from crossplay.measure.funnel import Funnel
     from crossplay.measure.lakeanalysis import SeriesPoint
     from crossplay.measure.retention import Retention
+    from crossplay.measure.uplift_eval import UpliftEvaluation
 
 _T: dict[str, dict[Lang, str]] = {
     "lift": {"en": "Relative lift with 95% intervals", "zh-CN": "相对提升及 95% 置信区间"},
@@ -173,3 +174,16 @@ def retention_report(path: Path, r: Retention, lang: Lang) -> Path:
     fig.update_layout(title=f"{t('retention', lang)} — {r.platform}",
                       yaxis_title=t("cohort", lang), yaxis_autorange="reversed")
     return write_page(path, t("retention", lang), lang, [("", figure_html(fig))])
+
+
+def uplift_report(path: Path, ev: UpliftEvaluation, lang: Lang) -> Path:
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=ev.qini.fraction, y=ev.qini.qini, name=t("model", lang)))
+    fig.add_trace(go.Scatter(x=ev.qini.fraction, y=ev.qini.random, name=t("random", lang),
+                             line={"dash": "dash"}))
+    fig.add_vline(x=ev.q, line_dash="dot")
+    fig.update_layout(title=f"{t('qini', lang)} — {ev.model.upper()}-learner ({ev.base}), "
+                            f"AUUC {ev.auuc:.4g}",
+                      xaxis_title=t("share", lang), yaxis_title=t("incremental", lang),
+                      xaxis_tickformat=".0%")
+    return write_page(path, t("qini", lang), lang, [("", figure_html(fig))])

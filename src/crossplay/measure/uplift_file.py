@@ -1,0 +1,58 @@
+"""Randomised data from elsewhere for uplift: one row per person in CSV / Parquet / JSONL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from crossplay.ingest.sqlbase import ident, lit
+from crossplay.measure.errors import MeasureError
+from crossplay.measure.fileinput import _check_numeric, open_file
+
+
+def read_uplift_file(path: Path, *, treatment_col: str, treatment: str, control: str,
+                     outcome: str, features: list[str], id_col: str | None = None,
+                     true_effect_col: str | None = None) -> tuple[Any, Any, Any, list[Any], Any]:
+    """``X, treated, y, ids, true effects (or None)`` for the rows in either arm."""
+    if not features:
+        raise MeasureError("--features: name at least one feature column")
+    con = duckdb.connect()
+    try:
+        cols = open_file(con, path)
+        if treatment_col not in cols:
+            raise MeasureError(f"treatment column {treatment_col!r} is not in the file; "
+                               f"columns: {', '.join(cols)}")
+        for f in features:
+            _check_numeric(cols, f, "feature")
+        _check_numeric(cols, outcome, "outcome")
+        if true_effect_col:
+            _check_numeric(cols, true_effect_col, "true effect")
+        if id_col and id_col not in cols:
+            raise MeasureError(f"id column {id_col!r} is not in the file")
+        arm = f"CAST({ident(treatment_col)} AS VARCHAR)"
+        arms = dict(con.sql(f"SELECT {arm}, count(*) FROM data GROUP BY 1").fetchall())
+        for v in (treatment, control):
+            if v not in arms:
+                raise MeasureError(f"no rows with {treatment_col} = {v!r}; values seen: "
+                                   f"{', '.join(map(str, arms))}")
+        used = [*features, outcome, *([true_effect_col] if true_effect_col else [])]
+        nulls = con.sql("SELECT " + ", ".join(
+            f"count(*) FILTER (WHERE {ident(c)} IS NULL)" for c in used)
+            + f" FROM data WHERE {arm} IN ({lit(treatment)}, {lit(control)})").fetchall()[0]
+        for c, n in zip(used, nulls, strict=True):
+            if n:
+                raise MeasureError(f"column {c!r} has {n:,} empty value(s): fill or remove "
+                                   "those rows")
+        sel = ", ".join(f"CAST({ident(c)} AS DOUBLE) AS {ident(c)}" for c in used)
+        idsel = f", CAST({ident(id_col)} AS VARCHAR) AS __id" if id_col else ""
+        df = con.sql(f"SELECT {arm} = {lit(treatment)} AS __t, {sel}{idsel} FROM data "
+                     f"WHERE {arm} IN ({lit(treatment)}, {lit(control)})").df()
+    finally:
+        con.close()
+    ids = df["__id"].tolist() if id_col else list(range(len(df)))
+    te = df[true_effect_col].to_numpy(np.float64) if true_effect_col else None
+    return (df[features].to_numpy(np.float64), df["__t"].to_numpy(bool),
+            df[outcome].to_numpy(np.float64), ids, te)
