@@ -138,7 +138,8 @@ def _spawn(engine: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
            "--min-confidence", str(args.min_confidence)]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise RuntimeError(f"{engine} worker failed:\n{proc.stderr[-2000:]}")
+        raise RuntimeError(f"{engine} worker failed (exit {proc.returncode}; a negative "
+                           f"code is the signal that ended it):\n{proc.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
 

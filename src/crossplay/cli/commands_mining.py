@@ -22,6 +22,8 @@ WindowOpt = Annotated[int | None, typer.Option(
     "--window", min=1, help="Only the last DAYS days of behaviour (default: everything).")]
 rules_app = typer.Typer(help="Association rules across learning, playing and watching.",
                         no_args_is_help=True)
+segments_app = typer.Typer(help="Segments of people over both platforms, with profiles.",
+                           no_args_is_help=True)
 
 
 def _num(v: Any, digits: int = 3) -> str:
@@ -110,8 +112,85 @@ def rules_mine(
         con.print(msg("mining.rules.exported", n=len(frame), path=out), highlight=False)
 
 
+def _render_segments(ctx: typer.Context, profiles: list[dict[str, Any]],
+                     counts: dict[int, int] | None = None) -> None:
+    msg = state(ctx).msg
+    zh = msg.lang == "zh-CN"
+    rows = []
+    for p in profiles:
+        h = p["hours_week"]
+        size = counts.get(p["segment"], 0) if counts is not None else p["size"]
+        rows.append((p["segment"], f"{size:,}", f"{p['share']:.1%}",
+                     f"{p['value_yuan_per_person']:.2f}",
+                     f"{h.get('k', 0):.1f} · {h.get('g', 0):.1f} · {h.get('s', 0):.1f}",
+                     p["name_zh"] if zh else p["name_en"]))
+    stdout().print(table(None, [msg("mining.col.segment"), msg("mining.col.size"),
+                                msg("mining.col.share"), msg("mining.col.value"),
+                                msg("mining.col.hours"), msg("mining.col.profile")], rows))
+
+
+@segments_app.command("fit")
+def segments_fit(
+    ctx: typer.Context,
+    scope: ScopeOpt = "joint",
+    k_min: Annotated[int, typer.Option(min=2, help="Smallest k tried.")] = 3,
+    k_max: Annotated[int, typer.Option(min=2, help="Largest k tried.")] = 8,
+    criterion: Annotated[str, typer.Option(help="silhouette (highest) or bic (lowest).")]
+    = "silhouette",
+    components: Annotated[int, typer.Option(
+        min=0, help="Principal components before k-means (0 = none).")] = 8,
+    window: WindowOpt = None,
+    fresh: Annotated[bool, typer.Option(
+        "--fresh", help="Ignore the previous model (labels are not matched to it).")] = False,
+    truth: Annotated[Path | None, typer.Option(
+        help="A synthetic world directory: report agreement (ARI) with its archetypes.")]
+    = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cluster people over joint features; k chosen in a range; stable labels; profiles."""
+    from crossplay.mining.population import check_scope
+    from crossplay.mining.segment_job import SegmentOptions, fit_segments
+
+    st = state(ctx)
+    opts = SegmentOptions(scope=check_scope(scope), k_min=k_min, k_max=k_max,
+                          criterion=criterion, n_components=components,  # type: ignore[arg-type]
+                          window_days=window, fresh=fresh)
+    res = fit_segments(st.settings, opts)
+    ari: dict[str, Any] | None = None
+    if truth is not None:
+        from crossplay.mining.truth_eval import archetype_ari, archetypes_by_unit
+
+        value, n = archetype_ari(res.labels, archetypes_by_unit(st.settings, truth, scope))
+        ari = {"ari": value, "compared": n}
+    if as_json:
+        print_json({"meta": res.meta, "profiles": res.profiles, "truth": ari})
+        return
+    stdout().print(st.msg("mining.seg.title", scope=scope, units=res.meta["units"],
+                          k=res.meta["k"], criterion=criterion), highlight=False)
+    _render_segments(ctx, res.profiles)
+    if ari is not None:
+        stdout().print(st.msg("mining.seg.ari", ari=ari["ari"], n=ari["compared"]),
+                       highlight=False)
+
+
+@segments_app.command("assign")
+def segments_assign(ctx: typer.Context, scope: ScopeOpt = "joint", window: WindowOpt = None,
+                    as_json: JsonOpt = False) -> None:
+    """Score everyone in scope (new people included) with the stored segment model."""
+    from crossplay.mining.segment_job import assign_segments
+
+    st = state(ctx)
+    res = assign_segments(st.settings, scope, window)
+    if as_json:
+        print_json({"meta": res.meta, "profiles": res.profiles})
+        return
+    stdout().print(st.msg("mining.seg.assigned", units=res.meta["units"]), highlight=False)
+    _render_segments(ctx, res.profiles, res.meta["per_segment"])
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(rules_app, name="rules")
+    app.add_typer(segments_app, name="segments")
 
 
 __all__ = ["register"]

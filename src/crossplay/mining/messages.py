@@ -23,6 +23,20 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "mining.col.confidence": {"en": "confidence", "zh-CN": "置信度"},
     "mining.col.lift": {"en": "lift", "zh-CN": "提升度"},
     "mining.col.q": {"en": "q (BH)", "zh-CN": "q值(BH)"},
+    "mining.seg.title": {
+        "en": "Segments ({scope}): {units} people, k = {k} by {criterion}",
+        "zh-CN": "用户分群 ({scope}): 共 {units} 人, 按 {criterion} 选出 k = {k}"},
+    "mining.seg.ari": {"en": "Agreement with the planted archetypes: ARI {ari:.3f} "
+                             "over {n} people",
+                       "zh-CN": "与预设人群原型的一致性: ARI {ari:.3f} ({n} 人)"},
+    "mining.seg.assigned": {"en": "Assigned {units} people with the stored model",
+                            "zh-CN": "已用已保存的模型为 {units} 人分配分群"},
+    "mining.col.segment": {"en": "segment", "zh-CN": "分群"},
+    "mining.col.size": {"en": "people", "zh-CN": "人数"},
+    "mining.col.share": {"en": "share", "zh-CN": "占比"},
+    "mining.col.value": {"en": "spend/person (yuan)", "zh-CN": "人均消费(元)"},
+    "mining.col.profile": {"en": "profile", "zh-CN": "画像"},
+    "mining.col.hours": {"en": "h/week learn·play·watch", "zh-CN": "每周小时 学·玩·看"},
     "mining.demo.rules": {"en": "mine cross-domain association rules, segments and influencers",
                           "zh-CN": "挖掘跨域关联规则、用户分群与影响力主播"},
 }
