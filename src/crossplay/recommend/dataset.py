@@ -47,6 +47,8 @@ class Catalog:
 
     ``available`` is false for items seen in behaviour but absent from the current
     catalog (withdrawn, or never described): they inform models, they are never shown.
+    A domain with no catalog entries at all (behaviour-only exports such as public
+    play-hours or ratings files) has all its items available, titled by their ids.
     """
 
     frame: pd.DataFrame
@@ -214,8 +216,12 @@ def _catalog(cat: pd.DataFrame, seen: pd.DataFrame) -> Catalog:
     new = np.array([(p, i) not in known for p, i in zip(seen["partner"], seen["item_id"],
                                                         strict=True)], dtype=bool)
     extra = seen[new]
+    # a domain whose partner sent no catalog at all (behaviour-only exports): its items
+    # are available; otherwise an item missing from the catalog is withdrawn
+    described = set(cat["platform"])
     extra = extra.drop_duplicates(["partner", "item_id"]).assign(
-        title=extra["item_id"], category=None, tags=None, description=None, available=False)
+        title=extra["item_id"], category=None, tags=None, description=None,
+        available=~extra["platform"].isin(described))
     frame = pd.concat([cat, extra], ignore_index=True) if len(extra) else cat
     frame["tags"] = [list(t) if t is not None and not isinstance(t, float) else []
                      for t in frame["tags"]]
