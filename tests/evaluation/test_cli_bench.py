@@ -138,7 +138,7 @@ def test_generated_world_folder_end_to_end(cli: CliRunner, tmp_path: Path) -> No
     res = cli("bench", "run", "w", "--protocol", "cold", "--target", "knowledge",
               "--models", "popularity,emcdr", "--json").json()
     assert res["protocol"] == "cold" and res["target"] == "knowledge"
-    assert res["candidates"] == doms["knowledge"]["items"]
+    assert 0 < res["candidates"] <= doms["knowledge"]["items"]
     assert {r["model"] for r in res["rows"]} == {"popularity", "emcdr"}
     prov = cli("bench", "run", "w", "--protocol", "provided", "--target", "knowledge",
                "--models", "popularity", "--json").json()

@@ -45,6 +45,8 @@ def test_popularity_table_by_hand() -> None:
         assert row[m]["se"] == pytest.approx(1 / 3)
     assert out["test_users"] == 3 and out["ranking"] == "full"
     assert out["train_rows"] == 7 and out["test_rows"] == 3
+    assert out["candidates"] == 4  # a, b, c, d: e was never trained on
+    assert out["test_pairs_on_untrained_items"] == 1  # u2's e: relevant, unreachable
 
 
 def test_relevance_threshold_drops_low_ratings() -> None:
@@ -59,7 +61,7 @@ def test_training_matrix_is_exactly_the_train_rows() -> None:
     split = provided(with_rows(TINY))
     prep = prepare(split)
     assert prep.X.nnz == 7  # valid and test rows never enter training
-    assert prep.candidates.all()
+    assert prep.candidates.sum() == 4
     assert [sorted(r) for r in prep.relevant] and len(prep.users) == 3
 
 

@@ -39,9 +39,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                           "zh-CN": "切分指纹 {fp}（训练 {train:,} 行，测试 {test:,} 行；"
                                    "复算方法见 docs/evaluation.md）"},
     "bench.unscored": {"en": "{n:,} test users had no relevant unseen item and were not "
-                             "scored; {seen:,} test pairs were already in training.",
+                             "scored; {seen:,} test pairs were already in training; "
+                             "{untrained:,} relevant test pairs are items no training row "
+                             "holds (counted, never rankable).",
                        "zh-CN": "{n:,} 位测试用户没有可评估的新相关物品，未计分；"
-                                "{seen:,} 个测试交互已出现在训练集中。"},
+                                "{seen:,} 个测试交互已出现在训练集中；{untrained:,} 个相关测试"
+                                "交互的物品不在训练集中（计入分母，无法被推荐）。"},
     "bench.saved": {"en": "Saved to {path}", "zh-CN": "已保存到 {path}"},
     "bench.generated": {"en": "Wrote a cross-domain benchmark folder to {out}",
                         "zh-CN": "已将跨领域基准数据目录写入 {out}"},
@@ -226,9 +229,11 @@ def print_result(st: Any, result: dict[str, Any]) -> None:
     fp = result["fingerprint"]
     o.print(st.msg("bench.fingerprint", fp=fp["split"], train=fp["train_rows"],
                    test=fp["test_rows"]), highlight=False)
-    if result["unscored_test_users"] or result["test_pairs_seen_in_train"]:
+    if (result["unscored_test_users"] or result["test_pairs_seen_in_train"]
+            or result["test_pairs_on_untrained_items"]):
         o.print(st.msg("bench.unscored", n=result["unscored_test_users"],
-                       seen=result["test_pairs_seen_in_train"]), highlight=False)
+                       seen=result["test_pairs_seen_in_train"],
+                       untrained=result["test_pairs_on_untrained_items"]), highlight=False)
 
 
 @bench_app.command("generate")

@@ -10,11 +10,15 @@ How a split becomes a model input (docs/evaluation.md, "Scoring"):
 - the training matrix holds 1 for every (user, item) pair with at least one training row
   (duplicate rows count once; ratings are not used as weights — every model here is an
   implicit-feedback ranker);
-- candidates: every item (of the target domain when there is one); a user's training
-  items are never ranked (full ranking over all other candidates);
-- a user's relevant items: their test items that are candidates, not among their
-  training items and, with ``relevance``, rated at least that; users without a relevant
-  item are not scored (the table says how many);
+- candidates: every item with at least one training row (of the target domain when
+  there is one), as in Microsoft Recommenders, where a model only knows the items it was
+  trained on; a user's own training items are never ranked (full ranking over all the
+  other candidates);
+- a user's relevant items: their test items (of the target domain), not among their own
+  training items and, with ``relevance``, rated at least that. A relevant item nobody
+  trained on stays relevant (it counts in recall's denominator) although no model can
+  rank it; the table reports how many such test pairs there are. Users without a
+  relevant item are not scored (the table says how many);
 - time: wall seconds of ``fit``; memory: peak bytes traced by ``tracemalloc`` during
   ``fit`` (Python and NumPy allocations; native buffers outside NumPy are not seen).
 """
@@ -103,6 +107,7 @@ class Prepared:
     history: list[set[int]]
     unscored_users: int
     dropped_seen: int
+    untrained_relevant: int
 
 
 def _item_keys(rows: pd.DataFrame) -> npt.NDArray[np.object_]:
@@ -128,12 +133,14 @@ def prepare(split: EvalSplit, relevance: float | None = None,
     X.sum_duplicates()
     X.data[:] = 1.0
     domain_of = np.array([k.split("\x1f", 1)[0] for k in item_index], dtype=object)
+    trained = np.diff(sp.csc_matrix(X).indptr) > 0
     if split.target is not None:
         platform = np.where(domain_of == split.target, "knowledge", "game")
-        candidates = domain_of == split.target
+        in_target = domain_of == split.target
     else:
         platform = np.full(len(item_index), "knowledge", dtype=object)
-        candidates = np.ones(len(item_index), dtype=bool)
+        in_target = np.ones(len(item_index), dtype=bool)
+    candidates = in_target & trained
     catalog = Catalog(pd.DataFrame({
         "partner": "benchmark", "item_id": item_index.to_numpy(object),
         "platform": platform, "item_type": "", "title": "", "category": "",
@@ -144,11 +151,12 @@ def prepare(split: EvalSplit, relevance: float | None = None,
         te = te[te["rating"] >= relevance]
     eu = user_index.get_indexer(te["user"].to_numpy(object))
     ei = item_index.get_indexer(_item_keys(te))
-    keep = candidates[ei]
+    keep = in_target[ei]
     eu, ei = eu[keep], ei[keep]
     seen = np.asarray(X[eu, ei]).ravel() > 0 if eu.size else np.zeros(0, bool)
     dropped_seen = int(seen.sum())
     eu, ei = eu[~seen], ei[~seen]
+    untrained = int((~trained[ei]).sum())
     rel: dict[int, set[int]] = {}
     for u, i in zip(eu.tolist(), ei.tolist(), strict=True):
         rel.setdefault(u, set()).add(i)
@@ -164,7 +172,7 @@ def prepare(split: EvalSplit, relevance: float | None = None,
     return Prepared(X=X, catalog=catalog, candidates=candidates, users=users,
                     relevant=[rel[int(u)] for u in users], history=history,
                     unscored_users=int(all_test_users.size - len(rel)),
-                    dropped_seen=dropped_seen)
+                    dropped_seen=dropped_seen, untrained_relevant=untrained)
 
 
 def make_model(name: str, params: dict[str, Any]) -> Recommender:
@@ -255,5 +263,6 @@ def run(rows: pd.DataFrame, cfg: RunConfig, *, name: str = "",
         "candidates": int(prep.candidates.sum()), "test_users": int(prep.users.size),
         "unscored_test_users": prep.unscored_users,
         "test_pairs_seen_in_train": prep.dropped_seen,
+        "test_pairs_on_untrained_items": prep.untrained_relevant,
         "config": asdict(cfg), "rows": table,
     }
