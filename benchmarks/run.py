@@ -21,6 +21,8 @@ HERE = Path(__file__).resolve().parent
 #: suite name -> (module in benchmarks/, one-line description)
 SUITES: dict[str, tuple[str, str]] = {
     "ingest": ("ingest_bench", "ingest() vs pandas: CSV/Parquet, 1M and 10M game events"),
+    "recommend": ("recommend_bench",
+                  "ALS fit / batch top-10 vs implicit directly; leaderboard on the world"),
 }
 
 
