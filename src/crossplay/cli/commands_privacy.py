@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -10,7 +11,7 @@ from crossplay.cli.i18n import add_messages
 from crossplay.cli.output import print_json, stdout, table
 from crossplay.cli.state import state
 from crossplay.core.errors import ConfigError
-from crossplay.core.types import Lang
+from crossplay.core.types import Lang, Partner
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -20,10 +21,35 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "audit.bad": {"en": "Audit log TAMPERED: {n} problem(s)",
                   "zh-CN": "审计日志已被篡改: {n} 个问题"},
     "audit.empty": {"en": "The audit log is empty.", "zh-CN": "审计日志为空。"},
+    "psi.card": {"en": "Overlap: {n} of {size} contacts ({users} users) on this side",
+                 "zh-CN": "重合数: {n} (本方 {size} 个联系方式, {users} 位用户)"},
+    "psi.suppressed": {"en": "Overlap: fewer than {k} (suppressed)",
+                       "zh-CN": "重合数: 少于 {k} (已隐藏)"},
+    "psi.links": {"en": "Intersection: {n} common contacts; {links} links recorded "
+                        "({amb} ambiguous skipped)",
+                  "zh-CN": "交集: {n} 个共同联系方式; 已记录 {links} 个账号关联 "
+                           "(跳过 {amb} 个不明确的)"},
+    "psi.rejected": {"en": "Rejected contacts: {what}", "zh-CN": "被拒绝的联系方式: {what}"},
+    "psi.bytes": {"en": "Sent {sent:,} bytes, received {recv:,} bytes in {s:.2f} s",
+                  "zh-CN": "发送 {sent:,} 字节, 接收 {recv:,} 字节, 用时 {s:.2f} 秒"},
+    "psi.served": {"en": "Session finished; the server stops.",
+                   "zh-CN": "会话结束, 服务已停止。"},
+    "psi.wrote": {"en": "Wrote {what}", "zh-CN": "已写入 {what}"},
+    "consent.set": {"en": "Recorded: {partner} user {ukey} {purpose} = {granted}",
+                    "zh-CN": "已记录: {partner} 用户 {ukey} {purpose} = {granted}"},
 }
 add_messages(MESSAGES)
 
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+psi_app = typer.Typer(help="Private set intersection between the partners.",
+                      no_args_is_help=True)
+consent_app = typer.Typer(help="Live consent decisions (history kept, audited).",
+                          no_args_is_help=True)
+ModeOpt = Annotated[str, typer.Option(
+    help="cardinality (overlap size only) or intersection (links for users who "
+         "granted linking).")]
+ContactsOpt = Annotated[Path, typer.Option(
+    help="This side's contact CSV: user_id, phone and/or email (read, never stored).")]
 
 
 def _parse_head(value: str | None) -> tuple[int, str] | None:
@@ -86,8 +112,205 @@ def audit_list(
                           for e in rows]))
 
 
+def _mode(value: str) -> Any:
+    from crossplay.privacy.psi import MODES
+
+    if value not in MODES:
+        raise typer.BadParameter("use cardinality or intersection", param_hint="--mode")
+    return value
+
+
+def _render_psi(ctx: typer.Context, data: dict[str, Any]) -> None:
+    st = state(ctx)
+    out = stdout()
+    if data["mode"] == "cardinality":
+        if data["suppressed"]:
+            out.print(st.msg("psi.suppressed", k=st.settings.privacy_k), highlight=False)
+        else:
+            out.print(st.msg("psi.card", n=data["intersection"], size=data["set_size"],
+                             users=data["users"]), highlight=False)
+    else:
+        out.print(st.msg("psi.links", n=data["intersection"], links=data["links"],
+                         amb=data["ambiguous"]), highlight=False)
+    if data.get("rejected"):
+        what = ", ".join(f"{k}={v}" for k, v in data["rejected"].items())
+        out.print(st.msg("psi.rejected", what=what), highlight=False)
+    if data.get("seconds"):
+        out.print(st.msg("psi.bytes", sent=data["bytes_sent"], recv=data["bytes_received"],
+                         s=data["seconds"].get("total", 0.0)), highlight=False)
+
+
+@psi_app.command("serve")
+def psi_serve(
+    ctx: typer.Context,
+    partner: Annotated[Partner, typer.Option(help="This side's partner.")],
+    contacts: ContactsOpt,
+    mode: ModeOpt = "cardinality",
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0: any free port).")] = 8765,
+    workers: Annotated[int, typer.Option(min=1, max=16,
+                                         help="Worker processes (= shards).")] = 2,
+    once: Annotated[bool, typer.Option(help="Stop after one finished session.")] = False,
+) -> None:
+    """Serve this side of PSI over HTTP; prints the URL on stderr when ready."""
+    from crossplay.privacy.psi_service import PsiServer, print_ready
+    from crossplay.privacy.psi_sides import load_side
+
+    st = state(ctx)
+    chosen = _mode(mode)
+    side = load_side(st.settings, partner, contacts, chosen)
+    PsiServer(st.settings, partner, side, chosen, workers=workers, once=once).serve(
+        host, port, print_ready)
+    stdout().print(st.msg("psi.served"))
+
+
+@psi_app.command("join")
+def psi_join(
+    ctx: typer.Context,
+    partner: Annotated[Partner, typer.Option(help="This side's partner.")],
+    contacts: ContactsOpt,
+    url: Annotated[str, typer.Option(help="The other side's `psi serve` URL.")],
+    mode: ModeOpt = "cardinality",
+    as_json: JsonOpt = False,
+) -> None:
+    """Run PSI against a serving side; prints the overlap or records the links."""
+    from crossplay.privacy.psi_service import join
+
+    st = state(ctx)
+    result = join(st.settings, partner, contacts, url, _mode(mode)).as_dict()
+    if as_json:
+        print_json(result)
+    else:
+        _render_psi(ctx, result)
+
+
+@psi_app.command("request")
+def psi_request(
+    ctx: typer.Context,
+    partner: Annotated[Partner, typer.Option(help="This side's partner.")],
+    contacts: ContactsOpt,
+    out: Annotated[Path, typer.Option(help="Directory for request.bin and the state.")],
+    mode: ModeOpt = "cardinality",
+    as_json: JsonOpt = False,
+) -> None:
+    """File mode, client step 1: write request.bin (send it) and a private state file."""
+    from crossplay.privacy.psi_service import file_request
+
+    st = state(ctx)
+    data = file_request(st.settings, partner, contacts, _mode(mode), out)
+    _files_done(ctx, data, as_json, data["request"])
+
+
+@psi_app.command("respond")
+def psi_respond(
+    ctx: typer.Context,
+    partner: Annotated[Partner, typer.Option(help="This side's partner.")],
+    contacts: ContactsOpt,
+    request: Annotated[Path, typer.Option(help="The other side's request.bin.")],
+    out: Annotated[Path, typer.Option(help="Directory for setup.bin and response.bin.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """File mode, server step 2: write setup.bin and response.bin (send both back)."""
+    from crossplay.privacy.psi_service import file_respond
+
+    st = state(ctx)
+    data = file_respond(st.settings, partner, contacts, request, out)
+    _files_done(ctx, data, as_json, f"{data['setup']}, {data['response']}")
+
+
+@psi_app.command("finish")
+def psi_finish(
+    ctx: typer.Context,
+    state_file: Annotated[Path, typer.Option("--state", help="client-state.json.")],
+    setup: Annotated[Path, typer.Option(help="setup.bin from the other side.")],
+    response: Annotated[Path, typer.Option(help="response.bin from the other side.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """File mode, client step 3: the overlap size, or tokens.json to send (intersection)."""
+    from crossplay.privacy.psi_service import file_finish
+
+    st = state(ctx)
+    result = file_finish(st.settings, state_file, setup, response).as_dict()
+    if as_json:
+        print_json(result)
+    else:
+        _render_psi(ctx, result)
+
+
+@psi_app.command("pairs")
+def psi_pairs(
+    ctx: typer.Context,
+    partner: Annotated[Partner, typer.Option(help="This side's partner.")],
+    contacts: ContactsOpt,
+    request: Annotated[Path, typer.Option(help="The request.bin of this run.")],
+    tokens: Annotated[Path, typer.Option(help="tokens.json from the other side.")],
+    out: Annotated[Path, typer.Option(help="Where to write pairs.json.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """File mode, server step 4 (intersection): this side's keys for the matched tokens."""
+    from crossplay.privacy.psi_service import file_pairs
+
+    st = state(ctx)
+    data = file_pairs(st.settings, partner, contacts, request, tokens, out)
+    _files_done(ctx, data, as_json, data["pairs"])
+
+
+@psi_app.command("link")
+def psi_link(
+    ctx: typer.Context,
+    state_file: Annotated[Path, typer.Option("--state", help="client-state.json.")],
+    pairs: Annotated[Path, typer.Option(help="pairs.json from the other side.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """File mode, client step 5: record the links (method psi)."""
+    from crossplay.privacy.psi_service import file_link
+
+    st = state(ctx)
+    data = file_link(st.settings, state_file, pairs)
+    if as_json:
+        print_json(data)
+    else:
+        stdout().print(st.msg("psi.links", n=data["links"] + data["ambiguous"],
+                              links=data["links"], amb=data["ambiguous"]), highlight=False)
+
+
+def _files_done(ctx: typer.Context, data: dict[str, Any], as_json: bool, what: str) -> None:
+    if as_json:
+        print_json(data)
+    else:
+        stdout().print(state(ctx).msg("psi.wrote", what=what), highlight=False)
+
+
+@consent_app.command("set")
+def consent_set(
+    ctx: typer.Context,
+    partner: Annotated[Partner, typer.Option(help="Whose user.")],
+    purpose: Annotated[str, typer.Option(help="linking, personalisation or marketing.")],
+    grant: Annotated[bool, typer.Option("--grant/--refuse", help="The decision.")],
+    user: Annotated[str | None, typer.Option(
+        help="The native user id (pseudonymised at once, not stored).")] = None,
+    user_key: Annotated[str | None, typer.Option(help="Or the pseudonymous key.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a consent decision now (history kept; revoking linking revokes links)."""
+    from crossplay.privacy.consent import update_consent
+
+    st = state(ctx)
+    ch = update_consent(st.settings, partner=partner, purpose=purpose, granted=grant,
+                        user_key=user_key, native_id=user, source="cli", actor="cli")
+    data = {"partner": ch.partner, "user_key": ch.user_key, "purpose": ch.purpose.value,
+            "granted": ch.granted, "ts": ch.ts.isoformat()}
+    if as_json:
+        print_json(data)
+    else:
+        stdout().print(st.msg("consent.set", partner=ch.partner, ukey=ch.user_key,
+                              purpose=ch.purpose.value, granted=ch.granted), highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
+    app.add_typer(psi_app, name="psi")
+    app.add_typer(consent_app, name="consent")
 
 
 __all__ = ["register"]

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = Field(default="4GB", description="DuckDB memory cap")
     duckdb_threads: int = Field(default=2, ge=1, le=256)
     batch_rows: int = Field(default=262_144, ge=1_000, description="rows per ingest batch")
+    privacy_k: int = Field(default=10, ge=2, description="smallest group released to a partner")
+    privacy_epsilon_budget: float = Field(default=3.0, gt=0, description="DP budget per partner")
 
     @field_validator("knowledge_secret", "game_secret")
     @classmethod
