@@ -22,6 +22,8 @@ WindowOpt = Annotated[int | None, typer.Option(
     "--window", min=1, help="Only the last DAYS days of behaviour (default: everything).")]
 rules_app = typer.Typer(help="Association rules across learning, playing and watching.",
                         no_args_is_help=True)
+social_app = typer.Typer(help="Influence in the social graph: PageRank, reach, communities.",
+                         no_args_is_help=True)
 segments_app = typer.Typer(help="Segments of people over both platforms, with profiles.",
                            no_args_is_help=True)
 
@@ -188,7 +190,58 @@ def segments_assign(ctx: typer.Context, scope: ScopeOpt = "joint", window: Windo
     _render_segments(ctx, res.profiles, res.meta["per_segment"])
 
 
+@social_app.command("rank")
+def social_rank(
+    ctx: typer.Context,
+    segment: Annotated[int | None, typer.Option(
+        help="Rank by expected reach into this segment (from `segments fit`).")] = None,
+    scope: ScopeOpt = "joint",
+    platform: Annotated[str, typer.Option(
+        help="game (player relations), stream (viewers to streamers) or all.")] = "all",
+    what: Annotated[str, typer.Option(help="streamers, users or all.")] = "streamers",
+    top: Annotated[int, typer.Option(min=1, help="How many to list.")] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rank streamers or seed users by influence, or by expected reach into a segment."""
+    from crossplay.mining.social_job import rank_social
+
+    st = state(ctx)
+    res = rank_social(st.settings, platform=platform, segment=segment, scope=scope, top=top,
+                      what=what)
+    if as_json:
+        print_json({"meta": res.meta, "ranking": _records(res.ranking)})
+        return
+    msg = st.msg
+    zh = msg.lang == "zh-CN"
+    m = res.meta
+    con = stdout()
+    con.print(msg("mining.social.title", platform=platform, nodes=f"{m['nodes']:,}",
+                  edges=f"{m['edges']:,}", communities=m["communities"],
+                  modularity=m["modularity"]), highlight=False)
+    if segment is not None:
+        con.print(msg("mining.social.for", segment=segment,
+                      name=m.get("segment_name_zh" if zh else "segment_name_en", "")),
+                  highlight=False)
+    else:
+        con.print(msg("mining.social.pr"))
+    cols = [msg("mining.col.node"), msg("mining.col.pagerank"), msg("mining.col.reach1"),
+            msg("mining.col.reach2"), msg("mining.col.community")]
+    if segment is not None:
+        cols += [msg("mining.col.expected"), msg("mining.col.seg_reach2")]
+    rows = []
+    for r in res.ranking.to_dict(orient="records"):
+        who = r["name_zh" if zh else "name_en"]
+        if r["node_type"] == "user":
+            who = str(r["node"])[:14] + "…"
+        row = [who, f"{r['pagerank']:.5f}", r["reach1"], r["reach2"], r["community"]]
+        if segment is not None:
+            row += [f"{r['expected_reach']:.1f}", r["segment_reach2"]]
+        rows.append(row)
+    con.print(table(None, cols, rows))
+
+
 def register(app: typer.Typer) -> None:
+    app.add_typer(social_app, name="social")
     app.add_typer(rules_app, name="rules")
     app.add_typer(segments_app, name="segments")
 

@@ -37,6 +37,21 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "mining.col.value": {"en": "spend/person (yuan)", "zh-CN": "人均消费(元)"},
     "mining.col.profile": {"en": "profile", "zh-CN": "画像"},
     "mining.col.hours": {"en": "h/week learn·play·watch", "zh-CN": "每周小时 学·玩·看"},
+    "mining.social.title": {
+        "en": "Social graph ({platform}): {nodes} nodes, {edges} edges, {communities} "
+              "communities (Leiden, modularity {modularity})",
+        "zh-CN": "社交网络 ({platform}): {nodes} 个节点, {edges} 条边, {communities} 个社区 "
+                 "(Leiden, 模块度 {modularity})"},
+    "mining.social.for": {"en": "Ranked by expected reach into segment {segment}: {name}",
+                          "zh-CN": "按对分群 {segment} 的预期触达排序: {name}"},
+    "mining.social.pr": {"en": "Ranked by weighted PageRank", "zh-CN": "按加权 PageRank 排序"},
+    "mining.col.node": {"en": "who", "zh-CN": "对象"},
+    "mining.col.pagerank": {"en": "PageRank", "zh-CN": "PageRank"},
+    "mining.col.reach1": {"en": "direct contacts", "zh-CN": "直接联系人"},
+    "mining.col.reach2": {"en": "reach ≤2 hops", "zh-CN": "两跳触达"},
+    "mining.col.expected": {"en": "expected reach in segment", "zh-CN": "分群预期触达"},
+    "mining.col.seg_reach2": {"en": "segment ≤2 hops", "zh-CN": "分群两跳触达"},
+    "mining.col.community": {"en": "community", "zh-CN": "社区"},
     "mining.demo.rules": {"en": "mine cross-domain association rules, segments and influencers",
                           "zh-CN": "挖掘跨域关联规则、用户分群与影响力主播"},
 }
