@@ -175,3 +175,18 @@ def test_sample_campaign_recovers_the_planted_effect(cli: CliRunner, fresh_world
     truth = json.loads((fresh_world.world_dir / "ground_truth" / "truth.json").read_text())
     assert truth["campaign"]["id"] == exp.key
     assert np.isfinite(c["p_value"])
+
+
+def test_demo_step_reports_the_campaign_and_the_trust_check(fresh_world, capsys) -> None:  # type: ignore[no-untyped-def]
+    from crossplay.cli.commands_measure import demo_step
+    from crossplay.cli.i18n import Messages
+    from crossplay.cli.state import State
+
+    st = State(fresh_world.settings(), Messages("zh-CN"))
+    summary = demo_step(st, False)
+    out = capsys.readouterr().out
+    assert "实验组" in out and "可信度检查" in out and "结论" in out
+    assert summary["experiment"] == "cmp_autumn_learn"
+    assert 0.03 <= summary["aa"]["false_positive_rate"] <= 0.07
+    assert summary["speed"]["same_numbers"] is True
+    assert summary["verdicts"]["treatment"] in ("ship", "inconclusive", "do_not_ship")

@@ -10,7 +10,7 @@ import typer
 
 from crossplay.cli.i18n import Messages, add_messages
 from crossplay.cli.output import print_json, stdout, table
-from crossplay.cli.state import state
+from crossplay.cli.state import State, state
 from crossplay.measure import fileinput
 from crossplay.measure.analysis import Analysis, analyze
 from crossplay.measure.corrections import Correction
@@ -40,6 +40,14 @@ def _weights(text: str | None) -> dict[str, float] | None:
         if not eq or out[name.strip()] < 0:
             raise MeasureError(f"--weights: write VARIANT=WEIGHT,... (got {part!r})")
     return out
+
+
+def reasons_text(msg: Messages, a: Analysis, variant: str) -> str:
+    parts = []
+    for code in a.reason_codes.get(variant, []):
+        name, _, arg = code.partition(":")
+        parts.append(msg("m.why." + name, p=a.srm.p_value, metrics=arg))
+    return "; ".join(parts)
 
 
 def render_analysis(msg: Messages, a: Analysis, name: str) -> None:
@@ -72,7 +80,7 @@ def render_analysis(msg: Messages, a: Analysis, name: str) -> None:
     for v, verdict in a.verdicts.items():
         style = {"ship": "green", "do_not_ship": "red", "broken": "bold red"}.get(verdict, "")
         text = msg("m.verdict", variant=v, verdict=msg("m.v." + verdict),
-                   why="; ".join(a.reasons.get(v, [])))
+                   why=reasons_text(msg, a, v))
         out.print(f"[{style}]{text}[/]" if style else text, highlight=False)
 
 
@@ -558,6 +566,54 @@ def uplift_evaluate(
     for key in ("audience", "report"):
         if key in data_out:
             out.print(f"{key}: {data_out[key]}", highlight=False)
+
+
+def demo_step(st: State, as_json: bool) -> dict[str, Any]:
+    """``crossplay demo``: the sample campaign's A/B read-out against its holdout, a verdict,
+    and the A/A false-positive rate, coverage and speed ratio measured now."""
+    from dataclasses import asdict
+
+    from crossplay.measure.lakeanalysis import analyze_experiment
+    from crossplay.measure.sample_campaign import find_world, load_sample_campaign
+    from crossplay.measure.simulate import simulate
+    from crossplay.measure.speedcheck import speed_check
+    from crossplay.warehouse import query
+
+    exp = load_sample_campaign(st.settings, find_world(st.settings))
+    result, _, counts = analyze_experiment(st.settings, exp)
+    res = query(st.settings, """
+        SELECT coalesce(sum(value) FILTER (WHERE event_type = 'purchase'), 0)
+        FROM events WHERE partner = 'knowledge' GROUP BY user_key ORDER BY user_key""")
+    revenue = [float(r[0]) for r in res.rows]
+    aa = simulate(revenue, sims=1000, seed=1)
+    speed = speed_check(300_000)
+    summary: dict[str, Any] = {
+        "experiment": exp.key, "exposed": counts["exposed"], **analysis_dict(result),
+        "aa": asdict(aa), "speed": asdict(speed)}
+    if as_json:
+        return summary
+    msg, out = st.msg, stdout()
+    out.print(msg("m.demo.campaign", name=exp.name, h=result.counts[exp.control],
+                  t=sum(v for k, v in result.counts.items() if k != exp.control)),
+              highlight=False)
+    out.print(msg("m.srm.ok", p=result.srm.p_value) if not result.srm.mismatch else
+              msg("m.srm.bad", p=result.srm.p_value, obs=result.srm.observed,
+                  exp=[round(e) for e in result.srm.expected]), highlight=False)
+    rows = []
+    for c in result.comparisons:
+        cell = comparison_cells(c)
+        rows.append((f"{c.metric} ({msg('m.role.' + c.role)})", cell["mean"], cell["lift"],
+                     cell["padj"], cell["pbeat"], msg("m.out." + c.outcome)))
+    out.print(table(None, [msg("m.col.metric"), msg("m.col.mean"), msg("m.col.lift"),
+                           msg("m.col.padj"), msg("m.col.pbeat"), msg("m.col.outcome")], rows))
+    for v, verdict in result.verdicts.items():
+        out.print(msg("m.verdict", variant=v, verdict=msg("m.v." + verdict),
+                      why=reasons_text(msg, result, v)), highlight=False)
+    out.print(msg("m.demo.note", sims=aa.sims, n=aa.people, fpr=aa.false_positive_rate,
+                  cover=aa.coverage, seq=aa.sequential_miss_peeking,
+                  fixed=aa.fixed_miss_peeking, looks=aa.looks, rows=speed.rows,
+                  ratio=speed.ratio), highlight=False)
+    return summary
 
 
 def register(app: typer.Typer) -> None:

@@ -21,4 +21,7 @@ def steps() -> list[tuple[str, str, DemoStep]]:
     from crossplay.cli import commands_recommend
 
     out.append(("recommend", "demo.recommend", commands_recommend.demo_step))
+    from crossplay.cli import commands_measure
+
+    out.append(("measure", "m.demo.title", commands_measure.demo_step))
     return out

@@ -66,6 +66,7 @@ class Comparison:
     control_mean: float
     variant_mean: float
     diff: float
+    se: float
     ci_low: float
     ci_high: float
     rel: float
@@ -96,6 +97,9 @@ class Analysis:
     comparisons: list[Comparison]
     verdicts: dict[str, Verdict]
     reasons: dict[str, list[str]] = field(default_factory=dict)
+    #: the same reasons as codes for translation: srm, guardrail:<metrics>, primary_worse,
+    #: primary_better, no_change
+    reason_codes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _f(v: object) -> float:
@@ -169,37 +173,45 @@ def analyze(metrics: Sequence[MetricSummary], *, control: str,
             ("better" if good else "worse") if sig else "flat")
         comps.append(Comparison(
             m.name, m.role, m.kind, v, counts[control], counts[v], _f(e.control_mean),
-            _f(e.variant_mean), _f(e.diff), _f(e.ci_low), _f(e.ci_high), _f(e.rel),
+            _f(e.variant_mean), _f(e.diff), _f(e.se), _f(e.ci_low), _f(e.ci_high), _f(e.rel),
             _f(e.rel_ci_low), _f(e.rel_ci_high), _f(e.p_value), test, pa, bool(sig),
             _f(lo), _f(hi), bool(lo > 0 or hi < 0), _f(bayes.p_beat),
             _f(bayes.loss_ship), theta, red, outcome))
 
     verdicts: dict[str, Verdict] = {}
     reasons: dict[str, list[str]] = {}
+    reason_codes: dict[str, list[str]] = {}
     for v in variants:
         if v == control:
             continue
         why: list[str] = []
+        codes: list[str] = []
         mine = [c for c in comps if c.variant == v]
         if srm.mismatch:
             verdict: Verdict = "broken"
             why.append(f"sample ratio mismatch (p = {srm.p_value:.2g})")
+            codes.append("srm")
         else:
             harmed = [c.metric for c in mine if c.role == "guardrail" and c.outcome == "worse"]
             primary = [c for c in mine if c.role == "primary"]
             if harmed:
                 verdict = "do_not_ship"
                 why.append("guardrail harmed: " + ", ".join(harmed))
+                codes.append("guardrail:" + ",".join(harmed))
             elif any(c.outcome == "worse" for c in primary):
                 verdict = "do_not_ship"
                 why.append("primary metric worse")
+                codes.append("primary_worse")
             elif primary and all(c.outcome == "better" for c in primary):
                 verdict = "ship"
                 why.append("primary metric better, guardrails hold")
+                codes.append("primary_better")
             else:
                 verdict = "inconclusive"
                 why.append("no significant change in the primary metric")
+                codes.append("no_change")
         verdicts[v] = verdict
         reasons[v] = why
+        reason_codes[v] = codes
     return Analysis(variants, control, counts, srm, alpha, correction, comps, verdicts,
-                    reasons)
+                    reasons, reason_codes)

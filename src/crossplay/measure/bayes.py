@@ -35,7 +35,8 @@ def beat_control(diff: Num, se: Num, higher_is_better: bool = True) -> BayesResu
     s = np.asarray(se, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(s > 0, d / np.where(s > 0, s, 1.0), np.sign(d) * np.inf)
-    p = special.ndtr(z)
+    p = np.where(np.isnan(z), 0.5, special.ndtr(np.nan_to_num(z, nan=0.0, posinf=np.inf,
+                                                               neginf=-np.inf)))
     zf = np.where(np.isfinite(z), z, 0.0)
     loss_ship = np.where(s > 0, s * _phi(zf) - d * special.ndtr(-zf), np.maximum(-d, 0.0))
     loss_keep = loss_ship + d  # E[max(0, D)] = E[max(0, -D)] + E[D]

@@ -110,4 +110,28 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                     "zh-CN": "随机投放同等人数的增量结果"},
     "m.up.ratio": {"en": "policy / random", "zh-CN": "策略 / 随机"},
     "m.up.truth": {"en": "policy / random on the true effects", "zh-CN": "按真实效应: 策略 / 随机"},
+    "m.demo.title": {"en": "A/B test of the sample campaign against its holdout",
+                     "zh-CN": "示例活动与对照组的 A/B 测试"},
+    "m.demo.campaign": {"en": "{name}: {t:,} treated vs {h:,} in the holdout",
+                        "zh-CN": "{name}: 实验组 {t:,} 人, 对照组 {h:,} 人"},
+    "m.demo.note": {
+        "en": "Trust check on this world: {sims:,} A/A splits of {n:,} knowledge users gave a "
+              "false-positive rate of {fpr:.1%} at alpha 0.05 and 95% intervals covering the "
+              "truth {cover:.1%} of the time; looking {looks} times, the always-valid "
+              "interval raised {seq:.1%} false alarms (fixed intervals: {fixed:.1%}). Speed: "
+              "{rows:,} exposures, 3 metrics, {ratio:.1f}x faster than pandas (10M figures: "
+              "benchmarks/README.md).",
+        "zh-CN": "可信度检查: 在本数据的 {n:,} 名知识用户上做 {sims:,} 次 A/A 随机分组, "
+                 "alpha 0.05 下假阳性率 {fpr:.1%}, 95% 置信区间覆盖真值 {cover:.1%}; 查看 "
+                 "{looks} 次时序贯区间误报 {seq:.1%} (固定区间 {fixed:.1%})。速度: "
+                 "{rows:,} 条曝光、3 个指标, 比 pandas 快 {ratio:.1f} 倍 (1000 万行结果见 "
+                 "benchmarks/README.md)。"},
+    "m.why.srm": {"en": "sample ratio mismatch (p = {p:.2g})",
+                  "zh-CN": "样本比例失衡 (p = {p:.2g})"},
+    "m.why.guardrail": {"en": "guardrail harmed: {metrics}", "zh-CN": "护栏指标受损: {metrics}"},
+    "m.why.primary_worse": {"en": "primary metric worse", "zh-CN": "主指标变差"},
+    "m.why.primary_better": {"en": "primary metric better, guardrails hold",
+                             "zh-CN": "主指标提升, 护栏指标正常"},
+    "m.why.no_change": {"en": "no significant change in the primary metric",
+                        "zh-CN": "主指标无显著变化"},
 }

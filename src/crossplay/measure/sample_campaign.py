@@ -81,3 +81,20 @@ def load_sample_campaign(settings: Settings, world_dir: Path) -> Experiment:
     save_experiment(settings, exp)
     log_exposures(settings, exp, ((k, v, assigned) for k, v in assignment_log(world_dir)))
     return exp
+
+
+def find_world(settings: Settings) -> Path:
+    """The generated world the lake was loaded from: ``<data_dir>/world``, else the world
+    whose exports the latest ingest runs read (it holds ``ground_truth/``)."""
+    default = settings.data_dir / "world"
+    if (default / "ground_truth" / "truth.json").exists():
+        return default
+    from crossplay.lake import Lake
+
+    for run in reversed(Lake(settings.lake_dir).read_manifest().runs):
+        for src in run.sources:
+            for parent in Path(src).parents:
+                if (parent / "ground_truth" / "truth.json").exists():
+                    return parent
+    raise NotFoundError("no generated world found for this data directory: run "
+                        "`crossplay demo` (or `crossplay generate`, then ingest)")
