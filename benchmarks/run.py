@@ -23,6 +23,7 @@ SUITES: dict[str, tuple[str, str]] = {
     "ingest": ("ingest_bench", "ingest() vs pandas: CSV/Parquet, 1M and 10M game events"),
     "recommend": ("recommend_bench",
                   "ALS fit / batch top-10 vs implicit directly; leaderboard on the world"),
+    "stats": ("stats_bench", "experiment analysis (3 metrics + SRM) vs pandas: 1M / 10M rows"),
 }
 
 
