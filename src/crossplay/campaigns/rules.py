@@ -100,12 +100,17 @@ def _matches(cond: Condition, e: Event) -> bool:
 
 
 def evaluate(campaign: Campaign, events: Iterable[Event]) -> Evaluation:
-    """Awards, reversals and check-ins the campaign gives for ``events`` (any order)."""
+    """Awards, reversals and check-ins the campaign gives for ``events`` (any order;
+    an event id seen twice counts once)."""
     zone = campaign.zone
     ev = Evaluation()
     max_delay = campaign.late_events.max_delay_hours * US_PER_HOUR
     kept: list[tuple[dt.date, Event]] = []
+    seen: set[tuple[str, str]] = set()
     for e in events:
+        if (e.partner, e.event_id) in seen:  # a replayed event counts once
+            continue
+        seen.add((e.partner, e.event_id))
         if (campaign.late_events.policy == "reject" and e.ingested is not None
                 and e.ingested - e.ts > max_delay):
             ev.late_rejected += 1
