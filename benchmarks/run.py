@@ -24,6 +24,9 @@ SUITES: dict[str, tuple[str, str]] = {
     "recommend": ("recommend_bench",
                   "ALS fit / batch top-10 vs implicit directly; leaderboard on the world"),
     "stats": ("stats_bench", "experiment analysis (3 metrics + SRM) vs pandas: 1M / 10M rows"),
+    "rules": ("rules_bench", "association rules vs mlxtend fpgrowth: 100k / 1M baskets"),
+    "social": ("social_bench", "PageRank, reach, Leiden: 100k / 1M nodes, 1M / 10M edges"),
+    "psi": ("psi_bench", "PSI 100k x 100k (--size 1000000): sharded vs serial vs hash join"),
 }
 
 

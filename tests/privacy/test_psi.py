@@ -121,7 +121,8 @@ def _serve(world: LoadedWorld, contacts: Path, mode: str) -> tuple[subprocess.Po
     raise AssertionError(f"psi serve did not start: {line} {proc.stderr.read()}")
 
 
-def _join(world: LoadedWorld, contacts: Path, url: str, mode: str) -> subprocess.CompletedProcess[str]:
+def _join(world: LoadedWorld, contacts: Path, url: str,
+          mode: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [CROSSPLAY, "--data-dir", str(world.data_dir), "psi", "join", "--partner", "knowledge",
          "--contacts", str(contacts), "--url", url, "--mode", mode, "--json"],
