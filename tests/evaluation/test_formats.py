@@ -157,3 +157,26 @@ def test_rows_keep_file_order_and_duplicates(tmp_path: Path) -> None:
     rows = read_interactions(f)
     pd.testing.assert_series_equal(rows["user"], pd.Series(["b", "a", "b"], name="user"),
                                    check_index=False)
+
+
+@pytest.mark.parametrize("text", [
+    "196\t242\t3\t881250949\n186\t302\t3\t891717742\n",
+    "1::1193::5::978300760\n\n1::661::3::978302109\n",
+    "userId,movieId,rating,timestamp\n1,296,5.0,1147880044\n 2 ,\"30,6\",3.5,1\n",
+    "user_id:token\titem_id:token\trating:float\n用户\t课程\t4\n",
+    "a\tb\n",
+])
+def test_fast_reader_agrees_with_the_checked_reader(tmp_path: Path, text: str) -> None:
+    from crossplay.evaluation.readers import _checked_read, _fast_read
+
+    f = write(tmp_path / "f.txt", text)
+    layout = sniff(f)
+    fast = _fast_read(f, layout)
+    assert fast is not None  # well-formed: the fast path took it
+    pd.testing.assert_frame_equal(fast, _checked_read(f, layout))
+
+
+def test_encoding_error_is_named(tmp_path: Path) -> None:
+    f = write(tmp_path / "gbk.tsv", "用户\t课程\t5\n".encode("gb18030"))
+    with pytest.raises(SourceError, match="not UTF-8"):
+        read_interactions(f)
