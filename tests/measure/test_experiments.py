@@ -38,6 +38,8 @@ metrics:
   - {key: views, kind: count, event_types: [course_view], within_days: 7}
   - {key: rev_per_view, kind: ratio, numerator: revenue, denominator: views}
   - {key: d1, kind: retention, day: 1}
+  - {key: checkins, kind: sql,
+     sql: "SELECT user_key, count(*) AS value FROM events WHERE event_type = 'checkin' GROUP BY 1"}
   - {key: refunds, kind: count, event_types: [refund], role: guardrail,
      higher_is_better: false}
 """
@@ -143,8 +145,18 @@ def test_cli_add_assign_log_and_analyze(cli: CliRunner, fresh_world, tmp_path: P
     res = r.json()
     assert sum(res["counts"].values()) == len(lines) - 1
     assert {c["metric"] for c in res["comparisons"]} == {"bought", "revenue", "views",
-                                                         "rev_per_view", "d1", "refunds"}
+                                                         "rev_per_view", "d1", "checkins",
+                                                         "refunds"}
     assert {c["variant"] for c in res["comparisons"]} == {"short", "long"}
+    # the custom SQL metric, independently: all-time check-ins of each exposed person
+    from crossplay.warehouse import query
+
+    keys = {a["user_key"]: a["variant"] for a in assigned if a["variant"]}
+    rows = dict(query(fresh_world.settings(), "SELECT user_key, count(*) FROM events WHERE "
+                      "event_type = 'checkin' AND partner = 'knowledge' GROUP BY 1").rows)
+    ctrl = [rows.get(k, 0) for k, v in keys.items() if v == "control"]
+    got = next(c for c in res["comparisons"] if c["metric"] == "checkins")
+    assert got["control_mean"] == pytest.approx(sum(ctrl) / len(ctrl))
 
 
 def test_sample_campaign_recovers_the_planted_effect(cli: CliRunner, fresh_world,  # type: ignore[no-untyped-def]

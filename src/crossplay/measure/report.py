@@ -18,6 +18,7 @@ from plotly.offline import get_plotlyjs
 
 from crossplay.core.types import Lang
 from crossplay.measure.analysis import Analysis
+from crossplay.measure.messages import MESSAGES
 from crossplay.measure.present import comparison_cells
 
 if TYPE_CHECKING:
@@ -115,21 +116,24 @@ def sequential_figure(series: Sequence[SeriesPoint], lang: Lang) -> str:
 
 
 def results_table(a: Analysis, lang: Lang) -> str:
-    head = ["metric", "variant", "n", "mean", "lift", "rel", "p", "p adj.", "always-valid",
-            "P(beat)", "outcome"]
+    head = [MESSAGES[k][lang] for k in (
+        "m.col.metric", "m.col.variant", "m.col.n", "m.col.mean", "m.col.lift", "m.col.rel",
+        "m.col.p", "m.col.padj", "m.col.seq", "m.col.pbeat", "m.col.outcome")]
     rows = []
     for c in a.comparisons:
         cell = comparison_cells(c)
-        rows.append([f"{c.metric} ({c.role})", c.variant, cell["n"], cell["mean"], cell["lift"],
-                     cell["rel"], cell["p"], cell["padj"], cell["seq"], cell["pbeat"],
-                     c.outcome])
+        rows.append([f"{c.metric} ({MESSAGES['m.role.' + c.role][lang]})", c.variant,
+                     cell["n"], cell["mean"], cell["lift"], cell["rel"], cell["p"],
+                     cell["padj"], cell["seq"], cell["pbeat"],
+                     MESSAGES["m.out." + c.outcome][lang]])
     th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     trs = "".join("<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in r) + "</tr>"
                   for r in rows)
     srm = (f'<p class="bad">{t("srm_bad", lang)} (p = {a.srm.p_value:.2g})</p>'
            if a.srm.mismatch else f'<p class="good">{t("srm_ok", lang)} '
                                   f'(p = {a.srm.p_value:.3g})</p>')
-    verdicts = "".join(f"<li><b>{html.escape(v)}</b>: {html.escape(x)} — "
+    verdicts = "".join(f"<li><b>{html.escape(v)}</b>: "
+                       f"{html.escape(MESSAGES['m.v.' + x][lang])} — "
                        f"{html.escape('; '.join(a.reasons.get(v, [])))}</li>"
                        for v, x in a.verdicts.items())
     return f"{srm}<table><tr>{th}</tr>{trs}</table><h3>{t('verdict', lang)}</h3><ul>{verdicts}</ul>"
