@@ -35,6 +35,13 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "psi.served": {"en": "Session finished; the server stops.",
                    "zh-CN": "会话结束, 服务已停止。"},
     "psi.wrote": {"en": "Wrote {what}", "zh-CN": "已写入 {what}"},
+    "release.title": {"en": "Release {q} for {p} (k = {k}{eps})",
+                      "zh-CN": "向 {p} 发布 {q} (k = {k}{eps})"},
+    "release.hidden": {"en": "{n} of {total} groups suppressed (fewer than k people, or "
+                             "needed to protect one that is)",
+                       "zh-CN": "{total} 个分组中 {n} 个已隐藏 (人数少于 k, 或为保护此类分组)"},
+    "release.budget": {"en": "Privacy budget left for {p}: ε = {left:.3f}",
+                       "zh-CN": "{p} 剩余隐私预算: ε = {left:.3f}"},
     "consent.set": {"en": "Recorded: {partner} user {ukey} {purpose} = {granted}",
                     "zh-CN": "已记录: {partner} 用户 {ukey} {purpose} = {granted}"},
 }
@@ -307,7 +314,54 @@ def consent_set(
                               purpose=ch.purpose.value, granted=ch.granted), highlight=False)
 
 
+def release_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A named aggregate (see `crossplay releases`).")],
+    for_partner: Annotated[Partner, typer.Option("--for", help="Who receives it.")],
+    epsilon: Annotated[float | None, typer.Option(
+        help="Add Laplace noise spending this ε from the partner's budget.")] = None,
+    show_suppressed: Annotated[bool, typer.Option(
+        help="List suppressed groups too (their values stay hidden).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Release a named aggregate to a partner: groups under k people are suppressed."""
+    from crossplay.privacy.release import release
+
+    st = state(ctx)
+    rel = release(st.settings, name, for_partner=for_partner, epsilon=epsilon)
+    if as_json:
+        print_json(rel.as_dict())
+        return
+    eps = f", ε = {epsilon:g}" if epsilon is not None else ""
+    rows = [r for r in rel.rows if show_suppressed or not r["suppressed"]]
+    stdout().print(table(st.msg("release.title", q=name, p=for_partner, k=rel.k, eps=eps),
+                         [*rel.dims, *rel.metrics],
+                         [[r[d] for d in rel.dims] + ["—" if r[m] is None else r[m]
+                                                      for m in rel.metrics] for r in rows]))
+    hidden = sum(r["suppressed"] for r in rel.rows)
+    stdout().print(st.msg("release.hidden", n=hidden, total=len(rel.rows)), highlight=False)
+    if rel.budget_left is not None:
+        stdout().print(st.msg("release.budget", p=for_partner, left=rel.budget_left),
+                       highlight=False)
+
+
+def releases_cmd(as_json: JsonOpt = False) -> None:
+    """The named aggregates a partner may receive."""
+    from crossplay.privacy.aggregates import QUERIES
+
+    data = [{"name": q.name, "about": q.about, "dims": list(q.dims),
+             "metrics": [m.name for m in q.metrics]} for q in QUERIES.values()]
+    if as_json:
+        print_json(data)
+        return
+    stdout().print(table(None, ["name", "about", "groups", "metrics"],
+                         [(d["name"], d["about"], ", ".join(d["dims"]), ", ".join(d["metrics"]))
+                          for d in data]))
+
+
 def register(app: typer.Typer) -> None:
+    app.command("release")(release_cmd)
+    app.command("releases")(releases_cmd)
     app.add_typer(audit_app, name="audit")
     app.add_typer(psi_app, name="psi")
     app.add_typer(consent_app, name="consent")
