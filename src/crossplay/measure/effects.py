@@ -12,6 +12,12 @@ over numpy arrays so thousands of simulated experiments are analysed in one call
   ``y ~ variant + x`` — and the variance reduction achieved.
 - Ratio metrics (sum of y / sum of x per variant, e.g. revenue per session) with the
   delta-method variance, because people, not sessions, are the randomised units.
+
+Why written here rather than calling scipy / statsmodels per test: they take raw rows (or,
+``ttest_ind_from_stats``, give no interval and no relative lift), while the analysis works
+from moments that SQL computed, and the A/A simulations need one vectorised call over
+thousands of experiments. Every formula is pinned to scipy / statsmodels to 6 decimals in
+``tests/measure/test_stats.py``.
 """
 
 from __future__ import annotations
