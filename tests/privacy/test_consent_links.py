@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pyarrow.parquet as pq
 import pytest
 
-from crossplay.privacy.audit import entries
+from crossplay.privacy.audit import entries, person_subject
 from crossplay.privacy.consent import ConsentError, update_consent
 from crossplay.privacy.keys import native_key
 from crossplay.privacy.links import LinkError, bind, unbind
@@ -86,7 +86,8 @@ def test_live_refusal_of_linking_revokes_the_link_and_is_audited(
         con.close()
     log = entries(s, action="consent_change")
     assert [e.details["granted"] for e in log] == [False, True]
-    assert all(e.subject == f"game:{g}" for e in log)
+    assert all(e.subject == person_subject("game", g) and g not in str(e.details)
+               for e in log)
 
 
 def test_unbind_revokes(fresh_world: LoadedWorld) -> None:

@@ -42,6 +42,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                        "zh-CN": "{total} 个分组中 {n} 个已隐藏 (人数少于 k, 或为保护此类分组)"},
     "release.budget": {"en": "Privacy budget left for {p}: ε = {left:.3f}",
                        "zh-CN": "{p} 剩余隐私预算: ε = {left:.3f}"},
+    "forget.done": {"en": "Forgotten: {lake} lake rows, {db} database rows, {derived} derived "
+                          "rows, {links} link(s); audit subject {subject}",
+                    "zh-CN": "已删除: 数据湖 {lake} 行, 数据库 {db} 行, 派生数据 {derived} 行, "
+                             "账号关联 {links} 个; 审计主体 {subject}"},
     "consent.set": {"en": "Recorded: {partner} user {ukey} {purpose} = {granted}",
                     "zh-CN": "已记录: {partner} 用户 {ukey} {purpose} = {granted}"},
 }
@@ -359,7 +363,27 @@ def releases_cmd(as_json: JsonOpt = False) -> None:
                           for d in data]))
 
 
+def forget_cmd(
+    ctx: typer.Context,
+    partner: Annotated[Partner, typer.Option(help="Whose user.")],
+    user: Annotated[str, typer.Option(help="The user's native id on that partner.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Erase a person: lake rows, operational rows, links and derived files (audited)."""
+    from crossplay.privacy.erasure import forget
+
+    st = state(ctx)
+    rep = forget(st.settings, partner, user)
+    if as_json:
+        print_json(rep.as_dict())
+        return
+    stdout().print(st.msg("forget.done", lake=sum(rep.lake_rows.values()),
+                          db=sum(rep.db_rows.values()), derived=sum(rep.derived_rows.values()),
+                          links=rep.person_ids, subject=rep.subject), highlight=False)
+
+
 def register(app: typer.Typer) -> None:
+    app.command("forget")(forget_cmd)
     app.command("release")(release_cmd)
     app.command("releases")(releases_cmd)
     app.add_typer(audit_app, name="audit")

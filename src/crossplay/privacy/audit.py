@@ -19,8 +19,8 @@ holds the database's write lock (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a tran
 advisory lock). ``seq`` is the primary key and ``prev_hash`` is unique, so even without
 the lock two writers could never both extend the same head: the chain cannot fork.
 
-Subjects and details must not hold a native id, phone or e-mail: pass pseudonymous keys
-(``partner:user_key``) or digests. Detail keys that name a direct identifier are refused.
+Subjects and details must not hold a native id, phone or e-mail, nor a person's key
+(erasure could not remove it from an append-only log): use :func:`person_subject`. Detail keys that name a direct identifier are refused.
 """
 
 from __future__ import annotations
@@ -76,6 +76,16 @@ class VerifyResult:
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "entries": self.entries, "head_seq": self.head_seq,
                 "head_hash": self.head_hash, "problems": self.problems}
+
+
+def person_subject(partner: str, user_key: str) -> str:
+    """The audit subject of a person: a one-way digest of the pseudonymous key.
+
+    The log is append-only, so it must not keep a key that erasure has to remove; the
+    digest lets the log show what happened to one person without holding the key.
+    """
+    digest = hashlib.sha256(f"crossplay-audit:{partner}:{user_key}".encode()).hexdigest()
+    return f"{partner}:{digest[:24]}"
 
 
 def entry_hash(seq: int, ts: str, action: str, actor: str, subject: str | None,

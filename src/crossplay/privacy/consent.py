@@ -19,7 +19,7 @@ from sqlalchemy import select
 from crossplay.core.errors import CrossplayError
 from crossplay.core.settings import Settings
 from crossplay.core.types import PARTNERS, Partner
-from crossplay.privacy.audit import engine_for, record
+from crossplay.privacy.audit import engine_for, person_subject, record
 from crossplay.privacy.keys import native_key
 from crossplay.privacy.policy import Purpose
 from crossplay.privacy.tables import live_consents
@@ -76,7 +76,7 @@ def update_consent(settings: Settings, *, partner: Partner, purpose: Purpose | s
         conn.execute(live_consents.insert().values(
             partner=partner, user_key=user_key, purpose=purpose.value, granted=granted,
             ts=when, source=source))
-    record(settings, "consent_change", actor=actor, subject=f"{partner}:{user_key}",
+    record(settings, "consent_change", actor=actor, subject=person_subject(partner, user_key),
            details={"purpose": purpose.value, "granted": granted, "source": source,
                     "ts": when.isoformat()})
     return ConsentChange(partner, user_key, purpose, granted, when, source)

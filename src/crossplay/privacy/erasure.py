@@ -1,0 +1,168 @@
+"""Erasure: ``crossplay forget --partner P --user NATIVE_ID`` removes a person everywhere.
+
+The native id is turned into the partner's current ``user_key`` (never stored); then,
+with the person ids of that key's links (computed first):
+
+1. **the lake**: every committed file of every table — events, social edges (either end),
+   consents, links, and quarantine rows whose raw text holds the key — is rewritten
+   without those rows (:mod:`crossplay.privacy.lake_rewrite`: atomic manifest swap, old
+   files deleted);
+2. **the operational database**: every table of every module in ``TABLE_MODULES``, in
+   every column marked with :func:`crossplay.opdb.pseudonym` (partner keys, the other
+   partner's keys of this person's links are *not* erased — that account is a different
+   user's — but rows keyed by the person id are);
+3. **derived files**: every Parquet file under ``<data_dir>/derived`` with a column of
+   :data:`crossplay.core.derived.PERSON_COLUMNS` (profiles, audiences, recommendations);
+4. an audit entry whose subject is a one-way digest, with counts only.
+
+Recomputed artefacts (models trained earlier) forget the person at their next training.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlalchemy import ColumnElement, inspect
+
+from crossplay.core.derived import PERSON_COLUMNS, write_parquet
+from crossplay.core.errors import ConfigError, CrossplayError
+from crossplay.core.settings import Settings
+from crossplay.core.types import PARTNERS, Partner
+from crossplay.lake import Lake
+from crossplay.opdb import TABLE_MODULES, metadata, person_key_columns
+from crossplay.privacy.audit import engine_for, person_subject, record
+from crossplay.privacy.keys import native_key
+from crossplay.privacy.lake_rewrite import rewrite_lake
+
+#: lake columns that hold a person's pseudonymous key
+LAKE_KEY_COLUMNS = ("user_key", "src_user_key", "dst_key", "k_user_key", "g_user_key")
+
+
+@dataclass
+class ErasureReport:
+    partner: Partner
+    subject: str
+    person_ids: int
+    lake_rows: dict[str, int] = field(default_factory=dict)
+    db_rows: dict[str, int] = field(default_factory=dict)
+    derived_rows: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"partner": self.partner, "subject": self.subject,
+                "person_ids": self.person_ids, "lake_rows": self.lake_rows,
+                "db_rows": self.db_rows, "derived_rows": self.derived_rows}
+
+
+def load_table_modules() -> None:
+    """Import every module that declares operational tables (all must import)."""
+    for module in TABLE_MODULES:
+        try:
+            importlib.import_module(module)
+        except Exception as exc:
+            raise ConfigError(f"cannot import {module} ({exc}); erasing or re-keying without "
+                              "its tables would be incomplete, so nothing was changed") from None
+
+
+def _keep_mask(t: pa.Table, keys: pa.Array, needles: list[str]) -> pa.Array | None:
+    drop = None
+    for col in t.column_names:
+        if col in LAKE_KEY_COLUMNS or col in PERSON_COLUMNS:
+            hit = pc.fill_null(pc.is_in(t.column(col).cast(pa.string()), value_set=keys), False)
+        elif col == "raw":
+            raw = t.column(col).cast(pa.string())
+            hit = None
+            for n in needles:
+                h = pc.fill_null(pc.match_substring(raw, n), False)
+                hit = h if hit is None else pc.or_(hit, h)
+        else:
+            continue
+        if hit is not None:
+            drop = hit if drop is None else pc.or_(drop, hit)
+    if drop is None or not pc.any(drop).as_py():
+        return None
+    return pc.invert(drop)
+
+
+def forget(settings: Settings, partner: Partner, native_id: str, *,
+           actor: str = "cli") -> ErasureReport:
+    """Remove one person of ``partner`` from the lake, the operational DB and derived files."""
+    if partner not in PARTNERS:
+        raise CrossplayError(f"unknown partner {partner!r}: use knowledge or game")
+    if not native_id.strip():
+        raise CrossplayError("the user id is blank", code="bad_user")
+    load_table_modules()
+    key = native_key(settings, partner, native_id)
+    from crossplay.warehouse.duck import connect
+
+    col = "k_user_key" if partner == "knowledge" else "g_user_key"
+    con = connect(settings)
+    try:
+        person_ids = [r[0] for r in con.sql(
+            f"SELECT DISTINCT person_id FROM links_current WHERE {col} = '{key}'").fetchall()]
+    finally:
+        con.close()
+    report = ErasureReport(partner, person_subject(partner, key), len(person_ids))
+    keys = pa.array([key, *person_ids], pa.string())
+    needles = [key, native_id.strip()]
+
+    def rewrite(_table: str, t: pa.Table) -> pa.Table | None:
+        keep = _keep_mask(t, keys, needles)
+        return None if keep is None else t.filter(keep)
+
+    report.lake_rows = rewrite_lake(Lake(settings.lake_dir), rewrite)
+    report.db_rows = _erase_db(settings, partner, key, person_ids)
+    report.derived_rows = _erase_derived(settings, keys)
+    record(settings, "erasure", actor=actor, subject=report.subject,
+           details={"person_ids": len(person_ids), "lake_rows": report.lake_rows,
+                    "db_rows": report.db_rows, "derived_rows": report.derived_rows})
+    return report
+
+
+def _erase_db(settings: Settings, partner: Partner, key: str,
+              person_ids: list[str]) -> dict[str, int]:
+    engine = engine_for(settings)
+    out: dict[str, int] = {}
+    with engine.begin() as conn:
+        existing = set(inspect(conn).get_table_names())
+        for table in reversed(metadata.sorted_tables):
+            if table.name not in existing:
+                continue
+            conds: list[ColumnElement[bool]] = []
+            for name, kind in person_key_columns(table).items():
+                c = table.c[name]
+                if kind == "person":
+                    if person_ids:
+                        conds.append(c.in_(person_ids))
+                elif kind in (partner, "partner"):
+                    conds.append(c == key)
+            if not conds:
+                continue
+            from sqlalchemy import or_
+
+            n = conn.execute(table.delete().where(or_(*conds))).rowcount or 0
+            if n:
+                out[table.name] = int(n)
+    return out
+
+
+def _erase_derived(settings: Settings, keys: pa.Array) -> dict[str, int]:
+    root = settings.data_dir / "derived"
+    out: dict[str, int] = {}
+    if not root.is_dir():
+        return out
+    for path in sorted(root.rglob("*.parquet")):
+        if path.name.startswith("."):
+            continue
+        t = pq.read_table(path)
+        keep = _keep_mask(t, keys, [])
+        if keep is None:
+            continue
+        new = t.filter(keep)
+        write_parquet(new, path)
+        out[str(path.relative_to(root))] = t.num_rows - new.num_rows
+    return out
