@@ -202,3 +202,19 @@ def test_demo_step_reports_the_campaign_and_the_trust_check(fresh_world, capsys)
     assert 0.03 <= summary["aa"]["false_positive_rate"] <= 0.07
     assert summary["speed"]["same_numbers"] is True
     assert summary["verdicts"]["treatment"] in ("ship", "inconclusive", "do_not_ship")
+
+
+def test_registry_on_sqlite_and_postgresql(op_db_url: str) -> None:
+    from crossplay.measure.registry import get_experiment, list_experiments, save_experiment
+
+    a = _exp(key="left", layer="home", layer_range=(0.0, 0.5))
+    assert save_experiment(op_db_url, a) == 1
+    assert save_experiment(op_db_url, a) == 1  # unchanged: same version
+    assert save_experiment(op_db_url, a.model_copy(update={"name": "左"})) == 2
+    assert get_experiment(op_db_url, "left").name == "左"
+    with pytest.raises(MeasureError, match="overlap"):
+        save_experiment(op_db_url, _exp(key="mid", layer="home", layer_range=(0.4, 0.6)))
+    save_experiment(op_db_url, _exp(key="right", layer="home", layer_range=(0.5, 1.0)))
+    assert [e.key for e in list_experiments(op_db_url)] == ["left", "right"]
+    with pytest.raises(CrossplayError, match="no experiment 'nope'"):
+        get_experiment(op_db_url, "nope")

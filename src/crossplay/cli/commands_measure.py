@@ -203,11 +203,11 @@ def experiment_add(
 
     st = state(ctx)
     exp = load_experiment(path)
-    saved = save_experiment(st.settings, exp)
+    version = save_experiment(st.settings, exp)
     if as_json:
-        print_json({"key": exp.key, "path": str(saved)})
+        print_json({"key": exp.key, "version": version})
         return
-    stdout().print(st.msg("m.exp.saved", exp=exp.key, path=saved), highlight=False)
+    stdout().print(st.msg("m.exp.saved", exp=exp.key, v=version), highlight=False)
 
 
 def experiment_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:

@@ -1,44 +1,84 @@
-"""Experiment documents kept under ``<data_dir>/experiments/<key>.yaml`` (validated)."""
+"""Experiment documents kept in the operational database (SQLite or PostgreSQL).
+
+Saving validates the layer slices against every other experiment of the same layer inside
+the same write transaction (SQLite ``BEGIN IMMEDIATE``; PostgreSQL locks the table), so two
+people adding overlapping experiments at once cannot both succeed.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import time
+from typing import Any
 
-import yaml
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
-from crossplay.core.errors import NotFoundError
+from crossplay.core.errors import ConfigError, NotFoundError
 from crossplay.core.settings import Settings
 from crossplay.measure.assignment import check_layers
-from crossplay.measure.experiment import Experiment, load_experiment
+from crossplay.measure.experiment import Experiment
+from crossplay.measure.tables import experiments
+from crossplay.opdb import ensure_schema, get_engine
+
+_ready: set[str] = set()
 
 
-def experiments_dir(settings: Settings) -> Path:
-    return settings.data_dir / "experiments"
+def _engine(settings: Settings | str) -> Engine:
+    engine = get_engine(settings)
+    key = str(engine.url)
+    if key not in _ready:
+        ensure_schema(engine)
+        _ready.add(key)
+    return engine
 
 
-def list_experiments(settings: Settings) -> list[Experiment]:
-    d = experiments_dir(settings)
-    return [load_experiment(p) for p in sorted(d.glob("*.yaml"))] if d.is_dir() else []
+def _load(doc: str) -> Experiment:
+    return Experiment.model_validate_json(doc)
 
 
-def get_experiment(settings: Settings, key: str) -> Experiment:
-    path = experiments_dir(settings) / f"{key}.yaml"
-    if not path.exists():
+def list_experiments(settings: Settings | str) -> list[Experiment]:
+    try:
+        with _engine(settings).connect() as con:
+            rows = con.execute(select(experiments.c.document)
+                               .order_by(experiments.c.key)).all()
+    except SQLAlchemyError as exc:
+        raise ConfigError(f"cannot read experiments: {exc}") from None
+    return [_load(r.document) for r in rows]
+
+
+def get_experiment(settings: Settings | str, key: str) -> Experiment:
+    with _engine(settings).connect() as con:
+        row = con.execute(select(experiments.c.document)
+                          .where(experiments.c.key == key)).first()
+    if row is None:
         known = ", ".join(e.key for e in list_experiments(settings)) or "none"
         raise NotFoundError(f"no experiment {key!r} (known: {known}); add one with "
                             "`crossplay experiment add FILE`")
-    return load_experiment(path)
+    return _load(row.document)
 
 
-def save_experiment(settings: Settings, exp: Experiment) -> Path:
-    """Store ``exp`` (replacing a document with the same key) after the layer check."""
-    others = [e for e in list_experiments(settings) if e.key != exp.key]
-    check_layers([*others, exp])
-    d = experiments_dir(settings)
-    d.mkdir(parents=True, exist_ok=True)
-    path = d / f"{exp.key}.yaml"
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(yaml.safe_dump(exp.model_dump(mode="json"), allow_unicode=True,
-                                  sort_keys=False), encoding="utf-8")
-    tmp.replace(path)
-    return path
+def save_experiment(settings: Settings | str, exp: Experiment) -> int:
+    """Store ``exp`` (a new version when the key exists) after the layer check; returns
+    the version."""
+    engine = _engine(settings)
+    doc = exp.model_dump_json()
+    with engine.begin() as con:
+        if con.dialect.name == "postgresql":
+            con.execute(text("LOCK TABLE measure_experiments IN SHARE ROW EXCLUSIVE MODE"))
+        existing = con.execute(select(experiments.c.key, experiments.c.version,
+                                      experiments.c.document)).all()
+        others = [_load(r.document) for r in existing if r.key != exp.key]
+        check_layers([*others, exp])
+        current = next((r for r in existing if r.key == exp.key), None)
+        values: dict[str, Any] = {
+            "layer": exp.layer, "layer_lo": exp.layer_range[0], "layer_hi": exp.layer_range[1],
+            "document": doc, "updated_at": int(time.time() * 1_000_000)}
+        if current is None:
+            con.execute(experiments.insert().values(key=exp.key, version=1, **values))
+            return 1
+        if current.document == doc:
+            return int(current.version)
+        version = int(current.version) + 1
+        con.execute(experiments.update().where(experiments.c.key == exp.key)
+                    .values(version=version, **values))
+        return version

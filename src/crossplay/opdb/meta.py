@@ -27,6 +27,7 @@ PSEUDONYM_INFO = "crossplay_pseudonym"
 TABLE_MODULES: tuple[str, ...] = (
     "crossplay.privacy.tables",
     "crossplay.campaigns.tables",
+    "crossplay.measure.tables",
 )
 
 metadata = MetaData(naming_convention={
