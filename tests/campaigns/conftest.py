@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine, delete
 
 from crossplay.campaigns import tables as t
+from crossplay.campaigns.postings import forget_accounts
 from crossplay.opdb import ensure_schema, get_engine
 
 #: children before parents (foreign keys)
@@ -16,6 +17,7 @@ _TABLES = (t.awards, t.lot_moves, t.redemptions, t.lots, t.postings, t.outbox, t
 
 
 def wipe(engine: Engine) -> None:
+    forget_accounts()
     with engine.begin() as con:
         for table in _TABLES:
             con.execute(delete(table))

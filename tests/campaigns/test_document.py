@@ -36,7 +36,8 @@ def test_the_sample_is_valid() -> None:
     ("    stock: 5", "    stock: -5", r"c.yaml:\d+: rewards.0.stock: .*greater than or equal"),
     ("    kind: same_day", "    kind: sometimes", r"c.yaml:\d+: rules.2: .*tag 'sometimes'"),
     ("budget: 3000", "budget: lots", r"c.yaml:22: budget: .*valid integer"),
-    ("  daily_cap: 200", "  daily_cap: 200\n  per_minute: 3", r"limits.per_minute: .*not permitted"),
+    ("  daily_cap: 200", "  daily_cap: 200\n  per_minute: 3",
+     r"limits.per_minute: .*not permitted"),
     ("end: 2026-09-30", "end: 2026-08-01", r"end must not be before start"),
     ("{from: CPP, to: GCOIN", "{from: CPP, to: GOLD", r"unknown currency GOLD"),
 ])
@@ -58,7 +59,7 @@ def test_templates_need_both_languages_and_known_placeholders(tmp_path: Path) ->
     cut = tmp_path / "one_language.yaml"
     cut.write_text("\n".join(line for line in text.splitlines()
                              if not line.startswith('    zh-CN: "已连续')), encoding="utf-8")
-    with pytest.raises(CampaignError, match="messages.streak: .*both en and zh-CN"):
+    with pytest.raises(CampaignError, match=r"messages\.streak: .*both en and zh-CN"):
         load_campaign(cut)
 
 

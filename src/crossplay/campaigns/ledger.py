@@ -83,8 +83,15 @@ def run_retrying(engine: Engine, body: Callable[[Connection], Any]) -> Any:
     """Run ``body`` in one transaction; retry serialisation failures, deadlocks, busy DB."""
     for attempt in range(MAX_ATTEMPTS):
         try:
-            with engine.begin() as con:
-                return body(con)
+            with engine.connect() as con:
+                committed = False
+                try:
+                    with con.begin():
+                        out = body(con)
+                    committed = True
+                    return out
+                finally:
+                    p.promote_accounts(con, committed)
         except IntegrityError as exc:
             # a concurrent request took the same idempotency key first: run again, the
             # key check will now find it and return its result
@@ -113,21 +120,22 @@ class Ledger:
     def execute(self, con: Connection, req: Request) -> TxResult:
         """Run one request inside the caller's transaction (see :meth:`submit`)."""
         ts = req.ts if req.ts is not None else self.clock()
-        accs = {(h, c): p.account(con, "person", h, c) for h, c in req.persons}
-        locked = p.lock_persons(con, (a.id for a in accs.values()))
+        accs, locked = p.lock_person_accounts(con, req.persons)
         request = _canonical({"kind": req.kind, **req.params})
-        row = con.execute(select(t.transactions.c.id, t.transactions.c.kind,
-                                 t.transactions.c.request, t.transactions.c.result)
-                          .where(t.transactions.c.idem_key == req.key)).first()
-        if row is not None:
+        # claim the key: a used key inserts nothing (a concurrent claimant waits for the
+        # first to commit or roll back), then we return the first result
+        new_id = con.execute(p.insert_ignoring_duplicates(con, t.transactions, {
+            "idem_key": req.key, "kind": req.kind, "campaign_id": req.campaign_id, "ts": ts,
+            "request": request, "result": "{}"}).returning(t.transactions.c.id)).scalar()
+        if new_id is None:
+            row = con.execute(select(t.transactions.c.id, t.transactions.c.kind,
+                                     t.transactions.c.request, t.transactions.c.result)
+                              .where(t.transactions.c.idem_key == req.key)).one()
             if row[2] != request:
                 raise IdempotencyConflict(
                     f"idempotency key {req.key!r} was used for a different request")
             return TxResult(int(row[0]), req.key, str(row[1]), json.loads(row[3]), True)
-        tx_id = int(con.execute(insert(t.transactions).values(
-            idem_key=req.key, kind=req.kind, campaign_id=req.campaign_id, ts=ts,
-            request=request, result="{}")
-            .returning(t.transactions.c.id)).scalar_one())
+        tx_id = int(new_id)
         result = req.op(con, tx_id, ts, accs, locked)
         con.execute(update(t.transactions).where(t.transactions.c.id == tx_id)
                     .values(result=_canonical(result)))

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, insert, select, update
+from sqlalchemy import Connection, Table, and_, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from crossplay.campaigns import tables as t
@@ -56,8 +56,17 @@ def _may_go_negative(kind: str, holder: str) -> bool:
     return kind == "system" and holder.startswith(ISSUERS)
 
 
+#: system account ids known to be committed, per database: (url, holder, currency) -> id.
+#: Filled only after the transaction that saw them commits (see :func:`promote_accounts`).
+_SYSTEM_IDS: dict[tuple[str, str, str], Account] = {}
+
+
 def account(con: Connection, kind: str, holder: str, currency: str) -> Account:
     """The account of ``holder`` in ``currency`` (created, race-free, on first use)."""
+    if kind == "system":
+        cached = _SYSTEM_IDS.get((str(con.engine.url), holder, currency))
+        if cached is not None:
+            return cached
     row = con.execute(select(t.accounts.c.id, t.accounts.c.allow_negative).where(
         t.accounts.c.kind == kind, t.accounts.c.holder == holder,
         t.accounts.c.currency == currency)).first()
@@ -68,7 +77,50 @@ def account(con: Connection, kind: str, holder: str, currency: str) -> Account:
         row = con.execute(select(t.accounts.c.id, t.accounts.c.allow_negative).where(
             t.accounts.c.kind == kind, t.accounts.c.holder == holder,
             t.accounts.c.currency == currency)).one()
-    return Account(int(row[0]), kind, holder, currency, bool(row[1]))
+    acc = Account(int(row[0]), kind, holder, currency, bool(row[1]))
+    if kind == "system":
+        con.info.setdefault("crossplay_seen_accounts", []).append(acc)
+    return acc
+
+
+def promote_accounts(con: Connection, committed: bool) -> None:
+    """After a transaction: remember the system accounts it saw if it committed."""
+    seen: list[Account] = con.info.pop("crossplay_seen_accounts", [])
+    if committed:
+        url = str(con.engine.url)
+        for acc in seen:
+            _SYSTEM_IDS[(url, acc.holder, acc.currency)] = acc
+
+
+def forget_accounts() -> None:
+    """Drop remembered account ids (after deleting accounts, e.g. in tests)."""
+    _SYSTEM_IDS.clear()
+
+
+def lock_person_accounts(con: Connection, keys: Sequence[tuple[str, str]]
+                         ) -> tuple[dict[tuple[str, str], Account], Locked]:
+    """Find (or create) and lock person accounts in ascending id order, in one query when
+    they all exist; returns them with their balances and debts as read under the lock."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}, Locked({}, {})
+    q = (select(t.accounts.c.id, t.accounts.c.holder, t.accounts.c.currency,
+                t.accounts.c.balance, t.accounts.c.debt)
+         .where(t.accounts.c.kind == "person",
+                tuple_(t.accounts.c.holder, t.accounts.c.currency).in_(wanted))
+         .order_by(t.accounts.c.id).with_for_update())
+    rows = con.execute(q).all()
+    if len(rows) < len(wanted):
+        have = {(str(r[1]), str(r[2])) for r in rows}
+        for holder, currency in wanted:
+            if (holder, currency) not in have:
+                con.execute(insert_ignoring_duplicates(con, t.accounts, {
+                    "kind": "person", "holder": holder, "currency": currency,
+                    "allow_negative": False, "balance": 0, "debt": 0}))
+        rows = con.execute(q).all()
+    accs = {(str(r[1]), str(r[2])): Account(int(r[0]), "person", str(r[1]), str(r[2]), False)
+            for r in rows}
+    return accs, Locked({int(r[0]): int(r[3]) for r in rows}, {int(r[0]): int(r[4]) for r in rows})
 
 
 def find_account(con: Connection, kind: str, holder: str, currency: str) -> Account | None:
@@ -84,18 +136,6 @@ class Locked:
 
     balance: dict[int, int]
     debt: dict[int, int]
-
-
-def lock_persons(con: Connection, ids: Iterable[int]) -> Locked:
-    """Lock person accounts (ascending id) and read their balances and debts."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return Locked({}, {})
-    rows = con.execute(
-        select(t.accounts.c.id, t.accounts.c.balance, t.accounts.c.debt)
-        .where(t.accounts.c.id.in_(wanted)).order_by(t.accounts.c.id)
-        .with_for_update()).all()
-    return Locked({int(r[0]): int(r[1]) for r in rows}, {int(r[0]): int(r[2]) for r in rows})
 
 
 def post(con: Connection, tx_id: int, ts: int,
