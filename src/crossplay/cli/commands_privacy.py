@@ -46,6 +46,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                           "rows, {links} link(s); audit subject {subject}",
                     "zh-CN": "已删除: 数据湖 {lake} 行, 数据库 {db} 行, 派生数据 {derived} 行, "
                              "账号关联 {links} 个; 审计主体 {subject}"},
+    "keys.rotated": {"en": "Rotated {partner} to key version {v}: re-keyed {lake} lake files, "
+                           "{db} database keys, {derived} derived files",
+                     "zh-CN": "{partner} 密钥已轮换到版本 {v}: 重新生成数据湖文件 {lake} 个, "
+                              "数据库键 {db} 个, 派生文件 {derived} 个"},
     "consent.set": {"en": "Recorded: {partner} user {ukey} {purpose} = {granted}",
                     "zh-CN": "已记录: {partner} 用户 {ukey} {purpose} = {granted}"},
 }
@@ -382,7 +386,28 @@ def forget_cmd(
                           links=rep.person_ids, subject=rep.subject), highlight=False)
 
 
+def keys_rotate(
+    ctx: typer.Context,
+    partner: Annotated[Partner, typer.Option(help="Whose secret to rotate.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """New key version: re-key the lake, operational tables and derived files (audited)."""
+    from crossplay.privacy.rotation import rotate
+
+    st = state(ctx)
+    rep = rotate(st.settings, partner)
+    if as_json:
+        print_json(rep.as_dict())
+        return
+    stdout().print(st.msg("keys.rotated", partner=partner, v=rep.version,
+                          lake=sum(rep.lake.values()), db=sum(rep.db.values()),
+                          derived=len(rep.derived)), highlight=False)
+
+
 def register(app: typer.Typer) -> None:
+    from crossplay.cli.commands_data import keys_app
+
+    keys_app.command("rotate")(keys_rotate)
     app.command("forget")(forget_cmd)
     app.command("release")(release_cmd)
     app.command("releases")(releases_cmd)

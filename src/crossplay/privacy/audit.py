@@ -20,7 +20,8 @@ advisory lock). ``seq`` is the primary key and ``prev_hash`` is unique, so even 
 the lock two writers could never both extend the same head: the chain cannot fork.
 
 Subjects and details must not hold a native id, phone or e-mail, nor a person's key
-(erasure could not remove it from an append-only log): use :func:`person_subject`. Detail keys that name a direct identifier are refused.
+(erasure could not remove it from an append-only log): use :func:`person_subject`.
+Detail keys that name a direct identifier are refused.
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ def forget(settings: Settings, partner: Partner, native_id: str, *,
     keys = pa.array([key, *person_ids], pa.string())
     needles = [key, native_id.strip()]
 
-    def rewrite(_table: str, t: pa.Table) -> pa.Table | None:
+    def rewrite(_table: str, _rel: str, t: pa.Table) -> pa.Table | None:
         keep = _keep_mask(t, keys, needles)
         return None if keep is None else t.filter(keep)
 

@@ -23,8 +23,9 @@ import pyarrow.parquet as pq
 from crossplay.lake import Lake
 from crossplay.lake.store import MANIFEST
 
-#: returns the rewritten table, or None when the file needs no change
-Rewrite = Callable[[str, pa.Table], pa.Table | None]
+#: ``(table name, file path relative to the lake, data)`` -> the rewritten data, or None
+#: when the file needs no change
+Rewrite = Callable[[str, str, pa.Table], pa.Table | None]
 
 
 def _fsync_dir(path: Path) -> None:
@@ -36,8 +37,8 @@ def _fsync_dir(path: Path) -> None:
 
 
 def rewrite_lake(lake: Lake, rewrite: Rewrite, tables: set[str] | None = None) -> dict[str, int]:
-    """Apply ``rewrite(table_name, table)`` to every committed file; returns rows changed
-    per table (the difference in rows, or for same-size rewrites the files changed)."""
+    """Apply ``rewrite`` to every committed file; returns rows changed per table (the
+    difference in rows, or for same-size rewrites the number of files rewritten)."""
     changed: dict[str, int] = {}
     with lake.lock():
         lake.remove_leftovers()
@@ -52,7 +53,7 @@ def rewrite_lake(lake: Lake, rewrite: Rewrite, tables: set[str] | None = None) -
                 for i, rel in enumerate(rels):
                     path = lake.root / rel
                     data = pq.read_table(path)
-                    new = rewrite(table, data)
+                    new = rewrite(table, rel, data)
                     if new is None:
                         continue
                     changed[table] = changed.get(table, 0) + max(
