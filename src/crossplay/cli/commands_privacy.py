@@ -50,6 +50,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                            "{db} database keys, {derived} derived files",
                      "zh-CN": "{partner} 密钥已轮换到版本 {v}: 重新生成数据湖文件 {lake} 个, "
                               "数据库键 {db} 个, 派生文件 {derived} 个"},
+    "profiles.built": {"en": "Joint profiles: {n} persons ({how}, {files} new lake files) "
+                             "in {path}",
+                       "zh-CN": "联合画像: {n} 人 ({how}, 新数据文件 {files} 个), 位于 {path}"},
+    "profiles.full": {"en": "full build", "zh-CN": "全量构建"},
+    "profiles.incremental": {"en": "incremental", "zh-CN": "增量更新"},
     "consent.set": {"en": "Recorded: {partner} user {ukey} {purpose} = {granted}",
                     "zh-CN": "已记录: {partner} 用户 {ukey} {purpose} = {granted}"},
 }
@@ -404,7 +409,31 @@ def keys_rotate(
                           derived=len(rep.derived)), highlight=False)
 
 
+profiles_app = typer.Typer(help="Joint person-level profiles (consented, linked persons).",
+                           no_args_is_help=True)
+
+
+@profiles_app.command("build")
+def profiles_build(
+    ctx: typer.Context,
+    full: Annotated[bool, typer.Option(help="Recount every lake file.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build or update the joint profiles (the warehouse view joint_profiles)."""
+    from crossplay.privacy.profiles import build_profiles
+
+    st = state(ctx)
+    b = build_profiles(st.settings, full=full)
+    if as_json:
+        print_json(b.as_dict())
+        return
+    how = st.msg("profiles.full" if b.full else "profiles.incremental")
+    stdout().print(st.msg("profiles.built", n=b.persons, how=how, files=b.new_files,
+                          path=b.path), highlight=False)
+
+
 def register(app: typer.Typer) -> None:
+    app.add_typer(profiles_app, name="profiles")
     from crossplay.cli.commands_data import keys_app
 
     keys_app.command("rotate")(keys_rotate)

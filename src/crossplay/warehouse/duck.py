@@ -1,10 +1,11 @@
 """The warehouse: an in-process DuckDB whose views read the lake's committed files.
 
 Views: ``events``, ``items``, ``social_edges``, ``consents``, ``links``, ``quarantine``
-(every committed row) and ``items_current``, ``consents_current``, ``links_current``
-(the latest state). ``consents`` and ``links`` also hold the live decisions and links of
-the operational database (:mod:`crossplay.privacy.live`). ``query`` runs one read-only
-statement; anything else is refused.
+(every committed row), ``items_current``, ``consents_current``, ``links_current``
+(the latest state) and, once built, ``joint_profiles``. ``consents`` and ``links`` also
+hold the live decisions and links of the operational database
+(:mod:`crossplay.privacy.live`). ``query`` runs one read-only statement; anything else is
+refused.
 
 Scopes: ``connect(settings, scope="knowledge")`` (and ``query(..., scope=...)``, i.e.
 ``crossplay sql --as knowledge``) builds the views from that partner's files only, never
@@ -158,7 +159,28 @@ def connect(settings: Settings, *, scope: Partner | None = None,
         if scope is not None and name == "links_current":
             continue
         con.execute(f"CREATE VIEW {ident(name)} AS {sql}")
+    _profiles_view(con, settings, scope)
     return con
+
+
+def _profiles_view(con: duckdb.DuckDBPyConnection, settings: Settings,
+                   scope: Partner | None) -> None:
+    """``joint_profiles`` (see :mod:`crossplay.privacy.profiles`) when it has been built.
+
+    Under a scope it is an in-memory copy without the other partner's key, so no
+    statement can reach the file (and its other columns) itself.
+    """
+    from crossplay.privacy.profiles import profile_path
+
+    path = profile_path(settings)
+    if not path.is_file():
+        return
+    src = f"read_parquet({lit(str(path.resolve()))})"
+    if scope is None:
+        con.execute(f"CREATE VIEW joint_profiles AS SELECT * FROM {src}")
+    else:
+        other = "g_user_key" if scope == "knowledge" else "k_user_key"
+        con.execute(f"CREATE TEMP TABLE joint_profiles AS SELECT * EXCLUDE ({other}) FROM {src}")
 
 
 def readable_dirs(settings: Settings, scope: Partner | None) -> list[str]:
@@ -194,6 +216,11 @@ def query(settings: Settings, sql: str, *, limit: int | None = None,
     try:
         dirs = ", ".join(lit(d) for d in readable_dirs(settings, scope))
         con.execute(f"SET allowed_directories = [{dirs}]")
+        if scope is None:
+            from crossplay.privacy.profiles import profile_path
+
+            profile = lit(str(profile_path(settings).resolve()))
+            con.execute(f"SET allowed_paths = [{profile}]")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         rel = con.execute(sql)
