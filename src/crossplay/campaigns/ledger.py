@@ -139,6 +139,7 @@ class Ledger:
         result = req.op(con, tx_id, ts, accs, locked)
         con.execute(update(t.transactions).where(t.transactions.c.id == tx_id)
                     .values(result=_canonical(result)))
+        p.flush_system(con, locked)  # the hot rows last: locked for the shortest time
         return TxResult(tx_id, req.key, req.kind, result)
 
     def submit(self, req: Request) -> TxResult:

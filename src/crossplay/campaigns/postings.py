@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, func, insert, select, tuple_, update
@@ -132,10 +132,13 @@ def find_account(con: Connection, kind: str, holder: str, currency: str) -> Acco
 
 @dataclass
 class Locked:
-    """Person accounts locked for this transaction: balance and debt as read under lock."""
+    """Person accounts locked for this transaction: balance and debt as read under lock;
+    and the system-account changes still to apply (:func:`flush_system`)."""
 
     balance: dict[int, int]
     debt: dict[int, int]
+    system: dict[int, int] = field(default_factory=dict)
+    system_accounts: dict[int, Account] = field(default_factory=dict)
 
 
 def post(con: Connection, tx_id: int, ts: int,
@@ -143,8 +146,8 @@ def post(con: Connection, tx_id: int, ts: int,
     """Write postings and move balances; refuses any posting set not summing to zero.
 
     Person accounts must be in ``locked``; their new balance is checked here (never
-    negative). System accounts are updated last, in id order, with a conditional update
-    that refuses to take a non-issuing account below zero (a budget cannot overspend).
+    negative). System-account changes are collected in ``locked`` and applied by
+    :func:`flush_system` at the end of the request.
     """
     per_currency: dict[str, int] = defaultdict(int)
     delta: dict[int, int] = defaultdict(int)
@@ -170,17 +173,29 @@ def post(con: Connection, tx_id: int, ts: int,
         if delta[acc_id]:
             con.execute(update(t.accounts).where(t.accounts.c.id == acc_id)
                         .values(balance=new))
-    for acc_id in sorted(i for i in delta if by_id[i].kind == "system"):
-        d = delta[acc_id]
+    for acc_id in (i for i in delta if by_id[i].kind == "system"):
+        locked.system[acc_id] = locked.system.get(acc_id, 0) + delta[acc_id]
+        locked.system_accounts[acc_id] = by_id[acc_id]
+
+
+def flush_system(con: Connection, locked: Locked) -> None:
+    """Apply the request's system-account changes, in id order, as its last statements:
+    these are the hot rows (a campaign budget, a hold account), locked from here to commit.
+
+    A non-issuing account never goes below zero: the conditional update refuses it.
+    """
+    pending, locked.system = locked.system, {}
+    for acc_id in sorted(pending):
+        d = pending[acc_id]
+        acc = locked.system_accounts[acc_id]
         if d == 0:
             continue
         stmt = update(t.accounts).where(t.accounts.c.id == acc_id).values(
             balance=t.accounts.c.balance + d)
-        if d < 0 and not by_id[acc_id].allow_negative:
+        if d < 0 and not acc.allow_negative:
             stmt = stmt.where(t.accounts.c.balance >= -d)
             if con.execute(stmt).rowcount != 1:
-                raise BudgetExhausted(f"{by_id[acc_id].holder} has less than {-d} "
-                                      f"{by_id[acc_id].currency} left")
+                raise BudgetExhausted(f"{acc.holder} has less than {-d} {acc.currency} left")
         else:
             con.execute(stmt)
 
