@@ -35,7 +35,7 @@ def test_moments_are_additive(a: list[float], b: list[float]) -> None:
     assert np.isclose(both.sum_sq, ma.sum_sq + mb.sum_sq, rtol=1e-9, atol=1e-6)
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 @given(values, values, st.floats(-100, 100))
 def test_welch_is_shift_invariant_and_antisymmetric(a: list[float], b: list[float],
                                                     c: float) -> None:
@@ -47,7 +47,7 @@ def test_welch_is_shift_invariant_and_antisymmetric(a: list[float], b: list[floa
                                                             atol=1e-9)
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 @given(values, values)
 def test_cuped_with_a_constant_covariate_changes_nothing(a: list[float], b: list[float]) -> None:
     ja = JointMoments.of(a, [3.0] * len(a))

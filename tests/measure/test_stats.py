@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 from scipy import integrate, stats
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
@@ -144,6 +145,13 @@ def test_corrections_known_answers() -> None:
     # BH: 0.005*4/1=0.02, 0.01*4/2=0.02, 0.03*4/3=0.04, 0.04*4/4=0.04
     assert [round(v, 6) for v in benjamini_hochberg(p)] == [0.02, 0.04, 0.04, 0.02]
     assert holm([0.9, 0.8]) == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("method,ours", [("holm", holm), ("fdr_bh", benjamini_hochberg)])
+def test_corrections_match_statsmodels(method: str, ours: object) -> None:
+    p = [0.001, 0.04, 0.03, 0.2, 0.0101, 0.049, 0.6, 0.0101]
+    _, ref, _, _ = multipletests(p, method=method)
+    assert [round(v, D) for v in ours(p)] == [round(float(v), D) for v in ref]  # type: ignore[operator]
 
 
 def test_power_and_sample_size_match_statsmodels() -> None:
