@@ -8,8 +8,12 @@ Each engine runs in a fresh Python process on the same baskets in the same invoc
 engines taking turns within each repeat; the median wall time of the mining (itemsets +
 rules, input already in the engine's own format) is reported, plus the process's peak
 RSS during the mining (above what it held before). mlxtend gets its fastest input, a
-dense boolean DataFrame (its sparse-DataFrame path was ~2x slower at 100k). The rule sets
-are compared: same (antecedent, consequent) pairs, same support and confidence.
+dense boolean DataFrame (its sparse-DataFrame path was ~2x slower at 100k) unless
+``--mlxtend-input sparse``; at 1M baskets x 2k items the dense path needed more than the
+machine's 23 GB (OOM-killed at 22 GB RSS), so 1M runs use the sparse input. Each worker
+runs under an address-space limit (``--mem-limit-gb``, default 12) so a blow-up ends that
+worker with MemoryError instead of the machine's OOM killer. The rule sets are compared:
+same (antecedent, consequent) pairs, same support and confidence.
 
     python benchmarks/rules_bench.py                       # 100k baskets, both engines
     python benchmarks/rules_bench.py --sizes 100k,1m --repeat 1
@@ -87,7 +91,7 @@ def _digest(rules: list[tuple[tuple[str, ...], tuple[str, ...], float, float]]) 
 
 
 def worker(engine: str, n: int, n_items: int, min_support: float,
-           min_conf: float) -> dict[str, Any]:
+           min_conf: float, mlxtend_input: str = "dense") -> dict[str, Any]:
     rows, items = generate(n, n_items)
     if engine == "crossplay":
         sys.path.insert(0, str(REPO / "src"))
@@ -110,15 +114,28 @@ def worker(engine: str, n: int, n_items: int, min_support: float,
         from mlxtend.frequent_patterns import association_rules as mlx_rules
         from mlxtend.frequent_patterns import fpgrowth
 
-        dense = np.zeros((n, n_items), dtype=bool)
-        dense[rows, items] = True
-        del rows, items
-        df = pd.DataFrame(dense, columns=[str(i) for i in range(n_items)], copy=False)
+        names = [str(i) for i in range(n_items)]
+        if mlxtend_input == "sparse":
+            import scipy.sparse as sp
+
+            mat = sp.csr_matrix((np.ones(rows.size, dtype=bool), (rows, items)),
+                                shape=(n, n_items))
+            mat.sum_duplicates()
+            del rows, items
+            with warnings.catch_warnings():  # pandas: fill_value deprecation inside mlxtend
+                warnings.simplefilter("ignore", FutureWarning)
+                df = pd.DataFrame.sparse.from_spmatrix(mat, columns=names)
+        else:
+            dense = np.zeros((n, n_items), dtype=bool)
+            dense[rows, items] = True
+            del rows, items
+            df = pd.DataFrame(dense, columns=names, copy=False)
         before = _rss_mb()
         t0 = time.perf_counter()
-        fi_df = fpgrowth(df, min_support=min_support, use_colnames=True)
         with warnings.catch_warnings():  # divide-by-zero in metrics we do not compare
             warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", FutureWarning)
+            fi_df = fpgrowth(df, min_support=min_support, use_colnames=True)
             rdf = mlx_rules(fi_df, num_itemsets=n, metric="confidence",
                             min_threshold=min_conf)
         seconds = time.perf_counter() - t0
@@ -126,7 +143,8 @@ def worker(engine: str, n: int, n_items: int, min_support: float,
                for a, c, s, cf in zip(rdf.antecedents, rdf.consequents, rdf.support,
                                       rdf.confidence, strict=True)]
         n_sets = len(fi_df)
-    return {"engine": engine, "baskets": n, "items": n_items, "seconds": seconds,
+    return {"engine": engine, "input": mlxtend_input if engine == "mlxtend" else "csr",
+            "baskets": n, "items": n_items, "seconds": seconds,
             "itemsets": n_sets, "rules": len(out), "digest": _digest(out),
             "rss_before_mb": round(before, 1), "peak_rss_mb": round(_rss_mb(), 1),
             "run_peak_above_mb": round(max(0.0, _rss_mb() - before), 1)}
@@ -135,7 +153,9 @@ def worker(engine: str, n: int, n_items: int, min_support: float,
 def _spawn(engine: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", engine, "--sizes", str(n),
            "--items", str(args.items), "--min-support", str(args.min_support),
-           "--min-confidence", str(args.min_confidence)]
+           "--min-confidence", str(args.min_confidence), "--mlxtend-input",
+           args.mlxtend_input or ("sparse" if n >= 1_000_000 else "dense"),
+           "--mem-limit-gb", str(args.mem_limit_gb)]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"{engine} worker failed (exit {proc.returncode}; a negative "
@@ -153,12 +173,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--mlxtend-input", choices=("dense", "sparse"), default=None,
+                    help="mlxtend's input DataFrame (default: dense below 1M baskets)")
+    ap.add_argument("--mem-limit-gb", type=float, default=12.0,
+                    help="address-space limit of each worker process")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     sizes = [parse_size(s) for s in args.sizes.split(",")]
     if args.worker:
+        limit = int(args.mem_limit_gb * 1024**3)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         print(json.dumps(worker(args.worker, sizes[0], args.items, args.min_support,
-                                args.min_confidence)))
+                                args.min_confidence, args.mlxtend_input or "dense")))
         return 0
     engines = [e for e in args.engines.split(",") if e]
     results: list[dict[str, Any]] = []

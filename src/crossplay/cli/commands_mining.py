@@ -24,6 +24,8 @@ rules_app = typer.Typer(help="Association rules across learning, playing and wat
                         no_args_is_help=True)
 social_app = typer.Typer(help="Influence in the social graph: PageRank, reach, communities.",
                          no_args_is_help=True)
+churn_app = typer.Typer(help="Churn: propensity model, scores, drivers, retention.",
+                        no_args_is_help=True)
 segments_app = typer.Typer(help="Segments of people over both platforms, with profiles.",
                            no_args_is_help=True)
 
@@ -240,7 +242,111 @@ def social_rank(
     con.print(table(None, cols, rows))
 
 
+def paths_cmd(
+    ctx: typer.Context,
+    to: Annotated[str, typer.Option("--to", help="purchase (first purchase) or churn.")]
+    = "purchase",
+    scope: ScopeOpt = "joint",
+    steps: Annotated[int, typer.Option(min=1, max=8, help="Steps before the target.")] = 3,
+    top: Annotated[int, typer.Option(min=1, help="Paths to list.")] = 10,
+    days: Annotated[int, typer.Option(min=1, help="Churn = inactive for DAYS days.")] = 7,
+    window: WindowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Top event paths to a first purchase or to churn, conversion per step, Sankey data."""
+    from crossplay.mining.churn_job import run_paths
+    from crossplay.mining.paths import step_name
+
+    st = state(ctx)
+    doc = run_paths(st.settings, to, scope=scope, steps=steps, top=top, churn_days=days,
+                    window_days=window)
+    if as_json:
+        print_json(doc)
+        return
+    msg = st.msg
+    stdout().print(msg("mining.paths.title", target=msg(f"mining.paths.{to}"), scope=scope,
+                       reached=doc["reached"], units=doc["units"], steps=steps),
+                   highlight=False)
+    rows = []
+    for p in doc["paths"]:
+        parts = [f"{step_name(s['step'], msg.lang)} ({s['conversion']:.1%})"
+                 for s in p["steps"]]
+        rows.append((f"{p['count']:,}", " → ".join([*parts, step_name(to, msg.lang)])))
+    stdout().print(table(None, [msg("mining.col.size"), msg("mining.col.path")], rows))
+
+
+@churn_app.command("fit")
+def churn_fit(ctx: typer.Context, scope: ScopeOpt = "joint",
+              days: Annotated[int, typer.Option(min=1, help="Churn = inactive DAYS days.")]
+              = 7, as_json: JsonOpt = False) -> None:
+    """Fit the churn propensity model (LightGBM, calibrated) with a time-based hold-out."""
+    from crossplay.mining.churn_job import run_churn_fit
+
+    st = state(ctx)
+    report = run_churn_fit(st.settings, scope, days)
+    if as_json:
+        print_json(report)
+        return
+    _render_churn(ctx, report)
+
+
+def _render_churn(ctx: typer.Context, report: dict[str, Any]) -> None:
+    msg = state(ctx).msg
+    m = report["metrics"]
+    con = stdout()
+    con.print(msg("mining.churn.fit", days=report["days"], auc=m["auc_holdout"],
+                  n=m["holdout_units"], base=m["base_rate_holdout"],
+                  brier=m["brier_holdout"]), highlight=False)
+    key = "zh" if msg.lang == "zh-CN" else "en"
+    con.print(table(msg("mining.churn.drivers"),
+                    [msg("mining.col.driver"), msg("mining.col.importance")],
+                    [(d[key], f"{d['importance']:.4f}") for d in report["drivers"]]))
+    km = report.get("kaplan_meier_by_segment") or []
+    if km:
+        days = list(km[0]["survival"])
+        con.print(table(msg("mining.churn.km"),
+                        [msg("mining.col.segment"), msg("mining.col.size")]
+                        + [msg("mining.col.day", d=d) for d in days],
+                        [(g["group"], g["n"], *(f"{g['survival'][d]:.1%}" for d in days))
+                         for g in km]))
+
+
+@churn_app.command("drivers")
+def churn_drivers(ctx: typer.Context, scope: ScopeOpt = "joint",
+                  as_json: JsonOpt = False) -> None:
+    """What drives churn (from the last fit), in words, and retention by segment."""
+    from crossplay.mining.churn_job import load_churn_report
+
+    report = load_churn_report(state(ctx).settings, scope)
+    if as_json:
+        print_json({"drivers": report["drivers"], "metrics": report["metrics"],
+                    "kaplan_meier_by_segment": report["kaplan_meier_by_segment"]})
+        return
+    _render_churn(ctx, report)
+
+
+@churn_app.command("score")
+def churn_score(ctx: typer.Context, scope: ScopeOpt = "joint",
+                top: Annotated[int, typer.Option(min=1, help="Rows to print.")] = 10,
+                as_json: JsonOpt = False) -> None:
+    """Churn probability for the next DAYS days of everyone active now; stored."""
+    from crossplay.mining.churn_job import run_churn_score
+
+    st = state(ctx)
+    frame = run_churn_score(st.settings, scope)
+    if as_json:
+        print_json({"scored": len(frame), "top": _records(frame.head(top))})
+        return
+    stdout().print(st.msg("mining.churn.scored", n=f"{len(frame):,}"), highlight=False)
+    col = frame.columns[0]
+    stdout().print(table(None, [col, st.msg("mining.col.risk")],
+                         [(r[col], f"{r['churn_probability']:.3f}")
+                          for r in frame.head(top).to_dict(orient="records")]))
+
+
 def register(app: typer.Typer) -> None:
+    app.command("paths")(paths_cmd)
+    app.add_typer(churn_app, name="churn")
     app.add_typer(social_app, name="social")
     app.add_typer(rules_app, name="rules")
     app.add_typer(segments_app, name="segments")

@@ -128,9 +128,10 @@ def _social_sql(scope: Scope) -> str:
 
 
 def unit_features(con: duckdb.DuckDBPyConnection, scope: Scope, *, timezone: str,
-                  window_days: int | None = None) -> FeatureFrame:
-    """Features of every unit of ``scope`` active in the window (see the module doc)."""
-    start, end = window_bounds(con, window_days)
+                  window_days: int | None = None, end: str | None = None) -> FeatureFrame:
+    """Features of every unit of ``scope`` active in the window (see the module doc);
+    ``end`` (an SQL timestamp) moves the window's end back in time (churn snapshots)."""
+    start, end = window_bounds(con, window_days, end)
     span = con.sql(f"SELECT date_diff('second', {start}, {end}) / 86400.0").fetchall()[0][0]
     days = max(float(span), 1.0)
     events = unit_events_sql(scope, start, end)

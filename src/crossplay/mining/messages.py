@@ -52,6 +52,26 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "mining.col.expected": {"en": "expected reach in segment", "zh-CN": "分群预期触达"},
     "mining.col.seg_reach2": {"en": "segment ≤2 hops", "zh-CN": "分群两跳触达"},
     "mining.col.community": {"en": "community", "zh-CN": "社区"},
+    "mining.paths.title": {
+        "en": "Top paths to {target} ({scope}): {reached} of {units} people, last {steps} steps",
+        "zh-CN": "通往{target}的主要路径 ({scope}): {units} 人中 {reached} 人, 最后 {steps} 步"},
+    "mining.paths.purchase": {"en": "first purchase", "zh-CN": "首次购买"},
+    "mining.paths.churn": {"en": "churn", "zh-CN": "流失"},
+    "mining.col.path": {"en": "path (step: conversion)", "zh-CN": "路径 (步骤: 转化率)"},
+    "mining.churn.fit": {
+        "en": "Churn = no activity for {days} days. Hold-out AUC {auc:.3f} (later period, "
+              "{n} people, base rate {base:.1%}), Brier {brier:.4f}",
+        "zh-CN": "流失 = 连续 {days} 天无活动。时间外样本 AUC {auc:.3f} (后一时段, {n} 人, "
+                 "基础流失率 {base:.1%}), Brier {brier:.4f}"},
+    "mining.churn.drivers": {"en": "What drives churn", "zh-CN": "流失的主要原因"},
+    "mining.churn.km": {"en": "Retention by segment (Kaplan-Meier, share still active)",
+                        "zh-CN": "按分群的留存 (Kaplan-Meier, 仍活跃比例)"},
+    "mining.churn.scored": {"en": "Scored {n} people; highest churn risk:",
+                            "zh-CN": "已为 {n} 人打分; 流失风险最高:"},
+    "mining.col.driver": {"en": "driver", "zh-CN": "原因"},
+    "mining.col.importance": {"en": "AUC drop", "zh-CN": "AUC 下降"},
+    "mining.col.risk": {"en": "churn probability", "zh-CN": "流失概率"},
+    "mining.col.day": {"en": "day {d}", "zh-CN": "第{d}天"},
     "mining.demo.rules": {"en": "mine cross-domain association rules, segments and influencers",
                           "zh-CN": "挖掘跨域关联规则、用户分群与影响力主播"},
 }

@@ -22,14 +22,23 @@ from typing import Literal, get_args
 
 import duckdb
 
+from crossplay.core.settings import Settings
 from crossplay.core.types import Partner
 from crossplay.ingest.sqlbase import lit
 from crossplay.mining.fpm import MiningError
 from crossplay.privacy.policy import Purpose, allowed_sql, linked_persons_sql
+from crossplay.warehouse.duck import connect
 
 Scope = Literal["joint", "knowledge", "game"]
 SCOPES: tuple[str, ...] = get_args(Scope)
 PURPOSE = Purpose.PERSONALISATION
+
+
+def mining_connection(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """A warehouse connection for mining (no progress bar on the terminal)."""
+    con = connect(settings)
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def check_scope(scope: str) -> Scope:
@@ -57,15 +66,17 @@ def population_sql(scope: Scope) -> str:
             f"FROM ({allowed})")
 
 
-def window_bounds(con: duckdb.DuckDBPyConnection,
-                  window_days: int | None) -> tuple[str, str]:
+def window_bounds(con: duckdb.DuckDBPyConnection, window_days: int | None,
+                  end: str | None = None) -> tuple[str, str]:
     """SQL timestamp literals (start, end) of the analysed window: the last ``window_days``
-    days up to the newest event, or everything."""
+    days up to the newest event (or up to ``end``, an SQL timestamp), or everything."""
     rows = con.sql("SELECT min(ts), max(ts) FROM events").fetchall()
     lo, hi = rows[0]
     if hi is None:
         raise MiningError("the lake has no events: ingest data or run `crossplay demo` first",
                           code="mining_no_data")
+    if end is not None:
+        hi = con.sql(f"SELECT {end}").fetchall()[0][0]
     if window_days is not None:
         if window_days < 1:
             raise MiningError(f"--window must be at least 1 day, got {window_days}")

@@ -25,9 +25,8 @@ from crossplay.core.settings import Settings
 from crossplay.mining.baskets import Level, check_level, load_baskets
 from crossplay.mining.fpm import MiningError, frequent_itemsets
 from crossplay.mining.names import DOMAIN_PARTNER, itemset_name, token_domain
-from crossplay.mining.population import Scope, check_scope
+from crossplay.mining.population import Scope, check_scope, mining_connection
 from crossplay.mining.rules import RuleSet, association_rules, rank_order
-from crossplay.warehouse.duck import connect
 
 RULE_COLUMNS = (
     "antecedent", "consequent", "antecedent_en", "consequent_en", "antecedent_zh",
@@ -96,7 +95,7 @@ def mine_rules(settings: Settings, options: RuleOptions) -> RulesResult:
         raise MiningError(f"--min-support must be in (0, 1], got {options.min_support}")
     if not 0.0 <= options.min_confidence <= 1.0:
         raise MiningError(f"--min-confidence must be in [0, 1], got {options.min_confidence}")
-    con = connect(settings)
+    con = mining_connection(settings)
     try:
         data = load_baskets(con, level, scope, timezone=settings.timezone,
                             window_days=options.window_days)

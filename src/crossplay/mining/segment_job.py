@@ -29,10 +29,9 @@ from crossplay.core.derived import derived_dir, write_json, write_parquet
 from crossplay.core.errors import NotFoundError
 from crossplay.core.settings import Settings
 from crossplay.mining.features import FeatureFrame, unit_features
-from crossplay.mining.population import Scope, check_scope, unit_column
+from crossplay.mining.population import Scope, check_scope, mining_connection, unit_column
 from crossplay.mining.profiles import segment_profiles
 from crossplay.mining.segments import Criterion, SegmentModel
-from crossplay.warehouse.duck import connect
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def segments_dir(settings: Settings, scope: str) -> Path:
 
 
 def _features(settings: Settings, scope: Scope, window_days: int | None) -> FeatureFrame:
-    con = connect(settings)
+    con = mining_connection(settings)
     try:
         return unit_features(con, scope, timezone=settings.timezone, window_days=window_days)
     finally:

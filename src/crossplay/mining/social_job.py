@@ -35,11 +35,10 @@ from crossplay.core.settings import Settings
 from crossplay.core.types import Partner
 from crossplay.mining.fpm import MiningError
 from crossplay.mining.names import split_title
-from crossplay.mining.population import PURPOSE, check_scope
+from crossplay.mining.population import PURPOSE, check_scope, mining_connection
 from crossplay.mining.segment_job import load_assignments, load_profiles
 from crossplay.mining.social import analyse, strengths, two_hop_reach
 from crossplay.privacy.policy import allowed_sql, linked_persons_sql
-from crossplay.warehouse.duck import connect
 
 GraphPlatform = Literal["game", "stream", "all"]
 PLATFORMS: tuple[str, ...] = get_args(GraphPlatform)
@@ -90,7 +89,7 @@ def _target_nodes(settings: Settings, scope: str, segment: int) -> set[str]:
                           f"segments are {known}")
     if sc == "joint":
         return {f"p:{p}" for p in chosen["person_id"]}
-    con = connect(settings)
+    con = mining_connection(settings)
     try:
         col = "g_user_key" if sc == "game" else "k_user_key"
         persons = con.sql(f"SELECT {col}, person_id FROM ({linked_persons_sql(PURPOSE)})"
@@ -102,7 +101,7 @@ def _target_nodes(settings: Settings, scope: str, segment: int) -> set[str]:
 
 
 def _streamer_titles(settings: Settings) -> dict[str, str]:
-    con = connect(settings)
+    con = mining_connection(settings)
     try:
         rows = con.sql("SELECT item_id, title FROM items_current "
                        "WHERE item_type = 'streamer'").fetchall()
@@ -126,7 +125,7 @@ def rank_social(settings: Settings, *, platform: str = "all", segment: int | Non
         raise MiningError(f"rank streamers, users or all, not {what!r}")
     if top < 1:
         raise MiningError("--top must be at least 1")
-    con = connect(settings)
+    con = mining_connection(settings)
     try:
         edges = con.sql(_edges_sql(platform)).df()  # type: ignore[arg-type]
     finally:
