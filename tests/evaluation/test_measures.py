@@ -53,3 +53,17 @@ def test_sampled_ranking_ranks_relevant_among_sampled_negatives() -> None:
     assert out.tolist() == [[3, 4, 2]]  # all four negatives drawn: 0.8, 0.7, then 0.5
     small = sampled_rankings(scores, [{2}], [{0}], cand, 1, 2, np.random.default_rng(1))
     assert 2 in small[0] and 0 not in small[0] and small.shape == (1, 2)
+
+
+def test_peak_memory_sees_a_large_native_allocation() -> None:
+    from crossplay.evaluation.memory import PeakMemory
+
+    with PeakMemory() as m:
+        a = np.ones(20_000_000)  # 160 MB, touched
+        a.sum()
+        del a
+    assert m.method in ("rss-hwm", "tracemalloc")
+    assert 140 < m.peak_mb < 400
+    with PeakMemory() as small:
+        sum(range(1000))
+    assert small.peak_mb < 20

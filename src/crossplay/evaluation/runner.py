@@ -19,14 +19,13 @@ How a split becomes a model input (docs/evaluation.md, "Scoring"):
   trained on stays relevant (it counts in recall's denominator) although no model can
   rank it; the table reports how many such test pairs there are. Users without a
   relevant item are not scored (the table says how many);
-- time: wall seconds of ``fit``; memory: peak bytes traced by ``tracemalloc`` during
-  ``fit`` (Python and NumPy allocations; native buffers outside NumPy are not seen).
+- time: wall seconds of ``fit``; memory: the growth of the process's peak resident
+  memory during ``fit`` (``memory.PeakMemory``).
 """
 
 from __future__ import annotations
 
 import time
-import tracemalloc
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -39,6 +38,7 @@ import scipy.sparse as sp
 from crossplay.core.errors import ConfigError
 from crossplay.evaluation.fingerprint import fingerprint
 from crossplay.evaluation.measures import METRICS, estimate, per_user, sampled_rankings
+from crossplay.evaluation.memory import PeakMemory
 from crossplay.evaluation.protocols import (
     DEFAULT_COLD_FRACTION,
     DEFAULT_RATIO,
@@ -191,14 +191,10 @@ def score_model(prep: Prepared, name: str, params: dict[str, Any], k: int,
                 sampled: int | None = None, seed: int = DEFAULT_SEED) -> dict[str, Any]:
     """Fit one model on ``prep.X`` and score its top ``k`` for the test users."""
     model = make_model(name, params)
-    tracemalloc.start()
-    t0 = time.perf_counter()
-    try:
+    with PeakMemory() as mem:
+        t0 = time.perf_counter()
         model.fit(prep.X, prep.catalog)
         fit_s = time.perf_counter() - t0
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
     t1 = time.perf_counter()
     rows_X = prep.X[prep.users]
     if sampled is None:
@@ -218,7 +214,7 @@ def score_model(prep: Prepared, name: str, params: dict[str, Any], k: int,
     for m in METRICS:
         out[m] = estimate(values[m]).as_dict()
     out |= {"fit_s": round(fit_s, 4), "recommend_s": round(rec_s, 4),
-            "fit_peak_mb": round(peak / 2**20, 2)}
+            "fit_peak_mb": round(mem.peak_mb, 2), "memory_method": mem.method}
     return out
 
 
