@@ -143,3 +143,23 @@ def test_generated_world_folder_end_to_end(cli: CliRunner, tmp_path: Path) -> No
     prov = cli("bench", "run", "w", "--protocol", "provided", "--target", "knowledge",
                "--models", "popularity", "--json").json()
     assert prov["test_rows"] == doms["knowledge"]["test"]
+
+
+def test_demo_step_on_the_demo_world(settings: object, capsys: pytest.CaptureFixture[str]
+                                     ) -> None:
+    from crossplay.cli.commands_bench import demo_step
+    from crossplay.cli.i18n import Messages
+    from crossplay.cli.state import State
+    from crossplay.core.settings import Settings
+    from crossplay.synth import WorldConfig, generate_world
+
+    assert isinstance(settings, Settings)
+    st = State(settings=settings, msg=Messages("en"))
+    assert demo_step(st, False) == {"skipped": "no world"}
+    generate_world(WorldConfig(people=600, days=30, seed=7), settings.data_dir / "world")
+    out = demo_step(st, False)
+    printed = capsys.readouterr().out
+    assert "protocol cold" in printed and "Split fingerprint" in printed
+    assert set(out["ndcg@10"]) == {"popularity", "als", "emcdr"}
+    again = demo_step(st, True)  # re-runnable: same world, same split
+    assert again["fingerprint"] == out["fingerprint"]

@@ -55,6 +55,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "bench.col.format": {"en": "format", "zh-CN": "格式"},
     "bench.col.domains": {"en": "domains", "zh-CN": "领域"},
     "bench.col.split": {"en": "provided split", "zh-CN": "自带切分"},
+    "demo.bench": {"en": "benchmark protocol: the world as a cross-domain benchmark folder, "
+                         "cold start on knowledge",
+                   "zh-CN": "基准评测协议：把模拟世界写成跨领域基准目录，评测知识领域冷启动"},
+    "bench.demo.noworld": {"en": "No synthetic world in {path}: step skipped.",
+                           "zh-CN": "{path} 中没有模拟世界：跳过此步骤。"},
 }
 add_messages(MESSAGES)
 
@@ -272,6 +277,38 @@ def remove_cmd(ctx: typer.Context,
     from crossplay.evaluation.store import remove
 
     remove(state(ctx).settings, name)
+
+
+def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
+    """The demo's world as a cdr-folder benchmark, one cold-start table (a few seconds)."""
+    import shutil
+
+    from crossplay.core.derived import derived_dir
+    from crossplay.evaluation.formats import import_cdr_folder
+    from crossplay.evaluation.runner import RunConfig, run
+    from crossplay.evaluation.store import save, save_run
+    from crossplay.evaluation.worldgen import write_cdr_folder
+
+    world = st.settings.data_dir / "world"
+    if not (world / "ground_truth").is_dir():
+        if not as_json:
+            stdout().print(st.msg("bench.demo.noworld", path=world), highlight=False)
+        return {"skipped": "no world"}
+    folder = derived_dir(st.settings, "benchmarks") / "_demo-world-cdr"
+    shutil.rmtree(folder, ignore_errors=True)
+    write_cdr_folder(world, folder)
+    rows = import_cdr_folder(folder)
+    save(st.settings, "demo-world", rows, fmt="cdr-folder", source=folder, replace=True)
+    result = run(rows, RunConfig(protocol="cold", target="knowledge",
+                                 models=("popularity", "als", "emcdr")), name="demo-world")
+    save_run(st.settings, "demo-world", result)
+    if not as_json:
+        print_result(st, result)
+    return {"benchmark": "demo-world", "protocol": "cold", "target": "knowledge",
+            "fingerprint": result["fingerprint"]["split"],
+            "test_users": result["test_users"],
+            "ndcg@10": {r["model"]: r["ndcg"]["mean"] for r in result["rows"]
+                        if "ndcg" in r}}
 
 
 def register(app: typer.Typer) -> None:
