@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pyarrow.dataset as ds
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
@@ -58,6 +59,43 @@ def test_cli_kpi_with_campaign_roi(cli: CliRunner, fresh_world) -> None:  # type
     assert roi["roi"] == pytest.approx(inc / 400)
     assert roi["roi_ci"][0] < roi["roi"] < roi["roi_ci"][1]
     r = cli(*d, "kpi", "--campaign", "cmp_autumn_learn", data=False)
-    assert r.code == 2 and "--cost" in r.err_flat
+    assert r.code == 2 and "no cost in the ledger" in r.err_flat and "--cost" in r.err_flat
     r = cli(*d, "kpi", "--campaign", "nope", "--cost", "1", data=False)
     assert r.code == 2 and "no experiment 'nope'" in r.err_flat
+
+
+def test_roi_takes_the_cost_from_the_campaigns_ledger(cli: CliRunner, fresh_world) -> None:  # type: ignore[no-untyped-def]
+    """The ledger's sample campaign, applied to the world, with a hashed 50/50 holdout over
+    the knowledge users (the world has no real treatment for it: the plumbing is tested)."""
+    import datetime as dt
+
+    from crossplay.campaigns.cost import campaign_cost
+    from crossplay.campaigns.document import load_campaign, sample_path
+    from crossplay.campaigns.engine import apply
+    from crossplay.measure.assignment import assign
+    from crossplay.measure.experiment import Experiment
+    from crossplay.measure.exposures import log_exposures
+    from crossplay.measure.registry import save_experiment
+
+    s = fresh_world.settings()
+    campaign = load_campaign(sample_path())
+    apply(s, campaign)
+    cost = float(campaign_cost(s, campaign.id).cost_yuan)
+    assert cost > 0
+    exp = Experiment.model_validate({
+        "key": campaign.id, "variants": [{"key": "holdout", "weight": 1},
+                                         {"key": "treatment", "weight": 1}],
+        "control": "holdout", "start": "2026-08-31", "stop": "2026-10-02",
+        "metrics": [{"key": "revenue", "kind": "revenue", "within_days": 30,
+                     "role": "primary"}]})
+    save_experiment(s, exp)
+    natives = ds.dataset(fresh_world.world_dir / "ground_truth" / "people").to_table(
+        columns=["k_uid"]).column("k_uid").drop_null().to_pylist()
+    when = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
+    log_exposures(s, exp, [(k, assign(exp, k) or "holdout", when) for k in natives])
+    r = cli("--data-dir", fresh_world.data_dir, "kpi", "--campaign", campaign.id, "--json",
+            data=False)
+    assert r.code == 0, r.err
+    roi = r.json()["roi"]
+    assert roi["cost_source"] == "ledger" and roi["cost"] == pytest.approx(cost)
+    assert roi["roi"] == pytest.approx(roi["incremental_revenue"] / cost)

@@ -426,7 +426,8 @@ def kpi_cmd(
     ctx: typer.Context,
     campaign: Annotated[str | None, typer.Option(
         help="Also the ROI of this campaign (its experiment with a holdout).")] = None,
-    cost: Annotated[float | None, typer.Option(help="The campaign's cost in yuan.")] = None,
+    cost: Annotated[float | None, typer.Option(
+        help="The campaign's cost in yuan (default: from the campaigns ledger).")] = None,
     start: Annotated[str | None, typer.Option(help="First day for C_k (YYYY-MM-DD, UTC).")]
     = None,
     end: Annotated[str | None, typer.Option(help="Day after the last for C_k.")] = None,

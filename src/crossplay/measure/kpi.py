@@ -13,7 +13,9 @@
   players who stay.
 - ROI of a campaign = incremental revenue / cost, incremental revenue = (revenue per
   treated person - revenue per holdout person) x treated people, with the Welch interval
-  of the difference carried through (the cost is a known constant).
+  of the difference carried through (the cost is a known constant). The cost is
+  ``--cost``, or else the campaigns ledger's (:func:`crossplay.campaigns.cost.campaign_cost`:
+  net points issued x point value in yuan).
 
 Intervals: Wilson for the three proportions; for I the delta method on
 ``log I = (log C_k + log R_k + log R_g) / 3`` with the three treated as independent.
@@ -141,8 +143,11 @@ def campaign_roi(settings: Settings, campaign: str, cost: float | None,
     if metric is None or metric.kind != "revenue":
         raise MeasureError(f"experiment {campaign} has no revenue metric {revenue_metric!r}")
     source = "--cost"
-    if cost is None or cost <= 0:
-        raise MeasureError(f"campaign {campaign}: no cost known; give --cost AMOUNT (yuan)")
+    if cost is None:
+        cost, source = ledger_cost(settings, campaign), "ledger"
+    if cost <= 0:
+        raise MeasureError(f"campaign {campaign}: the cost must be positive (got {cost:g}); "
+                           "give --cost AMOUNT (yuan)")
     result, _, _ = analyze_experiment(settings, exp, correction="none")
     treat = [v.key for v in exp.variants if v.key != exp.control]
     if len(treat) != 1:
@@ -155,3 +160,14 @@ def campaign_roi(settings: Settings, campaign: str, cost: float | None,
                inc, ci, float(cost), source, inc / cost, (ci[0] / cost, ci[1] / cost),
                c.ci_low > 0 or c.ci_high < 0)
 
+
+def ledger_cost(settings: Settings, campaign: str) -> float:
+    """The campaign's cost in yuan from the campaigns ledger (net points issued, valued)."""
+    from crossplay.campaigns.cost import campaign_cost
+    from crossplay.core.errors import CrossplayError
+
+    try:
+        return float(campaign_cost(settings, campaign).cost_yuan)
+    except CrossplayError as exc:
+        raise MeasureError(f"campaign {campaign}: no cost in the ledger ({exc.message}); "
+                           "give --cost AMOUNT (yuan)") from None
