@@ -24,4 +24,7 @@ def steps() -> list[tuple[str, str, DemoStep]]:
     from crossplay.cli import commands_measure
 
     out.append(("measure", "m.demo.title", commands_measure.demo_step))
+    from crossplay.cli import commands_bench
+
+    out.append(("bench", "demo.bench", commands_bench.demo_step))
     return out
