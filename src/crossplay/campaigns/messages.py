@@ -52,6 +52,14 @@ CATALOG: dict[str, dict[Lang, str]] = {
     "campaign.message": {"en": "Message to {person}", "zh-CN": "发送给 {person} 的消息"},
     "demo.campaign": {"en": "run the sample \"learn & play\" campaign over the world",
                       "zh-CN": "在模拟数据上运行示例活动「学习玩乐季」"},
+    "demo.campaign_note": {
+        "en": "Ledger invariants (postings sum to zero, balances = postings, never negative, "
+              "stock never oversold, each idempotency key once) are checked by a stateful "
+              "property test and 50-thread / multi-process races on SQLite and PostgreSQL; "
+              "figures: benchmarks/README.md (ledger).",
+        "zh-CN": "账本不变量(每笔分录合计为零、余额等于分录之和、永不为负、库存不超卖、"
+                 "幂等键只生效一次)由状态机性质测试与 50 线程/多进程并发测试在 SQLite 和 "
+                 "PostgreSQL 上验证; 性能数据见 benchmarks/README.md (ledger)。"},
     "demo.campaign_summary": {
         "en": "Learn & play: {persons} persons, {issued:,} points issued, {redeemed:,} "
               "redeemed ({redemptions} rewards), budget left {left:,} of {budget:,}; "

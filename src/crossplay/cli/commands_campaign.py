@@ -189,3 +189,21 @@ def expire_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 def register(app: typer.Typer) -> None:
     app.add_typer(campaign_app, name="campaign")
+
+
+def demo_step(st: State, as_json: bool) -> dict[str, Any]:
+    """``crossplay demo``: run the sample campaign over the world, redeem what people can
+    afford, notify the partners through the outbox and check the ledger's invariants."""
+    from crossplay.campaigns.demo import run_demo
+
+    summary = run_demo(st.settings, st.msg.lang)
+    if not as_json:
+        out = stdout()
+        out.print("  " + st.msg("demo.campaign_summary", **summary), highlight=False)
+        if summary["top_streaks"]:
+            out.print("  " + st.msg("campaign.top_streaks") + ": " + ", ".join(
+                f"{s['best']}" for s in summary["top_streaks"]), highlight=False)
+        if summary["message"]:
+            out.print("  " + summary["message"], highlight=False)
+        out.print("  " + st.msg("demo.campaign_note"), highlight=False)
+    return summary
