@@ -124,6 +124,10 @@ def _render_segments(ctx: typer.Context, profiles: list[dict[str, Any]],
     for p in profiles:
         h = p["hours_week"]
         size = counts.get(p["segment"], 0) if counts is not None else p["size"]
+        if not p.get("releasable", True):
+            rows.append((p["segment"], f"< k = {state(ctx).settings.privacy_k}", "", "", "",
+                          ""))
+            continue
         rows.append((p["segment"], f"{size:,}", f"{p['share']:.1%}",
                      f"{p['value_yuan_per_person']:.2f}",
                      f"{h.get('k', 0):.1f} · {h.get('g', 0):.1f} · {h.get('s', 0):.1f}",
@@ -342,6 +346,69 @@ def churn_score(ctx: typer.Context, scope: ScopeOpt = "joint",
     stdout().print(table(None, [col, st.msg("mining.col.risk")],
                          [(r[col], f"{r['churn_probability']:.3f}")
                           for r in frame.head(top).to_dict(orient="records")]))
+
+
+def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
+    """``crossplay demo``: top cross-domain rules, segments with profiles, top streamers
+    for the segment that spends most. Short, and fast at the demo's 2,000 people."""
+    from crossplay.mining.fpm import MiningError
+    from crossplay.mining.rule_mining import RuleOptions, mine_rules
+    from crossplay.mining.segment_job import SegmentOptions, fit_segments
+    from crossplay.mining.social_job import rank_social
+
+    msg = st.msg
+    zh = msg.lang == "zh-CN"
+    out = stdout()
+    summary: dict[str, Any] = {}
+    try:
+        rules = mine_rules(st.settings, RuleOptions(level="category", min_support=0.05,
+                                                    min_confidence=0.2,
+                                                    cross_domain_only=True))
+        top = rules.frame.head(5)
+        summary["rules"] = {"units": rules.meta["units"], "cross_domain": len(rules.frame),
+                            "top": _records(top[["antecedent_en", "consequent_en",
+                                                 "antecedent_zh", "consequent_zh", "support",
+                                                 "confidence", "lift", "q_value"]])}
+        if not as_json:
+            out.print(msg("mining.demo.rules_head"))
+            if top.empty:
+                out.print("  " + msg("mining.demo.no_rules"))
+            for r in top.to_dict(orient="records"):
+                a = r["antecedent_zh" if zh else "antecedent_en"]
+                c = r["consequent_zh" if zh else "consequent_en"]
+                out.print(f"  {a} → {c}  (lift {r['lift']:.2f}, conf {r['confidence']:.0%}, "
+                          f"q {r['q_value']:.2g})", highlight=False)
+    except MiningError as exc:
+        summary["rules"] = {"error": exc.message}
+        if not as_json:
+            out.print(f"  {exc.message}", highlight=False)
+    seg = fit_segments(st.settings, SegmentOptions(k_min=3, k_max=6, fresh=True))
+    summary["segments"] = {"k": seg.meta["k"], "profiles": [
+        {k: p[k] for k in ("segment", "size", "share", "value_yuan_per_person", "name_en",
+                           "name_zh")} for p in seg.profiles]}
+    if not as_json:
+        out.print(msg("mining.demo.segments_head", k=seg.meta["k"]))
+        for p in seg.profiles:
+            if not p["releasable"]:
+                out.print(f"  [{p['segment']}] < k = {st.settings.privacy_k}", highlight=False)
+                continue
+            out.print(f"  [{p['segment']}] {p['size']:>4} · {p['value_yuan_per_person']:>8.2f} "
+                      f"¥ · {p['name_zh' if zh else 'name_en']}", highlight=False)
+    target = max((p for p in seg.profiles if p["releasable"]),
+                 key=lambda p: p["value_yuan_per_person"] * p["size"])
+    social = rank_social(st.settings, platform="stream", segment=target["segment"], top=3)
+    summary["streamers"] = {"segment": target["segment"], "top": [
+        {"streamer_id": r["streamer_id"], "name_en": r["name_en"], "name_zh": r["name_zh"],
+         "expected_reach": float(r["expected_reach"]), "pagerank": float(r["pagerank"])}
+        for r in social.ranking.to_dict(orient="records")]}
+    if not as_json:
+        out.print(msg("mining.demo.streamers_head", segment=target["segment"],
+                      name=target["name_zh" if zh else "name_en"]), highlight=False)
+        for r in social.ranking.to_dict(orient="records"):
+            out.print(f"  {r['name_zh' if zh else 'name_en']}  (reach {r['expected_reach']:.1f},"
+                      f" PageRank {r['pagerank']:.4f})", highlight=False)
+        out.print(msg("mining.demo.next"), highlight=False)
+    return summary
 
 
 def register(app: typer.Typer) -> None:

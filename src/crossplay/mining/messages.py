@@ -74,4 +74,17 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "mining.col.day": {"en": "day {d}", "zh-CN": "第{d}天"},
     "mining.demo.rules": {"en": "mine cross-domain association rules, segments and influencers",
                           "zh-CN": "挖掘跨域关联规则、用户分群与影响力主播"},
+    "mining.demo.rules_head": {"en": "Top cross-domain rules (linked people, by lift):",
+                               "zh-CN": "跨域关联规则 (已关联用户, 按提升度):"},
+    "mining.demo.no_rules": {"en": "No cross-domain rule reaches the thresholds at this size.",
+                             "zh-CN": "在当前数据规模下没有跨域规则达到阈值。"},
+    "mining.demo.segments_head": {"en": "Segments ({k}, chosen by silhouette):",
+                                  "zh-CN": "用户分群 (按轮廓系数选出 {k} 个):"},
+    "mining.demo.streamers_head": {"en": "Top streamers to reach segment {segment} ({name}):",
+                                   "zh-CN": "触达分群 {segment} ({name}) 的主播:"},
+    "mining.demo.next": {"en": "More: `crossplay rules mine --help`, `crossplay segments fit`, "
+                               "`crossplay social rank`, `crossplay paths`, `crossplay churn fit`",
+                         "zh-CN": "更多: `crossplay rules mine --help`、`crossplay segments fit`、"
+                                  "`crossplay social rank`、`crossplay paths`、"
+                                  "`crossplay churn fit`"},
 }

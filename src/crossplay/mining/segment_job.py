@@ -101,6 +101,8 @@ def fit_segments(settings: Settings, options: SegmentOptions) -> SegmentResult:
     labels = pd.Series(model.predict(feats.frame), index=feats.frame.index, name="segment")
     profiles = segment_profiles(feats.frame, labels.to_numpy(), model.features_,
                                 model.standardise(feats.frame))
+    for p in profiles:  # a segment smaller than k is not described to anyone outside
+        p["releasable"] = p["size"] >= settings.privacy_k
     meta: dict[str, Any] = {
         **asdict(options), "units": len(labels), "k": model.k_,
         "window_days_observed": round(feats.days, 2), "relabelled_from_previous":
