@@ -27,6 +27,8 @@ SUITES: dict[str, tuple[str, str]] = {
     "rules": ("rules_bench", "association rules vs mlxtend fpgrowth: 100k / 1M baskets"),
     "social": ("social_bench", "PageRank, reach, Leiden: 100k / 1M nodes, 1M / 10M edges"),
     "psi": ("psi_bench", "PSI 100k x 100k (--size 1000000): sharded vs serial vs hash join"),
+    "ledger": ("ledger_bench",
+               "points ledger: awards/s, redemptions/s, 50 clients, SQLite + PostgreSQL vs naive"),
 }
 
 
