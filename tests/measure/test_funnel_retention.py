@@ -131,3 +131,28 @@ def test_cli_funnel_and_retention(cli: CliRunner, loaded_world, tmp_path) -> Non
     assert "留存" in r.out and (tmp_path / "r.html").exists()
     r = cli(*d, "retention", "--days", "0", data=False)
     assert r.code == 2 and "days >= 1" in r.err_flat
+
+
+def test_funnel_by_mining_segment(cli: CliRunner, fresh_world) -> None:  # type: ignore[no-untyped-def]
+    """``--by segment`` reads the segments file of ``crossplay segments fit`` (its documented
+    layout: user_key, partner, segment)."""
+    import pyarrow as pa
+
+    from crossplay.core.derived import write_parquet
+    from crossplay.mining.segment_job import segments_dir
+
+    s = fresh_world.settings()
+    ev = _events(s)
+    users = sorted(ev[ev.partner == "knowledge"].user_key.unique())
+    seg = [i % 2 for i in range(len(users))]
+    write_parquet(pa.table({"user_key": users, "partner": ["knowledge"] * len(users),
+                            "segment": seg}), segments_dir(s, "knowledge") / "assignments.parquet")
+    f = funnel(s, ["course_view", "enroll"], within_days=7, by="segment")
+    by = {r.segment: r.counts for r in f.rows}
+    whole = funnel(s, ["course_view", "enroll"], within_days=7)
+    assert set(by) == {"segment 0", "segment 1", "(all shown)"}
+    assert [a + b for a, b in zip(by["segment 0"], by["segment 1"], strict=True)] == \
+        whole.rows[0].counts
+    r = cli("--data-dir", fresh_world.data_dir, "funnel", "course_view", "enroll", "--by",
+            "segment", data=False)
+    assert r.code == 0 and "segment 1" in r.out

@@ -331,7 +331,8 @@ def funnel_cmd(
              "knowledge:purchase.", show_default=False)],
     within: Annotated[int, typer.Option(help="Days from entering to finish every step.")] = 7,
     by: Annotated[str | None, typer.Option(
-        help="Segment by platform, device, channel or item_type (of the first step).")] = None,
+        help="Split by platform, device, channel or item_type of the first step, or by "
+             "segment (from `crossplay segments fit`).")] = None,
     start: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD, UTC).")] = None,
     end: Annotated[str | None, typer.Option(help="Day after the last (YYYY-MM-DD, UTC).")]
     = None,
@@ -356,14 +357,20 @@ def funnel_cmd(
     out = stdout()
     out.print(st.msg("m.funnel.title", within=within, unit=st.msg("m.unit." + f.unit), k=f.k),
               highlight=False)
-    for row in f.rows:
-        out.print(table(row.segment if f.by else None,
-                        [st.msg("m.col.step"), st.msg("m.col.people"), st.msg("m.col.conv"),
-                         st.msg("m.col.stepconv"), st.msg("m.col.drop")],
-                        [(s, f"{c:,}", f"{cv:.1%}", f"{sc:.1%}", f"{d:,}")
-                         for s, c, cv, sc, d in zip(f.steps, row.counts, row.conversion,
-                                                     row.step_conversion, row.drop_off,
-                                                     strict=True)]))
+    if f.by is None:
+        for row in f.rows:
+            out.print(table(None, [st.msg("m.col.step"), st.msg("m.col.people"),
+                                   st.msg("m.col.conv"), st.msg("m.col.stepconv"),
+                                   st.msg("m.col.drop")],
+                            [(s, f"{c:,}", f"{cv:.1%}", f"{sc:.1%}", f"{d:,}")
+                             for s, c, cv, sc, d in zip(f.steps, row.counts, row.conversion,
+                                                         row.step_conversion, row.drop_off,
+                                                         strict=True)]))
+    elif f.rows:  # one row per segment: people at each step and the share of step 1
+        out.print(table(None, [f.by, *f.steps],
+                        [(row.segment, *(f"{c:,} ({cv:.0%})" for c, cv in
+                                         zip(row.counts, row.conversion, strict=True)))
+                         for row in f.rows]))
     if f.suppressed_segments:
         out.print(st.msg("m.suppressed", n=f.suppressed_segments, k=f.k), highlight=False)
     if not f.rows:

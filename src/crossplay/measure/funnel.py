@@ -7,14 +7,17 @@ step ``i+1`` counts when the unit does it at or after its step-``i`` time and wi
 analytics tools do). Steps on one partner count that partner's users; steps across the
 two partners count linked persons — only those whose link is active and who granted
 ``linking`` and ``marketing`` on both sides (:mod:`crossplay.privacy.policy`), and the
-joint read is written to the audit log. Segments (``by``) smaller than ``k`` people at
-step 1 are not shown (they are counted in ``suppressed_segments``).
+joint read is written to the audit log. ``by`` splits by a field of the step-1 event
+(platform, device, channel, item_type) or by the unit's segment from ``crossplay segments
+fit`` (scope: the partner, or joint for cross-partner funnels). Segments smaller than ``k``
+people at step 1 are not shown (they are counted in ``suppressed_segments``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from crossplay.core.settings import Settings
 from crossplay.core.types import Partner, Platform
@@ -25,7 +28,7 @@ from crossplay.schema.tables import EVENT_TYPES
 from crossplay.warehouse import connect
 
 _PARTNER: dict[str, Partner] = {"knowledge": "knowledge", "game": "game", "stream": "game"}
-BY_FIELDS = ("platform", "device", "channel", "item_type")
+BY_FIELDS = ("platform", "device", "channel", "item_type", "segment")
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ class Funnel:
 
 
 def _seg_expr(by: str | None) -> str:
-    if by is None:
+    if by is None or by == "segment":  # segment: joined after step 1 (see funnel_sql)
         return "'all'"
     if by == "platform":
         return "platform"
@@ -121,6 +124,11 @@ def funnel_sql(steps: list[Step], within_days: int, by: str | None,
     ctes = [f"ev AS ({' UNION ALL '.join(parts)})",
             "s1 AS (SELECT unit, arg_min(seg, ts) AS seg, min(ts) AS t1, min(ts) AS t_last "
             "FROM ev WHERE step = 1 GROUP BY unit)"]
+    if by == "segment":
+        ctes[-1] = ("s1 AS (SELECT f.unit, coalesce('segment ' || CAST(sg.segment AS VARCHAR), "
+                    "'(no segment)') AS seg, f.t1, f.t_last FROM (SELECT unit, min(ts) AS t1, "
+                    "min(ts) AS t_last FROM ev WHERE step = 1 GROUP BY unit) f "
+                    "LEFT JOIN segments sg ON sg.unit = f.unit)")
     for i in range(2, len(steps) + 1):
         prev = f"s{i - 1}"
         keep = ", ".join(["p.unit", "p.seg", "p.t1"] + [f"p.c{j}" for j in range(2, i)])
@@ -160,6 +168,8 @@ def funnel(settings: Settings, step_texts: list[str], *, within_days: int = 7,
     try:
         if joint:
             con.execute(f"CREATE TEMP VIEW persons AS {linked_persons_sql(Purpose.MARKETING)}")
+        if by == "segment":
+            _register_segments(con, settings, "joint" if joint else steps[0].partner)
         rows = con.sql(sql).fetchall()
     finally:
         con.close()
@@ -179,3 +189,17 @@ def funnel(settings: Settings, step_texts: list[str], *, within_days: int = 7,
         notes.append("cross-partner: linked persons with linking and marketing consent")
     return Funnel([s.label for s in steps], within_days, "person" if joint else "user", by, k,
                   out, len(rows) - len(shown), notes)
+
+
+def _register_segments(con: Any, settings: Settings, scope: str) -> None:
+    """The mining segments of ``scope`` as the table ``segments(unit, segment)``."""
+    import pyarrow as pa
+
+    from crossplay.mining.segment_job import load_assignments
+
+    frame = load_assignments(settings, scope)
+    unit = "person_id" if scope == "joint" else "user_key"
+    if scope != "joint" and "partner" in frame.columns:
+        frame = frame[frame["partner"] == scope]
+    con.register("segments", pa.table({"unit": frame[unit].astype(str).tolist(),
+                                       "segment": frame["segment"].astype(int).tolist()}))
