@@ -36,10 +36,13 @@ from crossplay.privacy.psi import (  # noqa: E402
     client_request,
     new_key,
     pack,
+    pack_keys,
+    pack_tokens,
     pool,
     server_process,
     server_setup,
     token,
+    unpack_tokens,
 )
 
 DEFAULT_OUT = HERE / "results" / "psi.json"
@@ -72,11 +75,10 @@ def run_sharded(client_items: list[str], server_items: list[str],
         t2 = time.perf_counter()
         size, matched = client.finish(cex, setups, responses)
         t3 = time.perf_counter()
-        tokens = [token(salt, m) for m in matched]
-        tok_body = json.dumps({"tokens": tokens}).encode()
-        wanted = set(tokens)
-        pairs = [(t, "0" * 32) for t in (token(salt, i) for i in server_items) if t in wanted]
-        pair_body = json.dumps({"pairs": pairs}).encode()
+        tok_body = pack_tokens([token(salt, m) for m in matched])
+        wanted = set(unpack_tokens(tok_body))
+        held = {t: "ab" * 16 for t in (token(salt, i) for i in server_items) if t in wanted}
+        pair_body = pack_keys([held.get(t) for t in unpack_tokens(tok_body)])
         t4 = time.perf_counter()
     return {
         "intersection": size,

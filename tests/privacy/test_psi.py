@@ -190,10 +190,10 @@ def test_file_mode(cli: CliRunner, fresh_world: LoadedWorld, tmp_path: Path) -> 
     fin = run("psi", "finish", "--state", k_dir / "client-state.json", "--setup",
               g_dir / "setup.bin", "--response", g_dir / "response.bin", "--json")
     run("psi", "pairs", "--partner", "game", "--contacts", paths["game"], "--request",
-        k_dir / "request.bin", "--tokens", k_dir / "tokens.json", "--out",
-        g_dir / "pairs.json", "--json")
+        k_dir / "request.bin", "--tokens", k_dir / "tokens.bin", "--out",
+        g_dir / "pairs.bin", "--json")
     linked = run("psi", "link", "--state", k_dir / "client-state.json", "--pairs",
-                 g_dir / "pairs.json", "--json")
+                 g_dir / "pairs.bin", "--json")
     expected = _expected_links(fresh_world)
     assert _psi_links(fresh_world) == expected
     assert linked["links"] == len(expected) and fin["intersection"] >= len(expected)  # type: ignore[index]

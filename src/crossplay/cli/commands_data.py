@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import sys
 from dataclasses import asdict
@@ -174,6 +175,11 @@ def sql_cmd(
     only through profiles and `crossplay release`).
     """
     res = query(state(ctx).settings, statement, limit=limit, scope=scope)
+    from crossplay.privacy.audit import record
+
+    record(state(ctx).settings, "sql", actor=f"partner:{scope}" if scope else "operator",
+           details={"scope": scope or "all", "rows": len(res.rows),
+                    "statement_sha256": hashlib.sha256(statement.encode()).hexdigest()})
     fmt = "json" if as_json else out_format
     if fmt == "json":
         print_json([dict(zip(res.columns, r, strict=True)) for r in res.rows])

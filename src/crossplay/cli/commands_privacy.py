@@ -55,6 +55,18 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                        "zh-CN": "联合画像: {n} 人 ({how}, 新数据文件 {files} 个), 位于 {path}"},
     "profiles.full": {"en": "full build", "zh-CN": "全量构建"},
     "profiles.incremental": {"en": "incremental", "zh-CN": "增量更新"},
+    "demo.privacy": {"en": "privacy: links, joint profiles, a k-suppressed release, audit",
+                     "zh-CN": "隐私: 账号关联、联合画像、k 匿名发布、审计"},
+    "demo.privacy.links": {"en": "Active account links: {n} ({ok} with linking consent on "
+                                 "both sides); joint profiles: {p} persons",
+                           "zh-CN": "有效账号关联: {n} 个 (双方均同意关联: {ok} 个); "
+                                    "联合画像: {p} 人"},
+    "demo.privacy.release": {"en": "Overlap by category pair for game (k = {k}): {shown} "
+                                   "groups released, {hidden} suppressed; largest: {top}",
+                             "zh-CN": "向游戏方发布的类别重合 (k = {k}): 发布 {shown} 组, "
+                                      "隐藏 {hidden} 组; 最大: {top}"},
+    "demo.privacy.audit": {"en": "Audit log: {n} entries, chain intact: {ok}",
+                           "zh-CN": "审计日志: {n} 条, 链完整: {ok}"},
     "consent.set": {"en": "Recorded: {partner} user {ukey} {purpose} = {granted}",
                     "zh-CN": "已记录: {partner} 用户 {ukey} {purpose} = {granted}"},
 }
@@ -246,7 +258,7 @@ def psi_finish(
     response: Annotated[Path, typer.Option(help="response.bin from the other side.")],
     as_json: JsonOpt = False,
 ) -> None:
-    """File mode, client step 3: the overlap size, or tokens.json to send (intersection)."""
+    """File mode, client step 3: the overlap size, or tokens.bin to send (intersection)."""
     from crossplay.privacy.psi_service import file_finish
 
     st = state(ctx)
@@ -263,8 +275,8 @@ def psi_pairs(
     partner: Annotated[Partner, typer.Option(help="This side's partner.")],
     contacts: ContactsOpt,
     request: Annotated[Path, typer.Option(help="The request.bin of this run.")],
-    tokens: Annotated[Path, typer.Option(help="tokens.json from the other side.")],
-    out: Annotated[Path, typer.Option(help="Where to write pairs.json.")],
+    tokens: Annotated[Path, typer.Option(help="tokens.bin from the other side.")],
+    out: Annotated[Path, typer.Option(help="Where to write pairs.bin.")],
     as_json: JsonOpt = False,
 ) -> None:
     """File mode, server step 4 (intersection): this side's keys for the matched tokens."""
@@ -279,7 +291,7 @@ def psi_pairs(
 def psi_link(
     ctx: typer.Context,
     state_file: Annotated[Path, typer.Option("--state", help="client-state.json.")],
-    pairs: Annotated[Path, typer.Option(help="pairs.json from the other side.")],
+    pairs: Annotated[Path, typer.Option(help="pairs.bin from the other side.")],
     as_json: JsonOpt = False,
 ) -> None:
     """File mode, client step 5: record the links (method psi)."""
@@ -430,6 +442,41 @@ def profiles_build(
     how = st.msg("profiles.full" if b.full else "profiles.incremental")
     stdout().print(st.msg("profiles.built", n=b.persons, how=how, files=b.new_files,
                           path=b.path), highlight=False)
+
+
+def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
+    """The demo's privacy step: links, profiles, one k-suppressed release, audit check."""
+    from crossplay.privacy.audit import verify
+    from crossplay.privacy.policy import linked_persons_sql
+    from crossplay.privacy.profiles import build_profiles
+    from crossplay.privacy.release import release
+    from crossplay.warehouse.duck import connect
+
+    con = connect(st.settings)
+    try:
+        active = con.sql("SELECT count(*) FROM links_current WHERE revoked_at IS NULL"
+                         ).fetchall()[0][0]
+        usable = con.sql(f"SELECT count(*) FROM ({linked_persons_sql()})").fetchall()[0][0]
+    finally:
+        con.close()
+    prof = build_profiles(st.settings)
+    rel = release(st.settings, "overlap_by_category_pair", for_partner="game", actor="demo")
+    shown = [r for r in rel.rows if not r["suppressed"]]
+    top = max(shown, key=lambda r: r["people"]) if shown else None
+    top_text = (f"{top['knowledge_category']} × {top['game_category']} = {top['people']}"
+                if top else "—")
+    res = verify(st.settings)
+    if not as_json:
+        out = stdout()
+        out.print(st.msg("demo.privacy.links", n=active, ok=usable, p=prof.persons),
+                  highlight=False)
+        out.print(st.msg("demo.privacy.release", k=rel.k, shown=len(shown),
+                         hidden=len(rel.rows) - len(shown), top=top_text), highlight=False)
+        out.print(st.msg("demo.privacy.audit", n=res.entries, ok=res.ok), highlight=False)
+    return {"active_links": active, "usable_links": usable, "profiles": prof.persons,
+            "release": {"query": rel.query, "k": rel.k, "released": len(shown),
+                        "suppressed": len(rel.rows) - len(shown)},
+            "audit": res.as_dict()}
 
 
 def register(app: typer.Typer) -> None:

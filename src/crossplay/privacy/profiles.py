@@ -54,8 +54,12 @@ def profile_path(settings: Settings) -> Path:
     return settings.data_dir / "derived" / AREA / PROFILE_FILE
 
 
-def build_profiles(settings: Settings, *, full: bool = False) -> ProfileBuild:
-    """Update the per-user statistics with new lake files, then write the joint profiles."""
+def build_profiles(settings: Settings, *, full: bool = False,
+                   actor: str = "operator") -> ProfileBuild:
+    """Update the per-user statistics with new lake files, then write the joint profiles.
+
+    Building reads both partners' data for linked persons: it is audited (a joint read).
+    """
     from crossplay.warehouse.duck import connect
 
     out = derived_dir(settings, AREA)
@@ -109,6 +113,10 @@ def build_profiles(settings: Settings, *, full: bool = False) -> ProfileBuild:
         con.close()
     path = write_parquet(profile, out / PROFILE_FILE)
     write_json({"files": files}, state_path)
+    from crossplay.privacy.audit import record
+
+    record(settings, "joint_profiles_build", actor=actor,
+           details={"persons": profile.num_rows, "new_files": len(new), "full": full})
     return ProfileBuild(path, profile.num_rows, len(new), full)
 
 

@@ -12,8 +12,8 @@ One run, for S shards (S = worker processes per side, default 2)::
     server -> client   setup_i, response_i = (H(y)^c)^s
     client             intersection_i (indices) or its size
     [intersection mode]
-    client -> server   tokens SHA-256(salt || item) of the client's matched items only
-    server -> client   (token, server user_key) for tokens it holds
+    client -> server   8-byte tokens SHA-256(salt || item) of its matched items only
+    server -> client   for each token, in order, its 16-byte user_key (or zeros)
 
 Items are split into shards by ``SHA-256(salt || item)[0] mod S`` on both sides (equal
 items land in equal shards), so each shard is an independent PSI and both sides run
@@ -68,9 +68,38 @@ def split(salt: bytes, items: Sequence[str], shards: int) -> list[list[str]]:
     return out
 
 
-def token(salt: bytes, item: str) -> str:
+TOKEN_BYTES = 8  # 64 bits: a collision among 10^6 common items has odds ~3e-8
+KEY_BYTES = 16
+
+
+def token(salt: bytes, item: str) -> bytes:
     """The pairing token of a matched item (both sides compute it for common items only)."""
-    return hashlib.sha256(b"tok\x00" + salt + item.encode("utf-8")).hexdigest()
+    return hashlib.sha256(b"tok\x00" + salt + item.encode("utf-8")).digest()[:TOKEN_BYTES]
+
+
+def pack_tokens(tokens: Sequence[bytes]) -> bytes:
+    return b"".join(tokens)
+
+
+def unpack_tokens(body: bytes) -> list[bytes]:
+    if len(body) % TOKEN_BYTES:
+        raise PsiError("malformed token list")
+    return [body[i:i + TOKEN_BYTES] for i in range(0, len(body), TOKEN_BYTES)]
+
+
+def pack_keys(keys: Sequence[str | None]) -> bytes:
+    """User keys (32 hex characters) as 16 bytes each; a missing key is 16 zero bytes."""
+    return b"".join(bytes.fromhex(k) if k else bytes(KEY_BYTES) for k in keys)
+
+
+def unpack_keys(body: bytes, n: int) -> list[str | None]:
+    if len(body) != n * KEY_BYTES:
+        raise PsiError(f"expected {n} keys in the answer, got {len(body) / KEY_BYTES:g}")
+    out: list[str | None] = []
+    for i in range(0, len(body), KEY_BYTES):
+        chunk = body[i:i + KEY_BYTES]
+        out.append(None if chunk == bytes(KEY_BYTES) else chunk.hex())
+    return out
 
 
 # --- framing: a list of byte strings in one body ------------------------------------------

@@ -5,14 +5,14 @@ HTTP (JSON for control, framed binary for PSI messages; see :mod:`crossplay.priv
     POST /v1/session                 {"mode", "protocol"}  -> {"session", "salt", "shards"}
     POST /v1/session/<id>/sizes      {"sizes": [...]}      -> {} (server setup starts)
     POST /v1/session/<id>/request    frames(requests)      -> frames(setups + responses)
-    POST /v1/session/<id>/pairs      {"tokens": [...]}     -> {"pairs": [[token, key]]}
+    POST /v1/session/<id>/pairs      8-byte tokens          -> 16-byte keys, in order
 
 Files (partners who can only exchange files)::
 
     client: psi request  -> request.bin + a private state file
     server: psi respond  -> setup.bin + response.bin  (stateless: the key is used once)
-    client: psi finish   -> the cardinality, or tokens.json (intersection mode)
-    server: psi pairs    -> pairs.json
+    client: psi finish   -> the cardinality, or tokens.bin (intersection mode)
+    server: psi pairs    -> pairs.bin
     client: psi link     -> links recorded in the operational database
 """
 
@@ -46,8 +46,13 @@ from crossplay.privacy.psi import (
     ServerRun,
     new_key,
     pack,
+    pack_keys,
+    pack_tokens,
     pool,
+    token,
     unpack,
+    unpack_keys,
+    unpack_tokens,
 )
 from crossplay.privacy.psi_sides import (
     PsiResult,
@@ -59,6 +64,8 @@ from crossplay.privacy.psi_sides import (
 )
 
 MAX_BODY = 512 * 1024 * 1024
+_TOKENS_MAGIC = b"CPSI-TOKENS/1\n"
+_KEYS_MAGIC = b"CPSI-KEYS/1\n"
 
 
 @dataclass
@@ -127,12 +134,10 @@ class PsiServer:
                 self.close_session(sid)
             return pack([*setups, *responses]), "application/octet-stream"
         if step == "pairs" and self.mode == "intersection":
-            tokens = _load(body).get("tokens")
-            if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
-                raise PsiError("tokens must be a list of strings")
-            pairs = server_pairs(self.contacts, s.run.salt, tokens, sum(s.run.client_sizes))
+            answers = server_pairs(self.contacts, s.run.salt, unpack_tokens(body),
+                                   sum(s.run.client_sizes))
             self.close_session(sid)
-            return _json({"pairs": pairs}), "application/json"
+            return pack_keys(answers), "application/octet-stream"
         raise PsiError(f"no such step: {step}")
 
     def serve(self, host: str, port: int, ready: Callable[[str], None]) -> None:
@@ -252,14 +257,13 @@ def join(settings: Settings, partner: Partner, contacts_path: Path, url: str, mo
                        mode == "cardinality" and size < settings.privacy_k,
                        rejected=contacts.rejected)
     if mode == "intersection":
-        from crossplay.privacy.psi import token
-
         t = time.perf_counter()
-        got = http.post_json(f"/v1/session/{sid}/pairs",
-                             {"tokens": [token(salt, i) for i in matched]})
-        pairs = [(str(a), str(b)) for a, b in got.get("pairs", [])]
-        result.links, result.ambiguous = client_links(settings, contacts, salt, matched,
-                                                      pairs, partner, sid)
+        body = http.post(f"/v1/session/{sid}/pairs",
+                         pack_tokens([token(salt, i) for i in matched]),
+                         "application/octet-stream")
+        answers = unpack_keys(body, len(matched))
+        result.links, result.ambiguous = client_links(settings, contacts, matched,
+                                                      answers, partner, sid)
         secs["pairs_and_links"] = time.perf_counter() - t
     secs["total"] = time.perf_counter() - t0
     result.seconds = {k: round(v, 3) for k, v in secs.items()}
@@ -343,7 +347,7 @@ def _state(path: Path) -> dict[str, Any]:
 
 def file_finish(settings: Settings, state_path: Path, setup: Path,
                 response: Path) -> PsiResult:
-    """Client, step 3: the cardinality, or ``tokens.json`` beside the state (intersection)."""
+    """Client, step 3: the cardinality, or ``tokens.bin`` beside the state (intersection)."""
     st = _state(state_path)
     partner: Partner = st["partner"]
     mode: Mode = st["mode"]
@@ -356,30 +360,29 @@ def file_finish(settings: Settings, state_path: Path, setup: Path,
                        mode == "cardinality" and size < settings.privacy_k,
                        rejected=contacts.rejected)
     if mode == "intersection":
-        from crossplay.privacy.psi import token
-
         st["matched"] = matched
         _write_private(state_path, _json(st))
-        _write_private(state_path.parent / "tokens.json",
-                       _json({"protocol": PROTOCOL, "tokens": [token(salt, i) for i in matched]}))
+        _write_private(state_path.parent / "tokens.bin",
+                       _TOKENS_MAGIC + pack_tokens([token(salt, i) for i in matched]))
     audit_run(settings, result, "client", st["salt"][:16])
     return result
 
 
 def file_pairs(settings: Settings, partner: Partner, contacts_path: Path, request: Path,
                tokens: Path, out: Path) -> dict[str, Any]:
-    """Server, step 4: ``pairs.json`` (its keys for the client's matched tokens)."""
+    """Server, step 4: ``pairs.bin`` (its keys for the client's matched tokens)."""
     header, _ = _parse_request(request)
     if header["mode"] != "intersection":
         raise PsiError("pairs exist only in intersection mode")
     contacts = load_side(settings, partner, contacts_path, "intersection")
-    wanted = _load(_read(tokens)).get("tokens")
-    if not isinstance(wanted, list):
-        raise PsiError(f"{tokens} holds no token list")
-    pairs = server_pairs(contacts, bytes.fromhex(header["salt"]), [str(t) for t in wanted],
-                         sum(int(n) for n in header["sizes"]))
-    _write_private(out, _json({"protocol": PROTOCOL, "pairs": pairs}))
-    return {"pairs": str(out), "count": len(pairs)}
+    raw = _read(tokens)
+    if not raw.startswith(_TOKENS_MAGIC):
+        raise PsiError(f"{tokens} is not a token file of `crossplay psi finish`")
+    answers = server_pairs(contacts, bytes.fromhex(header["salt"]),
+                           unpack_tokens(raw[len(_TOKENS_MAGIC):]),
+                           sum(int(n) for n in header["sizes"]))
+    _write_private(out, _KEYS_MAGIC + pack_keys(answers))
+    return {"pairs": str(out), "count": sum(a is not None for a in answers)}
 
 
 def file_link(settings: Settings, state_path: Path, pairs_path: Path) -> dict[str, Any]:
@@ -389,10 +392,13 @@ def file_link(settings: Settings, state_path: Path, pairs_path: Path) -> dict[st
         raise PsiError("run `crossplay psi finish` first")
     partner: Partner = st["partner"]
     contacts = load_side(settings, partner, Path(st["contacts"]), "intersection")
-    got = _load(_read(pairs_path)).get("pairs", [])
-    pairs = [(str(a), str(b)) for a, b in got]
-    links, ambiguous = client_links(settings, contacts, bytes.fromhex(st["salt"]),
-                                    list(st["matched"]), pairs, partner, st["salt"][:16])
+    raw = _read(pairs_path)
+    if not raw.startswith(_KEYS_MAGIC):
+        raise PsiError(f"{pairs_path} is not a pairs file of `crossplay psi pairs`")
+    matched = list(st["matched"])
+    answers = unpack_keys(raw[len(_KEYS_MAGIC):], len(matched))
+    links, ambiguous = client_links(settings, contacts, matched, answers, partner,
+                                    st["salt"][:16])
     return {"links": links, "ambiguous": ambiguous}
 
 

@@ -32,18 +32,18 @@ def load_side(settings: Settings, partner: Partner, contacts: Path, mode: Mode) 
     return found.restrict(keys)
 
 
-def server_pairs(contacts: ContactSet, salt: bytes, tokens: list[str],
-                 limit: int) -> list[tuple[str, str]]:
-    """(token, the server's user_key) for tokens of items it holds with one owner."""
+def server_pairs(contacts: ContactSet, salt: bytes, tokens: list[bytes],
+                 limit: int) -> list[str | None]:
+    """For each token, in order, the server's user_key of that item (one owner) or None."""
     if len(tokens) > limit:
         raise PsiError(f"{len(tokens)} tokens for a request of {limit} items: refused")
     wanted = set(tokens)
-    out: list[tuple[str, str]] = []
+    found: dict[bytes, str] = {}
     for item, keys in contacts.owners.items():
         t = token(salt, item)
         if t in wanted and len(keys) == 1:
-            out.append((t, keys[0]))
-    return out
+            found[t] = keys[0]
+    return [found.get(t) for t in tokens]
 
 
 @dataclass
@@ -68,25 +68,23 @@ class PsiResult:
         return data
 
 
-def client_links(settings: Settings, contacts: ContactSet, salt: bytes, matched: list[str],
-                 pairs: list[tuple[str, str]], client: Partner,
+def client_links(settings: Settings, contacts: ContactSet, matched: list[str],
+                 answers: list[str | None], client: Partner,
                  run_id: str) -> tuple[int, int]:
-    """Record links (method psi) from the server's pairs; returns (links, ambiguous)."""
+    """Record links (method psi) from the server's answers (one per matched item, in
+    order); returns (links, ambiguous: a contact shared by several users on a side)."""
     from crossplay.privacy.links import add_links
 
-    by_token = {token(salt, item): item for item in matched}
+    if len(answers) != len(matched):
+        raise PsiError("the answer does not match the tokens sent")
     found: set[tuple[str, str]] = set()
     ambiguous = 0
-    for t, other in pairs:
-        item = by_token.get(t)
-        if item is None:
-            continue  # the server answered a token we did not send: ignore it
+    for item, other in zip(matched, answers, strict=True):
         mine = contacts.owners.get(item, [])
-        if len(mine) != 1:
+        if other is None or len(mine) != 1:
             ambiguous += 1
             continue
         found.add((mine[0], other) if client == "knowledge" else (other, mine[0]))
-    ambiguous += len(matched) - len(pairs)
     add_links(settings, sorted(found), method="psi", source=f"psi:{run_id}",
               actor=f"psi:{client}")
     return len(found), ambiguous
