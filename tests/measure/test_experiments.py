@@ -140,10 +140,20 @@ def test_cli_add_assign_log_and_analyze(cli: CliRunner, fresh_world, tmp_path: P
     assert r.json()["accepted"] == len(lines) - 1
     r = cli(*data, "experiment", "log-exposures", "checkout_copy", csv, "--json", data=False)
     assert r.json()["already_in_lake"] == len(lines) - 1  # idempotent
+    # one person logged again in another variant: left out of the analysis, and counted
+    first = next(a for a in assigned if a["variant"])
+    other = next(v for v in ("control", "short", "long") if v != first["variant"])
+    again = tmp_path / "again.csv"
+    again.write_text(f"user_id,variant,ts\n{first['unit']},{other},2026-09-13T02:00:00\n",
+                     encoding="utf-8")
+    assert cli(*data, "experiment", "log-exposures", "checkout_copy", again,
+               data=False).code == 0
     r = cli(*data, "experiment", "analyze", "checkout_copy", "--json", data=False)
     assert r.code == 0, r.err
     res = r.json()
-    assert sum(res["counts"].values()) == len(lines) - 1
+    assert res["exposures"]["excluded_multiple_variants"] == 1
+    assert sum(res["counts"].values()) == len(lines) - 2
+    assert res["cumulative"] and res["cumulative"][-1]["n_total"] <= len(lines) - 2
     assert {c["metric"] for c in res["comparisons"]} == {"bought", "revenue", "views",
                                                          "rev_per_view", "d1", "checkins",
                                                          "refunds"}
@@ -154,7 +164,8 @@ def test_cli_add_assign_log_and_analyze(cli: CliRunner, fresh_world, tmp_path: P
     keys = {a["user_key"]: a["variant"] for a in assigned if a["variant"]}
     rows = dict(query(fresh_world.settings(), "SELECT user_key, count(*) FROM events WHERE "
                       "event_type = 'checkin' AND partner = 'knowledge' GROUP BY 1").rows)
-    ctrl = [rows.get(k, 0) for k, v in keys.items() if v == "control"]
+    ctrl = [rows.get(k, 0) for k, v in keys.items()
+            if v == "control" and k != first["user_key"]]
     got = next(c for c in res["comparisons"] if c["metric"] == "checkins")
     assert got["control_mean"] == pytest.approx(sum(ctrl) / len(ctrl))
 

@@ -121,12 +121,14 @@ def experiment_analyze(
         raise MeasureError("--correction: use holm, bh or none")
     corr: Correction | None = correction  # type: ignore[assignment]
     series: list[Any] | None
+    exposure: dict[str, int] = {}
     if from_file is None:
         if key is None:
             raise MeasureError("give an experiment KEY or --from-file FILE")
         from crossplay.measure.lakeanalysis import analyze_key
 
-        result, name, series = analyze_key(st.settings, key, alpha=alpha, correction=corr)
+        result, name, series, exposure = analyze_key(st.settings, key, alpha=alpha,
+                                                     correction=corr)
     else:
         if control is None:
             raise MeasureError("--control VALUE is required with --from-file")
@@ -143,6 +145,11 @@ def experiment_analyze(
                          alpha=alpha or 0.05, correction=corr or "holm")
         name, series = from_file.name, None
     data: dict[str, Any] = {"experiment": name, **analysis_dict(result)}
+    if series is not None:
+        from dataclasses import asdict
+
+        data["exposures"] = exposure
+        data["cumulative"] = [asdict(p) for p in series]
     if report is not None:
         from crossplay.measure.report import experiment_report
 
@@ -152,6 +159,9 @@ def experiment_analyze(
         print_json(data)
         return
     render_analysis(st.msg, result, name)
+    if series is not None and exposure["excluded_multiple_variants"]:
+        stdout().print(st.msg("m.exp.excluded", n=exposure["excluded_multiple_variants"]),
+                       highlight=False)
     if report is not None:
         stdout().print(st.msg("m.report", path=report), highlight=False)
 

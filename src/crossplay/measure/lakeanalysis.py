@@ -92,7 +92,9 @@ def analyze_experiment(settings: Settings, exp: Experiment, *, alpha: float | No
 
 def analyze_key(settings: Settings, key: str, *, alpha: float | None = None,
                 correction: Correction | None = None
-                ) -> tuple[Analysis, str, list[SeriesPoint]]:
+                ) -> tuple[Analysis, str, list[SeriesPoint], dict[str, int]]:
+    """The analysis, the experiment's name, the cumulative series and exposure counts."""
     exp = get_experiment(settings, key)
-    result, series, _ = analyze_experiment(settings, exp, alpha=alpha, correction=correction)
-    return result, exp.name or exp.key, series
+    result, series, counts = analyze_experiment(settings, exp, alpha=alpha,
+                                                correction=correction)
+    return result, exp.name or exp.key, series, counts

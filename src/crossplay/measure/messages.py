@@ -135,4 +135,6 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                              "zh-CN": "主指标提升, 护栏指标正常"},
     "m.why.no_change": {"en": "no significant change in the primary metric",
                         "zh-CN": "主指标无显著变化"},
+    "m.exp.excluded": {"en": "{n:,} people were logged in more than one variant and are left out.",
+                       "zh-CN": "{n:,} 人被记录在多个组中, 已排除。"},
 }
