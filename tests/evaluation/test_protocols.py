@@ -203,3 +203,21 @@ def test_fingerprint_is_order_free_and_row_sensitive(tmp_path: Path) -> None:
     fp = fingerprint(rows, rows.iloc[:1])
     combined = f"train {fp.train}\ntest {fp.test}\n"
     assert fp.split == hashlib.sha256(combined.encode()).hexdigest()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.text(st.characters(blacklist_categories=("Cs", "Cc")),
+                                  min_size=1, max_size=4),
+                          st.text(st.characters(blacklist_categories=("Cs", "Cc")),
+                                  min_size=1, max_size=4),
+                          st.one_of(st.none(), st.floats(0, 10)),
+                          st.one_of(st.none(), st.integers(-10**12, 10**12))),
+                max_size=40))
+def test_digest_matches_a_plain_python_reference(
+        data: list[tuple[str, str, float | None, int | None]]) -> None:
+    rows = frame([(u, i, r, t, "main", "") for u, i, r, t in data])
+    lines = sorted(("\t".join(["main", u, i, "" if r is None else f"{r:.6f}",
+                               "" if t is None else str(t)]).encode("utf-8")
+                    for u, i, r, t in data))
+    expected = hashlib.sha256(b"".join(line + b"\n" for line in lines)).hexdigest()
+    assert digest(rows) == expected

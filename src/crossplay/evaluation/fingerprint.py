@@ -21,27 +21,46 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def _sorted_lines(rows: pd.DataFrame) -> pa.Array:
+    """The canonical lines (no newline) as an Arrow string array sorted by bytes."""
+    n = len(rows)
+    rating = rows["rating"].to_numpy(dtype=np.float64)
+    uniq, inv = np.unique(rating, return_inverse=True)  # few distinct ratings: format once
+    texts = pa.array(["" if np.isnan(v) else f"{v:.6f}" for v in uniq], pa.string())
+    r_txt = texts.take(pa.array(inv.ravel(), pa.int64())) if n else pa.array([], pa.string())
+    ts = pa.array(rows["timestamp"].astype("Int64").to_numpy(dtype=object, na_value=None),
+                  pa.int64())
+    t_txt = pc.fill_null(pc.cast(ts, pa.string()), "")
+
+    def col(name: str) -> pa.Array:
+        return pa.array(rows[name].astype(str).to_numpy(dtype=object), pa.string())
+
+    lines = pc.binary_join_element_wise(col("domain"), col("user"), col("item"), r_txt,
+                                        t_txt, "\t")
+    return lines.take(pc.sort_indices(lines))  # Arrow orders strings by their bytes
+
+
+def _text(rows: pd.DataFrame) -> bytes:
+    """All canonical lines, sorted, each ending in a newline."""
+    lines = _sorted_lines(rows)
+    if len(lines) == 0:
+        return b""
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()),
+                                                     lines), "\n")
+    return str(joined[0].as_py()).encode("utf-8") + b"\n"
 
 
 def canonical_lines(rows: pd.DataFrame) -> list[str]:
     """The rows as canonical lines, sorted (see the module docstring)."""
-    rating = rows["rating"].to_numpy(dtype=np.float64)
-    r_txt = np.where(np.isnan(rating), "", np.char.mod("%.6f", np.nan_to_num(rating)))
-    ts = rows["timestamp"]
-    t_txt = ts.astype("string").fillna("").to_numpy(dtype=object)
-    lines = (rows["domain"].astype(str).to_numpy(dtype=object) + "\t"
-             + rows["user"].astype(str).to_numpy(dtype=object) + "\t"
-             + rows["item"].astype(str).to_numpy(dtype=object) + "\t"
-             + r_txt.astype(object) + "\t" + t_txt)
-    return sorted((str(x) for x in lines), key=lambda s: s.encode("utf-8"))
+    return [str(x) for x in _sorted_lines(rows).to_pylist()]
 
 
 def digest(rows: pd.DataFrame) -> str:
-    h = hashlib.sha256()
-    for line in canonical_lines(rows):
-        h.update(line.encode("utf-8"))
-        h.update(b"\n")
-    return h.hexdigest()
+    return hashlib.sha256(_text(rows)).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -68,7 +87,5 @@ def fingerprint(train: pd.DataFrame, test: pd.DataFrame) -> Fingerprint:
 def write_canonical(rows: pd.DataFrame, path: Path) -> Path:
     """Write the canonical lines (for another tool to train / test on the same rows)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        for line in canonical_lines(rows):
-            fh.write(line + "\n")
+    path.write_bytes(_text(rows))
     return path
