@@ -50,7 +50,8 @@ def test_cli_kpi_with_campaign_roi(cli: CliRunner, fresh_world) -> None:  # type
 
     load_sample_campaign(fresh_world.settings(), fresh_world.world_dir)
     d = ["--data-dir", str(fresh_world.data_dir)]
-    r = cli(*d, "kpi", "--campaign", "cmp_autumn_learn", "--cost", "400", "--json", data=False)
+    r = cli(*d, "--lang", "zh-CN", "kpi", "--campaign", "cmp_autumn_learn", "--cost", "400",
+            "--report", fresh_world.data_dir / "kpi.html", "--json", data=False)
     assert r.code == 0, r.err
     roi = r.json()["roi"]
     inc = roi["incremental_revenue"]
@@ -58,6 +59,8 @@ def test_cli_kpi_with_campaign_roi(cli: CliRunner, fresh_world) -> None:  # type
         (roi["revenue_per_treated"] - roi["revenue_per_holdout"]) * roi["treated"])
     assert roi["roi"] == pytest.approx(inc / 400)
     assert roi["roi_ci"][0] < roi["roi"] < roi["roi_ci"][1]
+    page = (fresh_world.data_dir / "kpi.html").read_text(encoding="utf-8")
+    assert "核心指标" in page and page.count("class=\"plotly-graph-div\"") == 2
     r = cli(*d, "kpi", "--campaign", "cmp_autumn_learn", data=False)
     assert r.code == 2 and "no cost in the ledger" in r.err_flat and "--cost" in r.err_flat
     r = cli(*d, "kpi", "--campaign", "nope", "--cost", "1", data=False)

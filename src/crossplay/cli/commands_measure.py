@@ -448,6 +448,7 @@ def kpi_cmd(
     start: Annotated[str | None, typer.Option(help="First day for C_k (YYYY-MM-DD, UTC).")]
     = None,
     end: Annotated[str | None, typer.Option(help="Day after the last for C_k.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write an HTML report.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """C_k, R_k, R_g, the interaction index I and, with --campaign, ROI (docs/kpis.md)."""
@@ -458,9 +459,14 @@ def kpi_cmd(
     st = state(ctx)
     values = kpis(st.settings, _date(start, "--start"), _date(end, "--end"))
     roi = campaign_roi(st.settings, campaign, cost) if campaign else None
+    if report is not None:
+        from crossplay.measure.report import kpi_report
+
+        kpi_report(report, values, roi, st.msg.lang)
     if as_json:
         print_json({"kpis": [asdict(k) for k in values],
-                    "roi": asdict(roi) if roi else None})
+                    "roi": asdict(roi) if roi else None}
+                   | ({"report": str(report)} if report else {}))
         return
     out = stdout()
 
@@ -480,6 +486,8 @@ def kpi_cmd(
                          nt=roi.treated, nh=roi.holdout), highlight=False)
         if not roi.significant:
             out.print(st.msg("m.roi.ns"), highlight=False)
+    if report is not None:
+        out.print(st.msg("m.report", path=report), highlight=False)
 
 
 def uplift_evaluate(

@@ -23,6 +23,7 @@ from crossplay.measure.present import comparison_cells
 
 if TYPE_CHECKING:
     from crossplay.measure.funnel import Funnel
+    from crossplay.measure.kpi import Kpi, Roi
     from crossplay.measure.lakeanalysis import SeriesPoint
     from crossplay.measure.retention import Retention
     from crossplay.measure.uplift_eval import UpliftEvaluation
@@ -191,3 +192,31 @@ def uplift_report(path: Path, ev: UpliftEvaluation, lang: Lang) -> Path:
                       xaxis_title=t("share", lang), yaxis_title=t("incremental", lang),
                       xaxis_tickformat=".0%")
     return write_page(path, t("qini", lang), lang, [("", figure_html(fig))])
+
+
+_T |= {
+    "kpi": {"en": "The seeds' KPIs with 95% intervals", "zh-CN": "核心指标及 95% 置信区间"},
+    "roi": {"en": "Campaign ROI", "zh-CN": "活动投资回报"},
+}
+
+
+def kpi_report(path: Path, kpis: Sequence[Kpi], roi: Roi | None, lang: Lang) -> Path:
+    shown = [k for k in kpis if k.value is not None]
+    fig = go.Figure(go.Bar(
+        x=[k.key for k in shown], y=[k.value for k in shown],
+        text=[f"{k.value:.1%}" for k in shown if k.value is not None], textposition="outside",
+        error_y={"type": "data", "symmetric": False,
+                 "array": [(k.ci_high or k.value or 0) - (k.value or 0) for k in shown],
+                 "arrayminus": [(k.value or 0) - (k.ci_low or k.value or 0) for k in shown]}))
+    fig.update_layout(title=t("kpi", lang), yaxis_tickformat=".0%")
+    sections = [("", figure_html(fig))]
+    if roi is not None:
+        rfig = go.Figure(go.Scatter(
+            x=[roi.roi], y=[roi.campaign], mode="markers",
+            error_x={"type": "data", "symmetric": False, "array": [roi.roi_ci[1] - roi.roi],
+                     "arrayminus": [roi.roi - roi.roi_ci[0]]}))
+        rfig.add_vline(x=0, line_dash="dash")
+        rfig.update_layout(title=f"{t('roi', lang)}: {roi.roi:.2f} "
+                                 f"[{roi.roi_ci[0]:.2f}, {roi.roi_ci[1]:.2f}]", height=250)
+        sections.append(("", figure_html(rfig)))
+    return write_page(path, t("kpi", lang), lang, sections)
