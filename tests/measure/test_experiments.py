@@ -39,7 +39,7 @@ metrics:
   - {key: rev_per_view, kind: ratio, numerator: revenue, denominator: views}
   - {key: d1, kind: retention, day: 1}
   - {key: checkins, kind: sql,
-     sql: "SELECT user_key, count(*) AS value FROM events WHERE event_type = 'checkin' GROUP BY 1"}
+     sql: "SELECT user_key, 1 AS value FROM events WHERE event_type = 'checkin'"}
   - {key: refunds, kind: count, event_types: [refund], role: guardrail,
      higher_is_better: false}
 """

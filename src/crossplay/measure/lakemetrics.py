@@ -73,7 +73,10 @@ def person_sql(exp: Experiment) -> str:
         if m.kind == "ratio":
             continue
         if m.kind == "sql":
-            joins.append(f"LEFT JOIN ({m.sql}) s{i} ON s{i}.user_key = x.user_key")
+            # summed per person: a query returning several rows for someone must not
+            # duplicate that person in the analysis
+            joins.append(f"LEFT JOIN (SELECT user_key, sum(CAST(value AS DOUBLE)) AS value "
+                         f"FROM ({m.sql}) GROUP BY user_key) s{i} ON s{i}.user_key = x.user_key")
             cols.append(f"coalesce(CAST(s{i}.value AS DOUBLE), 0) AS {col}")
             continue
         lo, hi = ((m.day, m.day + 1) if m.kind == "retention" and m.day is not None
