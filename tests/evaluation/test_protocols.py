@@ -221,3 +221,20 @@ def test_digest_matches_a_plain_python_reference(
                     for u, i, r, t in data))
     expected = hashlib.sha256(b"".join(line + b"\n" for line in lines)).hexdigest()
     assert digest(rows) == expected
+
+
+@pytest.mark.parametrize("protocol", ["stratified", "chrono", "loo"])
+def test_with_a_target_only_the_target_domain_is_split(protocol: str) -> None:
+    data = []
+    for u in range(6):
+        data += [(f"u{u}", f"b{j}", None, j, "books", "") for j in range(4)]
+        data += [(f"u{u}", f"m{j}", None, 10 + j, "movies", "") for j in range(4)]
+    rows = frame(data)
+    s = make_split(rows, protocol, target="movies")
+    books = set(rows.loc[rows["domain"] == "books", "row"])
+    assert books <= set(s.train["row"])  # every source row trains
+    assert set(s.test["domain"]) == {"movies"} and len(s.test) > 0
+    assert len(s.train) + len(s.test) == len(rows)  # nothing lost
+    movies = rows[rows["domain"] == "movies"].reset_index(drop=True)
+    alone = make_split(movies, protocol)
+    assert set(alone.test["row"]) == set(s.test["row"])  # same rule as on movies alone

@@ -32,8 +32,7 @@ def _sorted_lines(rows: pd.DataFrame) -> pa.Array:
     uniq, inv = np.unique(rating, return_inverse=True)  # few distinct ratings: format once
     texts = pa.array(["" if np.isnan(v) else f"{v:.6f}" for v in uniq], pa.string())
     r_txt = texts.take(pa.array(inv.ravel(), pa.int64())) if n else pa.array([], pa.string())
-    ts = pa.array(rows["timestamp"].astype("Int64").to_numpy(dtype=object, na_value=None),
-                  pa.int64())
+    ts = pa.array(rows["timestamp"].astype("Int64"), pa.int64())
     t_txt = pc.fill_null(pc.cast(ts, pa.string()), "")
 
     def col(name: str) -> pa.Array:

@@ -22,6 +22,7 @@ states every rule precisely, with the reference implementation each one matches.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, get_args
 
@@ -41,7 +42,9 @@ DEFAULT_COLD_FRACTION = 0.2
 class EvalSplit:
     """Training rows, test rows and how they were chosen.
 
-    ``target`` (a domain) limits the test rows and the ranked candidates to that domain;
+    ``target`` (a domain) limits the test rows and the ranked candidates to that domain
+(``stratified``, ``chrono`` and ``loo`` then split only that domain's rows, per user, and
+every other domain's row trains);
     ``valid`` holds provided validation rows (only for ``provided``).
     """
 
@@ -134,10 +137,24 @@ def _timestamps(rows: pd.DataFrame, protocol: str) -> np.ndarray:
     return ts.to_numpy(dtype=np.int64)
 
 
+def _within(rows: pd.DataFrame, target: str | None,
+            train_mask: Callable[[pd.DataFrame], np.ndarray]) -> np.ndarray:
+    """Apply a per-user rule to the target domain's rows only (all rows without a
+    target); every other domain's row trains."""
+    if target is None:
+        return train_mask(rows)
+    in_t = (rows["domain"] == target).to_numpy()
+    out = np.ones(len(rows), dtype=bool)
+    out[in_t] = train_mask(rows.loc[in_t])
+    return out
+
+
 def stratified(rows: pd.DataFrame, ratio: float = DEFAULT_RATIO, seed: int = DEFAULT_SEED,
                target: str | None = None) -> EvalSplit:
     _check_target(rows, target)
-    mask = stratified_mask(rows["user"].to_numpy(), ratio, seed)
+    _check_ratio(ratio)
+    mask = _within(rows, target,
+                   lambda r: stratified_mask(r["user"].to_numpy(), ratio, seed))
     return _finish("stratified", rows, mask, {"ratio": ratio, "seed": seed}, target)
 
 
@@ -145,17 +162,22 @@ def chrono(rows: pd.DataFrame, ratio: float = DEFAULT_RATIO,
            target: str | None = None) -> EvalSplit:
     _check_target(rows, target)
     _check_ratio(ratio)
-    share = _rank_share(rows["user"].to_numpy(), _timestamps(rows, "chrono"))
-    return _finish("chrono", rows, share <= ratio, {"ratio": ratio}, target)
+    _timestamps(rows, "chrono")
+    mask = _within(rows, target, lambda r: _rank_share(
+        r["user"].to_numpy(), _timestamps(r, "chrono")) <= ratio)
+    return _finish("chrono", rows, mask, {"ratio": ratio}, target)
+
+
+def _loo_mask(rows: pd.DataFrame) -> np.ndarray:
+    share = _rank_share(rows["user"].to_numpy(), _timestamps(rows, "loo"))
+    count = rows.groupby("user", sort=False)["user"].transform("size").to_numpy()
+    return np.asarray(~((share == 1.0) & (count >= 2)), dtype=bool)
 
 
 def loo(rows: pd.DataFrame, target: str | None = None) -> EvalSplit:
     _check_target(rows, target)
-    users = rows["user"].to_numpy()
-    share = _rank_share(users, _timestamps(rows, "loo"))
-    count = rows.groupby("user", sort=False)["user"].transform("size").to_numpy()
-    is_test = (share == 1.0) & (count >= 2)
-    return _finish("loo", rows, ~is_test, {}, target)
+    _timestamps(rows, "loo")
+    return _finish("loo", rows, _within(rows, target, _loo_mask), {}, target)
 
 
 def cold(rows: pd.DataFrame, target: str | None, fraction: float = DEFAULT_COLD_FRACTION,
