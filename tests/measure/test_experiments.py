@@ -120,6 +120,11 @@ def test_cli_add_assign_log_and_analyze(cli: CliRunner, fresh_world, tmp_path: P
     assert r.code == 0, r.err
     aud = pq.read_table(out)
     assert set(aud.column_names) == {"user_key", "partner", "variant"}
+    from crossplay.privacy.audit import entries
+
+    exported = [e for e in entries(fresh_world.settings())
+                if e.action == "measure.audience_export"]
+    assert exported and exported[-1].details["rows"] == aud.num_rows
     native = ds.dataset(fresh_world.world_dir / "ground_truth" / "people").to_table(
         columns=["k_uid"]).column("k_uid").drop_null().to_pylist()
     r = cli(*data, "experiment", "assign", "checkout_copy", "--native", *native[:50], "--json",

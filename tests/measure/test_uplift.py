@@ -117,3 +117,7 @@ def test_lake_campaign_uplift_and_the_worlds_oracle_bound(cli: CliRunner, fresh_
     true = elig.true_uplift.to_numpy()
     oracle = true[top_share(true, 0.3)].sum() / (0.3 * true.sum())
     assert 1.3 < oracle < 1.5
+    from crossplay.privacy.audit import entries
+
+    assert [e.action for e in entries(fresh_world.settings())
+            if e.action == "measure.uplift_audience_export"]

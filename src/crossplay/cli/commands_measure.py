@@ -566,6 +566,13 @@ def uplift_evaluate(
                     **cols}
         write_parquet(pa.table(cols), audience_out)
         data_out["audience"] = str(audience_out)
+        if partner is not None:  # person-level rows from the lake leave as a file: audited
+            from crossplay.privacy.audit import record
+
+            record(st.settings, "measure.uplift_audience_export", actor="cli",
+                   subject=f"experiment:{experiment}",
+                   details={"rows": int(sel.sum()), "q": q, "path": str(audience_out),
+                            "partner": partner})
     if report is not None:
         from crossplay.measure.report import uplift_report
 

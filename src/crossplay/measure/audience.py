@@ -1,4 +1,7 @@
-"""Assign a whole audience from the lake with the SQL form of the hash assignment."""
+"""Assign a whole audience from the lake with the SQL form of the hash assignment.
+
+The file is an export of person-level rows (the partner's own users, pseudonymous keys):
+it is written to the audit log."""
 
 from __future__ import annotations
 
@@ -26,6 +29,10 @@ def assign_audience(settings: Settings, exp: Experiment, out: Path) -> dict[str,
     finally:
         con.close()
     write_parquet(table, out)
+    from crossplay.privacy.audit import record
+
+    record(settings, "measure.audience_export", actor="cli", subject=f"experiment:{exp.key}",
+           details={"rows": table.num_rows, "path": str(out), "partner": exp.partner})
     counts: dict[str, int] = {}
     for v in table["variant"].to_pylist():
         counts[v] = counts.get(v, 0) + 1
