@@ -1,6 +1,9 @@
 """Points ledger under 50 concurrent clients: awards/s and redemptions/s on SQLite and
 PostgreSQL, the invariants checked after every run, against a naive ledger.
 
+The floor is the least a correct transfer costs on this machine at this moment (lock two
+balance rows, update both, commit): the ceiling any exact ledger could reach here.
+
 The naive ledger is what a first version often looks like: read the balance, add in the
 application, write it back, no lock and no idempotency key. It is faster — and the run shows
 it losing points (concurrent read-then-write) and doubling them (a retried request is
@@ -54,6 +57,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results" / "ledger.json"
 PG_ADMIN = os.environ.get("CROSSPLAY_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 PERSONS = 500
+WORKLOADS = ("awards", "redemptions", "naive", "floor")
 AWARD = 10
 
 naive_md = MetaData()
@@ -223,7 +227,37 @@ def bench_naive(engine: Engine, clients: int, ops: int) -> dict[str, Any]:
             "requests_applied_twice": doubled,
             "points_lost": max(0, expected + doubled * AWARD - held),
             "violations": ([f"naive ledger holds {held} points, expected {expected} "
-                            f"({doubled} requests applied twice)"] if held != expected else [])}
+                            f"({doubled} requests applied twice)"]
+                           if held != expected or doubled else [])}
+
+
+def bench_floor(engine: Engine, clients: int, ops: int) -> dict[str, Any]:
+    """The least a correct transfer costs here and now: lock two balance rows (id order),
+    update both, commit — no postings, lots or keys. The machine's ceiling for the ledger."""
+    naive_md.create_all(engine)
+    with engine.begin() as con:
+        con.execute(insert(naive_balances), [{"person": f"p{i:04d}", "balance": 10**6}
+                                             for i in range(PERSONS)])
+
+    def work(n: int) -> None:
+        rng = random.Random(n)
+        for _ in range(ops):
+            a, b = sorted(rng.sample(range(PERSONS), 2))
+            with engine.begin() as con:
+                con.execute(select(naive_balances.c.balance)
+                            .where(naive_balances.c.person.in_([f"p{a:04d}", f"p{b:04d}"]))
+                            .order_by(naive_balances.c.person).with_for_update()).all()
+                con.execute(update(naive_balances).where(naive_balances.c.person == f"p{a:04d}")
+                            .values(balance=naive_balances.c.balance - 1))
+                con.execute(update(naive_balances).where(naive_balances.c.person == f"p{b:04d}")
+                            .values(balance=naive_balances.c.balance + 1))
+    seconds = run_clients(clients, work)
+    with engine.connect() as con:
+        total = int(con.execute(select(func.sum(naive_balances.c.balance))).scalar_one())
+    n = clients * ops
+    return {"ops": n, "seconds": seconds, "ops_per_s": n / seconds,
+            "postings_per_s": 2 * n / seconds,
+            "violations": [] if total == PERSONS * 10**6 else [f"sum moved to {total}"]}
 
 
 def measure(kind: str, workload: str, clients: int, ops: int) -> dict[str, Any]:
@@ -231,7 +265,7 @@ def measure(kind: str, workload: str, clients: int, ops: int) -> dict[str, Any]:
         engine = get_engine(url)
         ensure_schema(engine)
         fn = {"awards": bench_awards, "redemptions": bench_redemptions,
-              "naive": bench_naive}[workload]
+              "naive": bench_naive, "floor": bench_floor}[workload]
         return fn(engine, clients, ops)
 
 
@@ -263,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     cells: dict[str, dict[str, Any]] = {}
     for db in dbs:
         for r in range(args.repeat):
-            for workload in ("awards", "redemptions", "naive"):
+            for workload in WORKLOADS:
                 res = measure(db, workload, args.clients, args.ops)
                 cell = cells.setdefault(f"{db}/{workload}", {"db": db, "workload": workload,
                                                               "runs": []})
@@ -281,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         cell["runs_with_violations"] = sum(1 for r in runs if r["violations"])
     for db in dbs:
         naive = cells[f"{db}/naive"]["median_ops_per_s"]
-        for workload in ("awards", "redemptions", "naive"):
+        for workload in WORKLOADS:
             c = cells[f"{db}/{workload}"]
             c["ratio_vs_naive"] = c["median_ops_per_s"] / naive
             extra = ""
@@ -303,6 +337,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(doc, indent=1, default=str) + "\n", encoding="utf-8")
     print(f"[ledger] wrote {args.out}")
     bad = any(c["runs_with_violations"] for c in cells.values() if c["workload"] != "naive")
+    for db in dbs:
+        floor = cells[f"{db}/floor"]["median_ops_per_s"]
+        print(f"[ledger] {db}: awards at {cells[f'{db}/awards']['median_ops_per_s'] / floor:.2f}"
+              f" of the bare locked-transfer floor ({floor:,.0f} tx/s here, now)")
     return 1 if bad else 0
 
 
