@@ -14,7 +14,7 @@ from crossplay.mining.segments import SegmentModel
 from tests.conftest import CliRunner, LoadedWorld
 
 
-def _blobs(seed: int, n: int = 600) -> tuple[pd.DataFrame, np.ndarray]:
+def _blobs(seed: int, n: int = 300) -> tuple[pd.DataFrame, np.ndarray]:
     """Four well separated groups in hours / shares columns (a checkerboard of habits)."""
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, 4, n)
@@ -30,7 +30,7 @@ def _blobs(seed: int, n: int = 600) -> tuple[pd.DataFrame, np.ndarray]:
 @pytest.mark.parametrize("criterion", ["silhouette", "bic"])
 def test_model_recovers_known_groups(criterion: str) -> None:
     frame, truth = _blobs(0)
-    model = SegmentModel((2, 7), criterion, n_components=0).fit(frame, 30.0)  # type: ignore[arg-type]
+    model = SegmentModel((2, 6), criterion, n_components=0).fit(frame, 30.0)  # type: ignore[arg-type]
     assert model.k_ == 4
     assert adjusted_rand_score(truth, model.predict(frame)) > 0.95
 
