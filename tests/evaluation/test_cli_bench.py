@@ -163,3 +163,27 @@ def test_demo_step_on_the_demo_world(settings: object, capsys: pytest.CaptureFix
     assert set(out["ndcg@10"]) == {"popularity", "als", "emcdr"}
     again = demo_step(st, True)  # re-runnable: same world, same split
     assert again["fingerprint"] == out["fingerprint"]
+
+
+def test_provided_split_trains_and_tests_on_exactly_the_files_rows(
+        cli: CliRunner, tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    d = tmp_path / "given"
+    parts = {}
+    for split, n in (("train", 300), ("valid", 40), ("test", 60)):
+        lines = [f"u{rng.integers(0, 30)}\ti{rng.integers(0, 50)}\t{rng.integers(1, 6)}\t"
+                 f"{rng.integers(10**9, 2 * 10**9)}" for _ in range(n)]
+        parts[split] = lines
+        write(d / f"{split}.tsv", "\n".join(lines) + "\n")
+    assert cli("bench", "import", d, "--format", "uir", "--name", "g").code == 0
+    out = cli("bench", "run", "g", "--protocol", "provided", "--models", "popularity,als",
+              "--json", "--write-split", tmp_path / "used").json()
+    for split in ("train", "test"):
+        written = (tmp_path / "used" / f"{split}.tsv").read_text(encoding="utf-8")
+        expected = sorted(
+            ("main\t" + "\t".join([u, i, f"{float(r):.6f}", t])).encode("utf-8")
+            for u, i, r, t in (line.split("\t") for line in parts[split]))
+        assert written.encode("utf-8") == b"".join(x + b"\n" for x in expected)
+    assert out["train_rows"] == 300 and out["test_rows"] == 60
+    als = next(r for r in out["rows"] if r["model"] == "als")
+    assert als["tuning"]["valid"]["valid_rows"] == 40  # the valid file, not test
