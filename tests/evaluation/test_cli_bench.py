@@ -187,3 +187,13 @@ def test_provided_split_trains_and_tests_on_exactly_the_files_rows(
     assert out["train_rows"] == 300 and out["test_rows"] == 60
     als = next(r for r in out["rows"] if r["model"] == "als")
     assert als["tuning"]["valid"]["valid_rows"] == 40  # the valid file, not test
+
+
+def test_list_when_empty_and_remove(cli: CliRunner, tmp_path: Path) -> None:
+    assert "No benchmark imported yet" in cli("bench", "list").out
+    movielens_like(tmp_path / "ml")
+    cli("bench", "import", tmp_path / "ml", "--format", "movielens", "--name", "ml")
+    assert cli("bench", "remove", "ml").code == 0
+    assert cli("bench", "list", "--json").json() == []
+    r = cli("bench", "remove", "ml")
+    assert r.code == 2 and "no benchmark 'ml'" in r.err_flat
