@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crossplay.evaluation.measures import estimate, hit_at_k, per_user, sampled_rankings
 
@@ -67,3 +69,19 @@ def test_peak_memory_sees_a_large_native_allocation() -> None:
     with PeakMemory() as small:
         sum(range(1000))
     assert small.peak_mb < 20
+
+
+@settings(max_examples=80, deadline=None)
+@given(n_items=st.integers(2, 40), k=st.integers(1, 15), seed=st.integers(0, 10**6),
+       n_rel=st.integers(1, 10))
+def test_ndcg_agrees_with_scikit_learn(n_items: int, k: int, seed: int, n_rel: int) -> None:
+    """An independent reference: ``sklearn.metrics.ndcg_score`` with binary gains."""
+    from sklearn.metrics import ndcg_score
+
+    rng = np.random.default_rng(seed)
+    scores = rng.permutation(n_items).astype(float)  # distinct: no tie handling involved
+    rel = set(rng.choice(n_items, size=min(n_rel, n_items), replace=False).tolist())
+    ranking = np.argsort(-scores)[:k].astype(np.int64)[None, :]
+    truth = np.array([[1.0 if i in rel else 0.0 for i in range(n_items)]])
+    mine = per_user(ranking, [rel], k)["ndcg"][0]
+    assert mine == pytest.approx(ndcg_score(truth, scores[None, :], k=k))
