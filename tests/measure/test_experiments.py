@@ -125,6 +125,10 @@ def test_cli_add_assign_log_and_analyze(cli: CliRunner, fresh_world, tmp_path: P
     exported = [e for e in entries(fresh_world.settings())
                 if e.action == "measure.audience_export"]
     assert exported and exported[-1].details["rows"] == aud.num_rows
+    from crossplay.measure.uplift_features import marketing_allowed
+
+    assert aud.num_rows > 50 and marketing_allowed(
+        fresh_world.settings(), "knowledge", aud.column("user_key").to_pylist()).all()
     native = ds.dataset(fresh_world.world_dir / "ground_truth" / "people").to_table(
         columns=["k_uid"]).column("k_uid").drop_null().to_pylist()
     r = cli(*data, "experiment", "assign", "checkout_copy", "--native", *native[:50], "--json",

@@ -113,7 +113,13 @@ def test_lake_campaign_uplift_and_the_worlds_oracle_bound(cli: CliRunner, fresh_
     assert res["n_train"] + res["n_holdout"] == len(elig)
     table = pq.read_table(aud)
     assert table.column_names == ["user_key", "partner", "uplift"]
-    assert table.num_rows == round(0.3 * len(elig))
+    # the top 30% by predicted uplift, among those who may be reached for marketing now
+    assert table.num_rows <= round(0.3 * len(elig))
+    assert table.num_rows >= round(0.3 * len(elig)) - res["audience_without_marketing_consent"]
+    from crossplay.measure.uplift_features import marketing_allowed
+
+    assert table.num_rows > 0 and marketing_allowed(
+        fresh_world.settings(), "knowledge", table.column("user_key").to_pylist()).all()
     true = elig.true_uplift.to_numpy()
     oracle = true[top_share(true, 0.3)].sum() / (0.3 * true.sum())
     assert 1.3 < oracle < 1.5

@@ -11,6 +11,7 @@ import typer
 from crossplay.cli.i18n import Messages, add_messages
 from crossplay.cli.output import print_json, stdout, table
 from crossplay.cli.state import State, state
+from crossplay.core.types import Partner
 from crossplay.measure import fileinput
 from crossplay.measure.analysis import Analysis, analyze
 from crossplay.measure.corrections import Correction
@@ -520,6 +521,7 @@ def uplift_evaluate(
     """T-/X-learner on a hold-out: Qini, AUUC, uplift@q and the top-q policy vs random."""
     from dataclasses import asdict
 
+    import numpy as np
     import pyarrow as pa
 
     from crossplay.core.derived import write_parquet
@@ -537,7 +539,7 @@ def uplift_evaluate(
         exp = get_experiment(st.settings, experiment)
         data = campaign_data(st.settings, exp, outcome=outcome)
         X, t, y, names, ids = data.X, data.treatment, data.y, data.features, data.user_keys
-        partner: str | None = exp.partner
+        partner: Partner | None = exp.partner
     elif from_file is not None:
         if treatment is None or control is None or outcome is None or not features:
             raise MeasureError("--from-file needs --treatment, --control, --outcome and "
@@ -556,7 +558,13 @@ def uplift_evaluate(
                           true_effect=true_eff)
     data_out: dict[str, Any] = asdict(ev)
     if audience_out is not None:
-        sel = top_share(scores, q)
+        if partner is not None:  # reaching people needs a current marketing grant
+            from crossplay.measure.uplift_features import marketing_allowed
+
+            allowed = marketing_allowed(st.settings, partner, list(ids))
+            scores = np.where(allowed, scores, -np.inf)
+            data_out["audience_without_marketing_consent"] = int((~allowed).sum())
+        sel = top_share(scores, q) & np.isfinite(scores)
         cols: dict[str, Any] = {"uplift": pa.array(scores[sel])}
         if partner is not None:
             cols = {"user_key": pa.array([i for i, m in zip(ids, sel, strict=True) if m]),

@@ -12,16 +12,20 @@ from crossplay.core.settings import Settings
 from crossplay.ingest.sqlbase import lit
 from crossplay.measure.assignment import variant_sql
 from crossplay.measure.experiment import Experiment
+from crossplay.privacy.policy import Purpose, allowed_sql
 from crossplay.warehouse import connect
 
 
 def assign_audience(settings: Settings, exp: Experiment, out: Path) -> dict[str, int]:
     """Write ``user_key, partner, variant`` of every user of the experiment's partner (or of
-    its ``audience_sql``) inside the experiment's layer slice; returns counts per variant."""
+    its ``audience_sql``) who granted marketing (opt-in, :mod:`crossplay.privacy.policy`)
+    and falls inside the experiment's layer slice; returns counts per variant."""
     con = connect(settings, scope=exp.partner)
     try:
         keys = exp.audience_sql or (
             f"SELECT DISTINCT user_key FROM events WHERE partner = {lit(exp.partner)}")
+        # an audience is for reaching people: only those with a current marketing grant
+        keys = allowed_sql(Purpose.MARKETING, exp.partner, exp.partner, keys)
         table = con.sql(f"""
             SELECT user_key, {lit(exp.partner)} AS partner, variant FROM (
               SELECT user_key, {variant_sql(exp)} AS variant FROM ({keys}))

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crossplay.core.settings import Settings
+from crossplay.core.types import Partner
 from crossplay.ingest.sqlbase import lit
 from crossplay.measure.experiment import Experiment
 from crossplay.measure.lakemetrics import exposures_sql, person_sql
@@ -92,3 +93,21 @@ def _q(name: str) -> str:
     from crossplay.ingest.sqlbase import ident
 
     return ident(name)
+
+
+def marketing_allowed(settings: Settings, partner: Partner, keys: list[str]
+                      ) -> npt.NDArray[np.bool_]:
+    """Which of ``keys`` (the partner's users) may be reached for marketing now."""
+    import pyarrow as pa
+
+    from crossplay.privacy.policy import Purpose, allowed_sql
+
+    con = connect(settings, scope=partner)
+    try:
+        con.register("__keys", pa.table({"user_key": keys}))
+        ok = {r[0] for r in con.sql(allowed_sql(
+            Purpose.MARKETING, partner, partner,
+            "SELECT user_key FROM __keys")).fetchall()}
+    finally:
+        con.close()
+    return np.array([k in ok for k in keys], dtype=bool)
