@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from sqlalchemy import inspect, select
 
 from crossplay.core.derived import derived_dir, write_parquet
@@ -42,8 +43,11 @@ def _everywhere(data_dir: Path, needles: list[str], settings: object) -> list[st
     return found
 
 
-def test_forget_removes_the_person_everywhere(cli: CliRunner, fresh_world: LoadedWorld) -> None:
-    s = fresh_world.settings()
+@pytest.mark.slow
+def test_forget_removes_the_person_everywhere(cli: CliRunner, op_db_url: str,
+    monkeypatch: pytest.MonkeyPatch, fresh_world: LoadedWorld) -> None:
+    monkeypatch.setenv("CROSSPLAY_DB_URL", op_db_url)  # the CLI and the API alike
+    s = fresh_world.settings(db_url=op_db_url)
     person = next(p for p in _truth_people(fresh_world)
                   if p["bound_at"] is not None and p["unbound_at"] is None)
     k_uid, g_uid = str(person["k_uid"]), str(person["g_uid"])
