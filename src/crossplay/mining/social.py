@@ -51,6 +51,11 @@ class Influence:
     expected_reach: FloatArray | None  # None without a target set
 
 
+def _pairs(a: npt.ArrayLike, b: npt.ArrayLike) -> list[tuple[int, int]]:
+    """Edge list for igraph (tuples of Python ints convert faster than a numpy array)."""
+    return list(zip(np.asarray(a).tolist(), np.asarray(b).tolist(), strict=True))
+
+
 def strengths(kinds: npt.NDArray[np.str_] | list[str], weights: npt.ArrayLike) -> FloatArray:
     """Edge strength from relation kind and raw weight (see module doc)."""
     w = np.asarray(weights, dtype=np.float64)
@@ -84,7 +89,7 @@ def analyse(src: npt.ArrayLike, dst: npt.ArrayLike, strength: npt.ArrayLike, n_n
         raise MiningError("the social graph is empty: ingest social edges first",
                           code="mining_no_data")
     s, d, w = _collapse(s, d, w, n_nodes)
-    g = ig.Graph(n=n_nodes, edges=np.column_stack([s, d]), directed=True)
+    g = ig.Graph(n=n_nodes, edges=_pairs(s, d), directed=True)
     pr = np.asarray(g.pagerank(weights=w.tolist(), directed=True), dtype=np.float64) \
         if s.size else np.full(n_nodes, 1.0 / n_nodes)
     in_strength = np.bincount(d, weights=w, minlength=n_nodes).astype(np.float64)
@@ -96,7 +101,7 @@ def analyse(src: npt.ArrayLike, dst: npt.ArrayLike, strength: npt.ArrayLike, n_n
     modularity = 0.0
     if communities and s.size:
         coo = sp.triu(und, k=1).tocoo()
-        ug = ig.Graph(n=n_nodes, edges=np.column_stack([coo.row, coo.col]), directed=False)
+        ug = ig.Graph(n=n_nodes, edges=_pairs(coo.row, coo.col), directed=False)
         ig.set_random_number_generator(random.Random(seed))
         try:
             part = ug.community_leiden(objective_function="modularity",
@@ -123,7 +128,7 @@ def two_hop_reach(src: npt.ArrayLike, dst: npt.ArrayLike, n_nodes: int,
     """Distinct nodes (or target nodes) within two hops of each of ``nodes`` (exact)."""
     s = np.asarray(src, dtype=np.int64)
     d = np.asarray(dst, dtype=np.int64)
-    g = ig.Graph(n=n_nodes, edges=np.column_stack([s, d]), directed=False)
+    g = ig.Graph(n=n_nodes, edges=_pairs(s, d), directed=False)
     out = []
     for hood in g.neighborhood(nodes, order=2, mindist=1):
         idx = np.asarray(hood, dtype=np.int64)
