@@ -136,3 +136,26 @@ def test_bad_consent_input(settings, kwargs, match) -> None:  # type: ignore[no-
 def test_bad_link_input(settings) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(LinkError, match="32-hex"):
         bind(settings, "13800000000", "b" * 32)
+
+
+def test_consent_cli(cli, settings) -> None:  # type: ignore[no-untyped-def]
+    res = cli("consent", "set", "--partner", "knowledge", "--user", "K42", "--purpose",
+              "marketing", "--refuse", "--json")
+    assert res.code == 0, res.err
+    assert res.json()["user_key"] == native_key(settings, "knowledge", "K42")
+    assert "K42" not in res.out
+    zh = cli("--lang", "zh-CN", "consent", "set", "--partner", "game", "--user-key", "d" * 32,
+             "--purpose", "linking", "--grant")
+    assert zh.code == 0 and "已记录" in zh.out
+    bad = cli("consent", "set", "--partner", "game", "--user", "x", "--purpose", "spam",
+              "--grant")
+    assert bad.code == 2 and "unknown purpose" in bad.err_flat
+
+
+def test_psi_join_without_a_server_is_a_clear_error(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import write
+
+    k = write(tmp_path / "k.csv", "user_id,phone\nu1,13800138000\n")
+    res = cli("psi", "join", "--partner", "knowledge", "--contacts", k, "--url",
+              "http://127.0.0.1:9")
+    assert res.code == 2 and "cannot reach" in res.err_flat

@@ -64,6 +64,8 @@ from crossplay.privacy.psi_sides import (
 )
 
 MAX_BODY = 512 * 1024 * 1024
+MAX_SESSIONS = 8
+SESSION_TTL_S = 3600.0
 _TOKENS_MAGIC = b"CPSI-TOKENS/1\n"
 _KEYS_MAGIC = b"CPSI-KEYS/1\n"
 
@@ -95,6 +97,12 @@ class PsiServer:
         sid, salt = secrets.token_hex(8), new_salt()
         run = ServerRun(self.mode, salt, self.workers, self.contacts.items, new_key())
         with self.lock:
+            now = time.monotonic()
+            for old in [k for k, v in self.sessions.items()
+                        if v.done or now - v.created > SESSION_TTL_S]:
+                del self.sessions[old]
+            if len(self.sessions) >= MAX_SESSIONS:
+                raise PsiError("too many open PSI sessions; try again later")
             self.sessions[sid] = _Session(run)
         return {"session": sid, "salt": salt.hex(), "shards": self.workers}
 
