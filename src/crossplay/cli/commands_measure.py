@@ -627,7 +627,7 @@ def demo_step(st: State, as_json: bool) -> dict[str, Any]:
         FROM events WHERE partner = 'knowledge' GROUP BY user_key ORDER BY user_key""")
     revenue = [float(r[0]) for r in res.rows]
     aa = simulate(revenue, sims=1000, seed=1)
-    speed = speed_check(300_000)
+    speed = speed_check(1_000_000)
     summary: dict[str, Any] = {
         "experiment": exp.key, "exposed": counts["exposed"], **analysis_dict(result),
         "aa": asdict(aa), "speed": asdict(speed)}
