@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from crossplay.mining.rule_mining import load_rules
+from crossplay.privacy.audit import entries
 from tests.conftest import CliRunner, LoadedWorld
 
 
@@ -33,6 +34,9 @@ def test_rules_mine_category_joint(fresh_world: LoadedWorld, cli: CliRunner,
         rows = list(csv.DictReader(fh))
     assert len(rows) == meta["rules"]
     assert {"antecedent_zh", "support", "lift", "q_value"} <= set(rows[0])
+    # the joint read and the export are in the audit log
+    actions = [e.action for e in entries(fresh_world.settings())]
+    assert "mining.rules_mine" in actions and "mining.rules_export" in actions
 
 
 def test_rules_mine_behaviour_cross_domain_only_zh(fresh_world: LoadedWorld,

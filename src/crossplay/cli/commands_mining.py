@@ -88,7 +88,7 @@ def rules_mine(
     if max_q is not None:
         frame = frame[frame["q_value"] <= max_q]
     if out is not None:
-        export_rules(frame, out)
+        export_rules(frame, out, st.settings, scope)
     if as_json:
         print_json({"meta": res.meta, "rules": _records(frame.head(top)),
                     "exported": str(out) if out else None})

@@ -34,7 +34,7 @@ from crossplay.mining.churn import (
 )
 from crossplay.mining.fpm import MiningError
 from crossplay.mining.paths import load_journeys, path_table, sankey
-from crossplay.mining.population import check_scope, mining_connection, unit_column
+from crossplay.mining.population import audit, check_scope, mining_connection, unit_column
 from crossplay.mining.segment_job import load_assignments
 
 
@@ -68,6 +68,8 @@ def run_churn_fit(settings: Settings, scope: str = "joint", days: int = 7) -> di
               "kaplan_meier_by_segment": km,
               "fitted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     write_json(report, out / "report.json")
+    audit(settings, "churn_fit", sc, {"days": days, "holdout_units":
+                                      model.metrics["holdout_units"]})
     return report
 
 
@@ -88,6 +90,7 @@ def run_churn_score(settings: Settings, scope: str = "joint") -> pd.DataFrame:
                                  pa.timestamp("us", tz="UTC"))
     table = pa.table(cols)
     write_parquet(table, churn_dir(settings, sc) / "scores.parquet")
+    audit(settings, "churn_score", sc, {"units": table.num_rows})
     frame: pd.DataFrame = table.to_pandas()
     return frame.sort_values("churn_probability", ascending=False, kind="stable")
 
@@ -120,4 +123,5 @@ def run_paths(settings: Settings, target: str, *, scope: str = "joint", steps: i
                                       "zh-CN": sankey(paths, "zh-CN")}}
     path = derived_dir(settings, "mining") / "paths" / f"{sc}-{target}.json"
     write_json(doc, path)
+    audit(settings, "paths", sc, {"target": target, "units": len(journeys)})
     return doc

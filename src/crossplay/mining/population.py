@@ -18,7 +18,7 @@ All SQL runs on a :func:`crossplay.warehouse.duck.connect` connection.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import duckdb
 
@@ -39,6 +39,14 @@ def mining_connection(settings: Settings) -> duckdb.DuckDBPyConnection:
     con = connect(settings)
     con.execute("SET enable_progress_bar = false")
     return con
+
+
+def audit(settings: Settings, action: str, scope: str, details: dict[str, Any]) -> None:
+    """Append a mining read / export to the audit log (joint scope: the operator)."""
+    from crossplay.privacy.audit import record
+
+    actor = "operator" if scope == "joint" else f"partner:{scope}"
+    record(settings, f"mining.{action}", actor=actor, details={"scope": scope, **details})
 
 
 def check_scope(scope: str) -> Scope:

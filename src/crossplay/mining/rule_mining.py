@@ -25,7 +25,7 @@ from crossplay.core.settings import Settings
 from crossplay.mining.baskets import Level, check_level, load_baskets
 from crossplay.mining.fpm import MiningError, frequent_itemsets
 from crossplay.mining.names import DOMAIN_PARTNER, itemset_name, token_domain
-from crossplay.mining.population import Scope, check_scope, mining_connection
+from crossplay.mining.population import Scope, audit, check_scope, mining_connection
 from crossplay.mining.rules import RuleSet, association_rules, rank_order
 
 RULE_COLUMNS = (
@@ -129,6 +129,7 @@ def mine_rules(settings: Settings, options: RuleOptions) -> RulesResult:
     path = rules_path(settings, scope, level)
     write_parquet(pa.Table.from_pandas(frame, preserve_index=False), path)
     write_json(meta, path.with_suffix(".json"))
+    audit(settings, "rules_mine", scope, {"level": level, "units": n, "rules": len(frame)})
     return RulesResult(frame, meta)
 
 
@@ -150,7 +151,8 @@ def load_rules(settings: Settings, scope: str = "joint", level: str = "category"
     return RulesResult(pq.read_table(path).to_pandas(), meta)
 
 
-def export_rules(frame: pd.DataFrame, path: Path) -> Path:
+def export_rules(frame: pd.DataFrame, path: Path, settings: Settings | None = None,
+                 scope: str = "joint") -> Path:
     """Write rules as CSV (UTF-8 with BOM, opens in Excel) or JSON, by the file suffix."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".json"):
@@ -167,4 +169,6 @@ def export_rules(frame: pd.DataFrame, path: Path) -> Path:
                 elif isinstance(v, np.bool_):
                     r[k] = bool(v)
         write_json(records, path)
+    if settings is not None:
+        audit(settings, "rules_export", scope, {"rules": len(frame), "file": path.name})
     return path

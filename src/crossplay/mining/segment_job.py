@@ -29,7 +29,13 @@ from crossplay.core.derived import derived_dir, write_json, write_parquet
 from crossplay.core.errors import NotFoundError
 from crossplay.core.settings import Settings
 from crossplay.mining.features import FeatureFrame, unit_features
-from crossplay.mining.population import Scope, check_scope, mining_connection, unit_column
+from crossplay.mining.population import (
+    Scope,
+    audit,
+    check_scope,
+    mining_connection,
+    unit_column,
+)
 from crossplay.mining.profiles import segment_profiles
 from crossplay.mining.segments import Criterion, SegmentModel
 
@@ -114,6 +120,7 @@ def fit_segments(settings: Settings, options: SegmentOptions) -> SegmentResult:
     write_json(model.to_dict(), out / "model.json")
     write_json({"meta": meta, "profiles": profiles}, out / "profiles.json")
     _write_assignments(settings, scope, labels)
+    audit(settings, "segments_fit", scope, {"units": len(labels), "k": model.k_})
     return SegmentResult(model, labels, profiles, meta)
 
 
@@ -126,6 +133,7 @@ def assign_segments(settings: Settings, scope: str = "joint",
     labels = pd.Series(model.predict(feats.frame), index=feats.frame.index, name="segment")
     stored = json.loads((segments_dir(settings, sc) / "profiles.json").read_text("utf-8"))
     _write_assignments(settings, sc, labels)
+    audit(settings, "segments_assign", sc, {"units": len(labels)})
     values, counts = np.unique(labels.to_numpy(np.int64), return_counts=True)
     meta = {"scope": sc, "units": len(labels),
             "per_segment": dict(zip(values.tolist(), counts.tolist(), strict=True))}

@@ -35,7 +35,7 @@ from crossplay.core.settings import Settings
 from crossplay.core.types import Partner
 from crossplay.mining.fpm import MiningError
 from crossplay.mining.names import split_title
-from crossplay.mining.population import PURPOSE, check_scope, mining_connection
+from crossplay.mining.population import PURPOSE, audit, check_scope, mining_connection
 from crossplay.mining.segment_job import load_assignments, load_profiles
 from crossplay.mining.social import analyse, strengths, two_hop_reach
 from crossplay.privacy.policy import allowed_sql, linked_persons_sql
@@ -155,6 +155,8 @@ def rank_social(settings: Settings, *, platform: str = "all", segment: int | Non
         "ranked_by": "expected_reach" if target is not None else "pagerank",
     }
     write_json(meta, social_path(settings, platform).with_suffix(".json"))
+    audit(settings, "social_rank", "joint" if segment is None else scope,
+          {"platform": platform, "nodes": len(node_ids), "segment": segment})
     score = inf.expected_reach if inf.expected_reach is not None else inf.pagerank
     kinds = frame["node_type"].to_numpy()
     pool = np.flatnonzero(kinds == what[:-1]) if what != "all" else np.arange(len(node_ids))
