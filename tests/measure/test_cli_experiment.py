@@ -102,7 +102,7 @@ def test_empty_cells_are_refused_not_dropped(cli: CliRunner, tmp_path: Path) -> 
     assert r.code == 2 and "1 empty value" in r.err_flat
 
 
-def test_plan(cli: CliRunner) -> None:
+def test_plan(cli: CliRunner, tmp_path: Path) -> None:
     r = cli("experiment", "plan", "--baseline", "0.05", "--mde", "0.1", "--daily", "2000",
             "--json")
     assert r.code == 0, r.err
@@ -112,5 +112,8 @@ def test_plan(cli: CliRunner) -> None:
     r = cli("experiment", "plan", "--baseline", "20", "--sd", "15", "--mde", "1",
             "--absolute")
     assert r.code == 0 and "3,532" in r.out
+    r = cli("--lang", "zh-CN", "experiment", "plan", "--baseline", "0.05", "--mde", "0.1",
+            "--variants", "3", "--report", tmp_path / "plan.html")
+    assert r.code == 0 and "功效" in (tmp_path / "plan.html").read_text(encoding="utf-8")
     r = cli("experiment", "plan", "--baseline", "0.9", "--mde", "0.2")
     assert r.code == 2 and "(0, 1)" in r.err_flat

@@ -183,16 +183,21 @@ def experiment_plan(
     = 1.0,
     daily: Annotated[float | None, typer.Option(
         help="People entering the experiment per day (to state the duration).")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write an HTML power curve.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Sample size per variant (and days) to detect the minimum detectable effect."""
     st = state(ctx)
     p = plan(baseline=baseline, mde=mde, relative=not absolute, sd=sd, alpha=alpha,
              target_power=power, variants=variants, ratio=ratio, daily_traffic=daily)
+    if report is not None:
+        from crossplay.measure.report import plan_report
+
+        plan_report(report, p, st.msg.lang)
     if as_json:
         from dataclasses import asdict
 
-        print_json(asdict(p))
+        print_json(asdict(p) | ({"report": str(report)} if report else {}))
         return
     out = stdout()
     out.print(st.msg("m.plan.title", kind=p.kind), highlight=False)
@@ -201,6 +206,8 @@ def experiment_plan(
                      n_variant=p.n_variant, n_total=p.n_total), highlight=False)
     if p.days is not None and daily:
         out.print(st.msg("m.plan.days", traffic=daily, days=p.days), highlight=False)
+    if report is not None:
+        out.print(st.msg("m.report", path=report), highlight=False)
 
 
 def experiment_add(

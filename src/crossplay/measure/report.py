@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from crossplay.measure.funnel import Funnel
     from crossplay.measure.kpi import Kpi, Roi
     from crossplay.measure.lakeanalysis import SeriesPoint
+    from crossplay.measure.power import Plan
     from crossplay.measure.retention import Retention
     from crossplay.measure.uplift_eval import UpliftEvaluation
 
@@ -220,3 +221,29 @@ def kpi_report(path: Path, kpis: Sequence[Kpi], roi: Roi | None, lang: Lang) -> 
                                  f"[{roi.roi_ci[0]:.2f}, {roi.roi_ci[1]:.2f}]", height=250)
         sections.append(("", figure_html(rfig)))
     return write_page(path, t("kpi", lang), lang, sections)
+
+
+_T |= {
+    "plan": {"en": "Power by people per arm", "zh-CN": "每组人数与统计功效"},
+    "power": {"en": "power", "zh-CN": "功效"},
+    "per_arm": {"en": "people in control", "zh-CN": "对照组人数"},
+}
+
+
+def plan_report(path: Path, p: Plan, lang: Lang) -> Path:
+    from crossplay.measure.power import power
+
+    a = p.alpha / (p.variants - 1)
+    sd_b = p.sd
+    if p.kind == "proportion":
+        pb = p.baseline + p.mde_abs
+        sd_b = math.sqrt(pb * (1 - pb))
+    ns = [max(2, round(p.n_control * f / 20)) for f in range(1, 61)]
+    fig = go.Figure(go.Scatter(x=ns, y=[power(n, p.mde_abs, p.sd, sd_b, a, p.ratio)
+                                        for n in ns], mode="lines"))
+    fig.add_hline(y=p.power, line_dash="dot")
+    fig.add_vline(x=p.n_control, line_dash="dash")
+    fig.update_layout(title=f"{t('plan', lang)} — MDE {p.mde_abs:.4g} ({p.mde_rel:+.1%})",
+                      xaxis_title=t("per_arm", lang), yaxis_title=t("power", lang),
+                      yaxis_tickformat=".0%")
+    return write_page(path, t("plan", lang), lang, [("", figure_html(fig))])
