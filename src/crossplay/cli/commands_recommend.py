@@ -78,7 +78,7 @@ def train_cmd(
     ctx: typer.Context,
     model: Annotated[str, typer.Option(help="In-domain model: als, bpr, item_knn, content."
                                        )] = "als",
-    factors: Annotated[int, typer.Option(min=1, max=1024, help="Latent factors.")] = 64,
+    factors: Annotated[int, typer.Option(min=1, max=1024, help="Latent factors.")] = 16,
     cross: Annotated[bool, typer.Option(help="Also train the cross-domain models.")] = True,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     as_json: JsonOpt = False,
@@ -123,7 +123,7 @@ def evaluate_cmd(
     truth: Annotated[Path | None, typer.Option(
         help="A synthetic world's directory (or its ground_truth/) for truth_recall; "
              "default <data-dir>/world when it exists.")] = None,
-    factors: Annotated[int, typer.Option(min=1, max=1024, help="Latent factors.")] = 64,
+    factors: Annotated[int, typer.Option(min=1, max=1024, help="Latent factors.")] = 16,
     max_users: Annotated[int | None, typer.Option(
         min=1, help="Score at most this many (seeded) test users.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
@@ -318,10 +318,10 @@ def demo_step(st: State, as_json: bool) -> dict[str, Any]:
     from crossplay.recommend.evaluate import EvalConfig, evaluate, report, save_report
     from crossplay.recommend.service import TrainOptions, recommend_for, train
 
-    bundle = train(st.settings, TrainOptions(factors=32))
+    bundle = train(st.settings, TrainOptions())
     summary: dict[str, Any] = {"version": bundle["version"],
                                "units": [u["unit"] for u in bundle["units"]]}
-    cfg = EvalConfig(task="cold-start", k=10, factors=32,
+    cfg = EvalConfig(task="cold-start", k=10,
                      models=("popularity", "segment_popularity", "joint_als", "emcdr",
                              "hybrid"))
     from crossplay.recommend.truth import load_truth

@@ -58,7 +58,7 @@ InDomainModel = Literal["als", "bpr", "item_knn", "content"]
 @dataclass(frozen=True)
 class TrainOptions:
     model: InDomainModel = "als"
-    factors: int = 64
+    factors: int = 16  # tuned on a 20,000-person world (seed 0): 8-16 beat 32-64 there
     cross: bool = True
     seed: int = 0
     interaction: InteractionConfig = field(default_factory=InteractionConfig)
