@@ -68,7 +68,11 @@ def _game(world: Path, g: dict[str, str]) -> pd.DataFrame:
              for f in sorted((world / "game" / "events").glob("*.parquet"))]
     ev = pd.concat(parts, ignore_index=True)
     ev = ev[ev["act"].isin(G_ACTS)]
-    ts = pd.to_datetime(ev["ts_ms"], unit="ms", utc=True, errors="coerce")
+    ms = pd.to_numeric(ev["ts_ms"], errors="coerce").to_numpy(dtype=np.float64)
+    ok = np.isfinite(ms) & (ms > 0) & (ms < 4.1e12)  # broken rows: null or absurd times
+    stamps = np.full(len(ms), np.datetime64("NaT"), dtype="datetime64[ms]")
+    stamps[ok] = ms[ok].astype(np.int64).astype("datetime64[ms]")
+    ts = pd.Series(stamps, index=ev.index).dt.tz_localize("UTC")
     return pd.DataFrame({"user": ev["player"].map(g), "item": ev["target"], "ts": ts})
 
 
@@ -85,7 +89,8 @@ def _pairs(ev: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     ok = ev["user"].notna() & ev["item"].notna() & ev["ts"].notna()
     ev = ev[ok]
     first = ev.groupby(["user", "item"])["ts"].min().reset_index()
-    first["timestamp"] = (first["ts"].astype("int64") // 10**9).astype(np.int64)
+    epoch = pd.Timestamp("1970-01-01", tz="UTC")
+    first["timestamp"] = ((first["ts"] - epoch) // pd.Timedelta(seconds=1)).astype(np.int64)
     first = first.drop(columns="ts").sort_values(["user", "timestamp", "item"],
                                                  kind="stable")
     rank_from_end = first.groupby("user").cumcount(ascending=False).to_numpy()
