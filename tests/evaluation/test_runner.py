@@ -133,3 +133,15 @@ def test_cold_start_ranks_only_target_items_and_uses_source_history() -> None:
     # popularity, which cannot tell the three groups apart
     assert rows["item_knn"]["recall"]["mean"] > rows["popularity"]["recall"]["mean"]
     assert rows["item_knn"]["recall"]["mean"] > 0.9
+
+
+def test_unknown_fixed_parameter_is_named() -> None:
+    cfg = RunConfig(protocol="provided", models=("als",), k=2,
+                    params={"als": {"factor": 8}})
+    with pytest.raises(ConfigError, match="unexpected keyword argument 'factor'"):
+        run(TINY, cfg)
+    # without tuning the table keeps going: the model's row carries the message
+    out = run(TINY, RunConfig(protocol="provided", models=("popularity", "als"), k=2,
+                              tune=False, params={"als": {"factor": 8}}))
+    assert "unexpected keyword argument 'factor'" in out["rows"][1]["error"]
+    assert out["rows"][0]["model"] == "popularity" and "error" not in out["rows"][0]
