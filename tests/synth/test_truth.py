@@ -10,8 +10,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import pytest
 
 from crossplay.synth import domain
+from crossplay.synth.campaign import RESPONSIVENESS_CAP
 
 from .conftest import World
 
@@ -118,9 +120,17 @@ def test_campaign_exposures_follow_the_assignment(k_events: pa.Table, truth: pa.
     assert set(np.flatnonzero(induced).tolist()) <= treated
     uplift = truth["true_uplift"].to_numpy()
     arch = truth["archetype"].to_pylist()
-    expected = {a.key: a.uplift for a in domain.ARCHETYPES}
+    base = {a.key: a.uplift for a in domain.ARCHETYPES}
+    typical = {a.key: a.act_k for a in domain.ARCHETYPES}
+    engagement = truth["activity_knowledge"].to_numpy()
     for i in np.flatnonzero(eligible).tolist():
-        assert uplift[i] == expected[arch[i]]
+        scale = min(engagement[i] / typical[arch[i]], RESPONSIVENESS_CAP)
+        assert uplift[i] == pytest.approx(base[arch[i]] * scale, rel=1e-12)
+    # heterogeneous within an archetype: engaged learners respond more
+    for key in base:
+        mine = uplift[eligible & (np.array(arch) == key)]
+        if mine.size > 20:
+            assert mine.std() > 0.2 * mine.mean()
 
 
 def test_truth_document_names_the_planted_effects(world: World) -> None:

@@ -3,10 +3,15 @@
 Eligible: knowledge users active during the campaign window who granted *marketing*
 consent at its start. Half of them (Bernoulli 0.5) are treated and get 1 + Poisson(1.2)
 ``campaign_exposure`` events; some click. Each treated person makes one *extra* course
-purchase with probability ``Archetype.uplift`` — the true individual treatment effect on
-"buys a course during the window" (ignoring the rare case of an organic purchase of the
-same course). Control people get no campaign events; their assignment is in the ground
-truth only.
+purchase with probability ``uplift`` — the true individual treatment effect on "buys a
+course during the window" (ignoring the rare case of an organic purchase of the same
+course). Control people get no campaign events; their assignment is in the ground truth only.
+
+The effect is heterogeneous within an archetype too, as real pushes are: a person's uplift
+is the archetype's ``Archetype.uplift`` times their learning engagement relative to the
+archetype (``act_k / Archetype.act_k``, mean 1, capped at ``RESPONSIVENESS_CAP``). Engaged
+learners respond more, and engagement is observable in their events, so an uplift model
+has something to find; ``Archetype.uplift`` is the effect at typical engagement.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from crossplay.synth.sampling import (
 )
 
 TREATED_SHARE = 0.5
+#: the most a person's engagement multiplies their archetype's uplift
+RESPONSIVENESS_CAP = 4.0
 CAMPAIGN_DAYS = 14
 
 
@@ -68,7 +75,10 @@ def draw_campaign(
     active = people.uses_k & (people.k_lo < window.end_day) & (people.k_hi > window.first_day)
     eligible = active & k_consent.granted_at(marketing, np.full(n, start, dtype=np.int64))
     treated = eligible & (rng.random(n) < TREATED_SHARE)
-    uplift = np.where(eligible, domain.archetype_column("uplift")[people.arch], 0.0)
+    responsiveness = np.minimum(people.act_k / domain.archetype_column("act_k")[people.arch],
+                                RESPONSIVENESS_CAP)
+    uplift = np.where(eligible, domain.archetype_column("uplift")[people.arch] * responsiveness,
+                      0.0)
 
     who = np.flatnonzero(treated)
     counts = 1 + rng.poisson(1.2, who.size)
