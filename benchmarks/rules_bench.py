@@ -90,8 +90,48 @@ def _digest(rules: list[tuple[tuple[str, ...], tuple[str, ...], float, float]]) 
     return h.hexdigest()[:16]
 
 
+def brute_force_check(rows: npt.NDArray[np.int64], items: npt.NDArray[np.int64], n: int,
+                      n_items: int, min_support: float,
+                      itemsets: dict[tuple[int, ...], int]) -> dict[str, Any]:
+    """An independent check of the miner where mlxtend cannot run: every single item and
+    pair counted by a sparse product ``X^T X`` (scipy) must be frequent in the miner's output
+    exactly when its support passes, with the same count; every larger itemset's count is
+    recounted by intersecting its items' basket columns."""
+    import scipy.sparse as sp
+
+    x = sp.csr_matrix((np.ones(rows.size, dtype=np.int32), (rows, items)), shape=(n, n_items))
+    x.data[:] = 1
+    x.sum_duplicates()
+    x.data[:] = 1
+    singles = np.asarray(x.sum(axis=0)).ravel()
+    want = {(int(i),): int(c) for i, c in enumerate(singles) if c / n >= min_support}
+    freq = np.flatnonzero(singles / n >= min_support)
+    sub = x[:, freq].tocsc()
+    pairs = (sub.T @ sub).tocoo()
+    for a, b, c in zip(pairs.row.tolist(), pairs.col.tolist(), pairs.data.tolist(),
+                       strict=True):
+        if a < b and c / n >= min_support:
+            i, j = sorted((int(freq[a]), int(freq[b])))
+            want[(i, j)] = int(c)
+    got_small = {k: v for k, v in itemsets.items() if len(k) <= 2}
+    csc = x.tocsc()
+    larger_ok = 0
+    for items_, count in itemsets.items():
+        if len(items_) > 2:
+            mask = np.ones(n, dtype=bool)
+            for it in items_:
+                col = np.zeros(n, dtype=bool)
+                col[csc.indices[csc.indptr[it]:csc.indptr[it + 1]]] = True
+                mask &= col
+            larger_ok += int(mask.sum()) == count
+    return {"sizes_1_2_identical": got_small == want, "sizes_1_2": len(want),
+            "larger_recounted_ok": larger_ok,
+            "larger": sum(1 for k in itemsets if len(k) > 2)}
+
+
 def worker(engine: str, n: int, n_items: int, min_support: float,
-           min_conf: float, mlxtend_input: str = "dense") -> dict[str, Any]:
+           min_conf: float, mlxtend_input: str = "dense",
+           verify: bool = False) -> dict[str, Any]:
     rows, items = generate(n, n_items)
     if engine == "crossplay":
         sys.path.insert(0, str(REPO / "src"))
@@ -99,7 +139,8 @@ def worker(engine: str, n: int, n_items: int, min_support: float,
         from crossplay.mining.rules import association_rules
 
         baskets = baskets_from_pairs(rows, items, n, n_items)
-        del rows, items
+        if not verify:
+            del rows, items
         before = _rss_mb()
         t0 = time.perf_counter()
         fi = frequent_itemsets(baskets, min_support)
@@ -109,6 +150,8 @@ def worker(engine: str, n: int, n_items: int, min_support: float,
                for a, c, s, cf in zip(rs.antecedents, rs.consequents, rs.support,
                                       rs.confidence, strict=True)]
         n_sets = len(fi.itemsets)
+        if verify:
+            check = brute_force_check(rows, items, n, n_items, min_support, fi.support_of())
     else:
         import pandas as pd
         from mlxtend.frequent_patterns import association_rules as mlx_rules
@@ -143,7 +186,8 @@ def worker(engine: str, n: int, n_items: int, min_support: float,
                for a, c, s, cf in zip(rdf.antecedents, rdf.consequents, rdf.support,
                                       rdf.confidence, strict=True)]
         n_sets = len(fi_df)
-    return {"engine": engine, "input": mlxtend_input if engine == "mlxtend" else "csr",
+    extra = {"brute_force_check": check} if engine == "crossplay" and verify else {}
+    return {**extra, "engine": engine, "input": mlxtend_input if engine == "mlxtend" else "csr",
             "baskets": n, "items": n_items, "seconds": seconds,
             "itemsets": n_sets, "rules": len(out), "digest": _digest(out),
             "rss_before_mb": round(before, 1), "peak_rss_mb": round(_rss_mb(), 1),
@@ -155,7 +199,7 @@ def _spawn(engine: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
            "--items", str(args.items), "--min-support", str(args.min_support),
            "--min-confidence", str(args.min_confidence), "--mlxtend-input",
            args.mlxtend_input or ("sparse" if n >= 1_000_000 else "dense"),
-           "--mem-limit-gb", str(args.mem_limit_gb)]
+           "--mem-limit-gb", str(args.mem_limit_gb), *(["--verify"] if args.verify else [])]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"{engine} worker failed (exit {proc.returncode}; a negative "
@@ -177,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="mlxtend's input DataFrame (default: dense below 1M baskets)")
     ap.add_argument("--mem-limit-gb", type=float, default=12.0,
                     help="address-space limit of each worker process")
+    ap.add_argument("--verify", action="store_true",
+                    help="also check crossplay's itemsets against brute-force counting")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     sizes = [parse_size(s) for s in args.sizes.split(",")]
@@ -184,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         limit = int(args.mem_limit_gb * 1024**3)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         print(json.dumps(worker(args.worker, sizes[0], args.items, args.min_support,
-                                args.min_confidence, args.mlxtend_input or "dense")))
+                                args.min_confidence, args.mlxtend_input or "dense",
+                                args.verify)))
         return 0
     engines = [e for e in args.engines.split(",") if e]
     results: list[dict[str, Any]] = []
@@ -206,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label(n):>8} {e:>10} {med[e]:9.2f} {last['itemsets']:8d} "
                   f"{last['rules']:6d} {last['peak_rss_mb']:8.0f} "
                   f"{last['run_peak_above_mb']:8.0f} {ratio:7.1f} {same}", flush=True)
+            if "brute_force_check" in last:
+                print(f"{'':>8} {'':>10} brute-force check: {last['brute_force_check']}",
+                      flush=True)
             results.append({**last, "median_seconds": med[e], "runs": len(runs[e]),
                             "ratio_vs_mlxtend": ratio, "identical_rules": same})
         if not same:
