@@ -197,3 +197,15 @@ def test_list_when_empty_and_remove(cli: CliRunner, tmp_path: Path) -> None:
     assert cli("bench", "list", "--json").json() == []
     r = cli("bench", "remove", "ml")
     assert r.code == 2 and "no benchmark 'ml'" in r.err_flat
+
+
+def test_default_protocol_follows_the_benchmark(cli: CliRunner, tmp_path: Path) -> None:
+    movielens_like(tmp_path / "ml")
+    cli("bench", "import", tmp_path / "ml", "--format", "movielens", "--name", "ml")
+    assert cli("bench", "run", "ml", "--models", "popularity", "--json"
+               ).json()["protocol"] == "stratified"
+    write(tmp_path / "s" / "train.txt", "u1 a\nu1 b\nu2 a\nu2 c\n")
+    write(tmp_path / "s" / "test.txt", "u1 c\nu2 b\n")
+    cli("bench", "import", tmp_path / "s", "--format", "uir", "--name", "s")
+    out = cli("bench", "run", "s", "--models", "popularity", "--json").json()
+    assert out["protocol"] == "provided" and out["test_rows"] == 2

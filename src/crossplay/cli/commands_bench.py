@@ -147,9 +147,10 @@ def _parse_params(values: list[str] | None) -> dict[str, dict[str, Any]]:
 def run_cmd(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="An imported benchmark.")],
-    protocol: Annotated[str, typer.Option(
-        help="provided, stratified, chrono, loo or cold (docs/evaluation.md).")
-    ] = "stratified",
+    protocol: Annotated[str | None, typer.Option(
+        help="provided, stratified, chrono, loo or cold (docs/evaluation.md); default: "
+             "provided when the benchmark ships a split, else stratified.")
+    ] = None,
     models: Annotated[str, typer.Option(
         help="Comma-separated: popularity, item_knn, als, bpr, emcdr.")
     ] = "popularity,item_knn,als,bpr",
@@ -189,6 +190,8 @@ def run_cmd(
 
     st = state(ctx)
     bench = load(st.settings, name)
+    if protocol is None:
+        protocol = "provided" if bench.meta.get("provided_split") else "stratified"
     cfg = RunConfig(protocol=protocol, k=k, ratio=ratio, seed=seed, fraction=fraction,
                     target=target, relevance=relevance, sampled=sampled, tune=tune,
                     max_test_users=max_users, params=_parse_params(param),
