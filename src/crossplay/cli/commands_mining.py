@@ -30,6 +30,12 @@ segments_app = typer.Typer(help="Segments of people over both platforms, with pr
                            no_args_is_help=True)
 
 
+_DIRECTION_EN = {"knowledge->game": "learning → games", "game->knowledge": "games → learning",
+                 "within": "same side", "mixed": "mixed"}
+_DIRECTION_ZH = {"knowledge->game": "学习 → 游戏", "game->knowledge": "游戏 → 学习",
+                 "within": "同一平台", "mixed": "混合"}
+
+
 def _num(v: Any, digits: int = 3) -> str:
     if isinstance(v, float):
         if math.isinf(v):
@@ -103,7 +109,9 @@ def rules_mine(
     if frame.empty:
         con.print(msg("mining.rules.none"))
     else:
-        rows = [(r[f"antecedent_{suffix}"], r[f"consequent_{suffix}"], r["direction"],
+        words = _DIRECTION_ZH if lang == "zh-CN" else _DIRECTION_EN
+        rows = [(r[f"antecedent_{suffix}"], r[f"consequent_{suffix}"],
+                 words.get(r["direction"], r["direction"]),
                  _num(r["support"]), _num(r["confidence"]), _num(r["lift"], 2),
                  _num(r["q_value"], 2)) for r in frame.head(top).to_dict(orient="records")]
         con.print(table(None, [msg("mining.col.if"), msg("mining.col.then"),
