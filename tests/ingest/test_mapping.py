@@ -149,7 +149,8 @@ units: {price: cents_to_yuan}
     assert edges[1]["dst_key"] != "g2" and len(edges[1]["dst_key"]) == 32
 
     links = write(tmp_path / "bind.csv",
-                  "g,k,act,at\ng1,K1,bind,2026-09-01 10:00:00\ng2,K2,bind,2026-09-01 10:00:00\n"
+                  # K1 refused linking on 09-05: a binding made before that would be revoked
+                  "g,k,act,at\ng1,K1,bind,2026-09-06 10:00:00\ng2,K2,bind,2026-09-01 10:00:00\n"
                   "g2,K2,unbind,2026-09-03 10:00:00\n")
     ml = write(tmp_path / "ml.yaml",
                "columns: {g_user_id: g, k_user_id: k, action: act, ts: at}\n")
