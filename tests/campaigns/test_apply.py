@@ -57,6 +57,7 @@ def test_simulate_predicts_apply_and_reruns_issue_nothing(fresh_world, op_db_url
     assert stock == sum(r.stock for r in c.rewards)
 
 
+@pytest.mark.slow
 def test_budget_exhaustion_stops_cleanly(fresh_world, op_db_url, tmp_path) -> None:
     settings = fresh_world.settings(db_url=op_db_url)
     c = _small_budget(tmp_path, 400)
@@ -69,6 +70,7 @@ def test_budget_exhaustion_stops_cleanly(fresh_world, op_db_url, tmp_path) -> No
     assert violations(get_engine(settings)) == []
 
 
+@pytest.mark.slow
 def test_paused_campaign_awards_nothing(fresh_world, tmp_path) -> None:
     settings = fresh_world.settings()
     c = _small_budget(tmp_path, 3000)

@@ -34,7 +34,8 @@ from crossplay.campaigns.errors import IdempotencyConflict, LedgerError
 #: the JSON-able result stored with the transaction
 Operation = Callable[[Connection, int, int], dict[str, Any]]
 
-_RETRYABLE_SQLSTATE = {"40001", "40P01"}
+#: serialisation failure, deadlock, too many connections (nothing was written: run again)
+_RETRYABLE_SQLSTATE = {"40001", "40P01", "53300"}
 MAX_ATTEMPTS = 30
 
 
@@ -69,7 +70,8 @@ def _retryable(exc: BaseException) -> bool:
     if state in _RETRYABLE_SQLSTATE:
         return True
     text = str(orig or exc).lower()
-    return "database is locked" in text or "database table is locked" in text
+    return any(m in text for m in ("database is locked", "database table is locked",
+                                   "too many clients already"))
 
 
 def _duplicate_key(exc: IntegrityError) -> bool:

@@ -53,6 +53,11 @@ def campaign_status(settings: Settings | str, campaign_id: str, *,
         pending = int(con.execute(select(func.count()).select_from(t.outbox)
                                   .where(t.outbox.c.delivered_at.is_(None))).scalar_one())
     streaks: list[tuple[str, int, int]] = []
+    if campaign.checkins is not None and checkins:  # person-level joint data read
+        from crossplay.privacy import audit
+
+        audit.record(settings, "campaign.status", actor=f"campaign:{campaign_id}",
+                     details={"checkins": len(checkins), "top": top})
     if campaign.checkins is not None and checkins:
         # the stored check-ins walked by the same rules as when they were awarded
         evs = [Event(str(p), "", f"{p}:{pl}:{ts}", str(pl), "checkin", None, int(ts))
