@@ -68,6 +68,14 @@ def test_budget_exhaustion_stops_cleanly(fresh_world, op_db_url, tmp_path) -> No
     assert r.points_awarded == sim.points_issued and r.budget_left == sim.budget_left
     assert campaign_status(settings, c.id).status == "budget_exhausted"
     assert violations(get_engine(settings)) == []
+    # version 2 raises the budget: awarding resumes where it stopped, nothing twice
+    bigger = load_campaign(sample_path()).model_copy(update={"version": 2})
+    full = simulate(settings, bigger)
+    more = apply(settings, bigger)
+    assert more.status == "active" and more.already_done == r.awarded
+    assert r.points_awarded + more.points_awarded == full.points_issued
+    assert campaign_status(settings, c.id).status == "active"
+    assert violations(get_engine(settings)) == []
 
 
 @pytest.mark.slow

@@ -265,6 +265,9 @@ def apply(settings: Settings, campaign: Campaign, *, batch: int = 500,
                             f"{campaign.id}` to award again")
     ledger = Ledger(engine)
     _fund(ledger, campaign)
+    if status == "budget_exhausted":  # a new version may have raised the budget: try again
+        set_status(engine, campaign.id, "active")
+        status = "active"
     define_rewards(engine, [Reward(campaign.id, r.id, r.partner, r.currency, r.cost, r.stock)
                             for r in campaign.rewards])
     events = load_events(settings, campaign)
