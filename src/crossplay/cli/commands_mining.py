@@ -369,16 +369,21 @@ def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
     out = stdout()
     summary: dict[str, Any] = {}
     try:
-        rules = mine_rules(st.settings, RuleOptions(level="category", min_support=0.05,
-                                                    min_confidence=0.2,
-                                                    cross_domain_only=True))
-        top = rules.frame.head(5)
-        summary["rules"] = {"units": rules.meta["units"], "cross_domain": len(rules.frame),
+        import pandas as pd
+
+        found = [mine_rules(st.settings, RuleOptions(level=level, min_support=0.05,
+                                                     min_confidence=0.1,
+                                                     cross_domain_only=True))
+                 for level in ("category", "behaviour")]
+        frame = pd.concat([r.frame for r in found], ignore_index=True)
+        top = frame.sort_values(["lift", "support"], ascending=False, kind="stable").head(5)
+        units = found[0].meta["units"]
+        summary["rules"] = {"units": units, "cross_domain": len(frame),
                             "top": _records(top[["antecedent_en", "consequent_en",
                                                  "antecedent_zh", "consequent_zh", "support",
                                                  "confidence", "lift", "q_value"]])}
         if not as_json:
-            out.print(msg("mining.demo.rules_head"))
+            out.print(msg("mining.demo.rules_head", units=units, k=st.settings.privacy_k))
             if top.empty:
                 out.print("  " + msg("mining.demo.no_rules"))
             for r in top.to_dict(orient="records"):

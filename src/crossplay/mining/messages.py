@@ -74,8 +74,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "mining.col.day": {"en": "day {d}", "zh-CN": "第{d}天"},
     "mining.demo.rules": {"en": "mine cross-domain association rules, segments and influencers",
                           "zh-CN": "挖掘跨域关联规则、用户分群与影响力主播"},
-    "mining.demo.rules_head": {"en": "Top cross-domain rules (linked people, by lift):",
-                               "zh-CN": "跨域关联规则 (已关联用户, 按提升度):"},
+    "mining.demo.rules_head": {
+        "en": "Top cross-domain rules over categories and habits ({units} linked people with "
+              "consent; every rule holds for at least k = {k} of them), by lift:",
+        "zh-CN": "跨域关联规则 (类别与习惯; {units} 位已授权关联用户, 每条规则至少覆盖 "
+                 "k = {k} 人), 按提升度:"},
     "mining.demo.no_rules": {"en": "No cross-domain rule reaches the thresholds at this size.",
                              "zh-CN": "在当前数据规模下没有跨域规则达到阈值。"},
     "mining.demo.segments_head": {"en": "Segments ({k}, chosen by silhouette):",
