@@ -22,6 +22,7 @@ from crossplay.campaigns.document import Campaign, load_campaign, sample_path
 from crossplay.campaigns.engine import apply, set_status, simulate
 from crossplay.campaigns.errors import CampaignError
 from crossplay.campaigns.invariants import violations
+from crossplay.campaigns.rules import Event
 from crossplay.campaigns.status import campaign_status
 from crossplay.opdb import ensure_schema, get_engine
 
@@ -150,4 +151,27 @@ def test_kill_9_mid_batch_then_rerun_completes_exactly_once(fresh_world, op_db_u
     assert rerun.already_done == partial
     assert rerun.awarded + partial == sim.awards_considered
     assert campaign_cost(settings, c.id).issued == sim.points_issued
+    assert violations(engine) == []
+
+
+def test_live_events_award_once_with_the_lake_history(fresh_world) -> None:
+    settings = fresh_world.settings()
+    c = load_campaign(sample_path())
+    first = apply(settings, c)
+    engine = get_engine(settings)
+    with engine.connect() as con:
+        person = con.execute(select(t.awards.c.person_id).order_by(t.awards.c.person_id)
+                             .limit(1)).scalar_one()
+    ts = 1_790_000_000_000_000  # 2026-09-21 14:13 UTC, inside the window
+    live = [Event(person, "knowledge", "live-1", "knowledge", "course_complete", "C1", ts)]
+    got = apply(settings, c, live=live)
+    assert (got.awarded, got.points_awarded) == (1, 100)
+    assert got.already_done > 0 and got.persons == 1  # only that person was evaluated
+    again = apply(settings, c, live=live)
+    assert again.awarded == 0
+    assert campaign_cost(settings, c.id).issued == first.points_awarded + 100
+    stranger = [Event("not-linked", "knowledge", "live-2", "knowledge", "course_complete",
+                      "C1", ts)]
+    with pytest.raises(CampaignError, match="not eligible"):
+        apply(settings, c, live=stranger)
     assert violations(engine) == []

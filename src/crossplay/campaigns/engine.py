@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -54,6 +54,14 @@ def _audience_sql(campaign: Campaign) -> str:
             f"FROM {reader}({lit(str(path))}))")
 
 
+def _persons_sql(persons: Collection[str] | None) -> str:
+    if persons is None:
+        return ""
+    if not persons:
+        return " AND false"
+    return f" AND k.person_id IN ({', '.join(lit(p) for p in sorted(persons))})"
+
+
 def event_types(campaign: Campaign) -> set[str]:
     """The event types the campaign's rules and check-ins look at."""
     types: set[str] = set()
@@ -69,8 +77,10 @@ def event_types(campaign: Campaign) -> set[str]:
     return types
 
 
-def load_events(settings: Settings, campaign: Campaign) -> list[Event]:
-    """Eligible persons' events of the types the campaign uses, around its window."""
+def load_events(settings: Settings, campaign: Campaign,
+                persons: Collection[str] | None = None) -> list[Event]:
+    """Eligible persons' events of the types the campaign uses, around its window
+    (only ``persons``' when given)."""
     from crossplay.warehouse.duck import connect
 
     zone = campaign.zone
@@ -88,7 +98,7 @@ def load_events(settings: Settings, campaign: Campaign) -> list[Event]:
         WHERE e.event_type IN ({types})
           AND e.ts >= {lit(lo.astimezone(dt.UTC).isoformat())}::TIMESTAMPTZ
           AND e.ts < {lit(hi.astimezone(dt.UTC).isoformat())}::TIMESTAMPTZ
-          {_audience_sql(campaign)}
+          {_audience_sql(campaign)}{_persons_sql(persons)}
         ORDER BY e.ts, e.partner, e.event_id"""
     con = connect(settings)
     try:
@@ -100,6 +110,21 @@ def load_events(settings: Settings, campaign: Campaign) -> list[Event]:
                   value=None if r[7] is None else Decimal(str(r[7])),
                   ingested=None if r[8] is None else int(r[8]), device=r[9])
             for r in rows]
+
+
+def _eligible(settings: Settings, campaign: Campaign, persons: Collection[str]) -> set[str]:
+    from crossplay.warehouse.duck import connect
+
+    if not persons:
+        return set()
+    con = connect(settings)
+    try:
+        rows = con.sql(f"""
+            SELECT CAST(k.person_id AS VARCHAR) FROM ({linked_persons_sql(Purpose.MARKETING)}) k
+            WHERE true {_audience_sql(campaign)}{_persons_sql(persons)}""").fetchall()
+    finally:
+        con.close()
+    return {str(r[0]) for r in rows}
 
 
 # --- simulate ---------------------------------------------------------------------------
@@ -255,8 +280,13 @@ def _fund(ledger: Ledger, campaign: Campaign) -> None:
 
 
 def apply(settings: Settings, campaign: Campaign, *, batch: int = 500,
-          on_batch: Callable[[int, int], None] | None = None) -> ApplyReport:
-    """Award the campaign's points for the lake's events (idempotent; safe to rerun)."""
+          on_batch: Callable[[int, int], None] | None = None,
+          live: Sequence[Event] = ()) -> ApplyReport:
+    """Award the campaign's points for the lake's events (idempotent; safe to rerun).
+
+    ``live``: events posted live (not yet in the lake) of eligible persons; then only those
+    persons are evaluated, with their lake history for same-day rules and streaks.
+    """
     engine = get_engine(settings)
     ensure_schema(engine)
     status = register(engine, campaign)
@@ -270,7 +300,15 @@ def apply(settings: Settings, campaign: Campaign, *, batch: int = 500,
         status = "active"
     define_rewards(engine, [Reward(campaign.id, r.id, r.partner, r.currency, r.cost, r.stock)
                             for r in campaign.rewards])
-    events = load_events(settings, campaign)
+    persons = {e.person for e in live} if live else None
+    events = load_events(settings, campaign, persons)
+    if live:
+        eligible = {e.person for e in events} | _eligible(settings, campaign, persons or set())
+        refused_live = [e for e in live if e.person not in eligible]
+        if refused_live:
+            raise CampaignError(f"{len(refused_live)} live event(s) of persons who are not "
+                                f"eligible (linked, marketing consent on both sides)")
+        events = [*events, *live]
     _audit(settings, "campaign.apply", campaign,
            {"events": len(events), "persons": len({e.person for e in events})})
     ev = evaluate(campaign, events)
