@@ -57,6 +57,7 @@ def test_train_for_export(trained: tuple[LoadedWorld, CliRunner]) -> None:
     zh = run("--lang", "zh-CN", "recommend", "for", "--partner", "knowledge", "--key", key,
              "--explain", "--n", "3")
     assert zh.code == 0 and "因为你" in zh.out and "个性化推荐" in zh.out  # type: ignore
+    assert "账号已关联，双方均同意关联与个性化" in zh.out  # type: ignore[attr-defined]
 
     # the joint read was audited
     audit = run("audit", "list", "--json")

@@ -195,13 +195,36 @@ def for_cmd(
     print_for(st, res, uk)
 
 
+#: the consent policy's reasons (crossplay.privacy.policy.decide) and ours, in Chinese
+_POLICY_ZH = {
+    "own users, personalisation not refused": "本平台用户，未拒绝个性化",
+    "linked, both sides granted linking and personalisation": "账号已关联，双方均同意关联与个性化",
+    "no active link with linking consent on both sides": "没有双方均同意关联的有效账号绑定",
+    "the user refused personalisation": "用户已拒绝个性化推荐",
+    "the user has not granted personalisation": "用户未授权个性化推荐",
+    "the user granted personalisation": "用户已授权个性化推荐",
+    "no behaviour in the trained model": "训练模型中没有该用户的行为",
+    "cross-domain: ": "跨平台：",
+}
+
+
+def policy_text(text: str, lang: str) -> str:
+    """The policy reason in the reader's language (known phrases; others unchanged)."""
+    if lang != "zh-CN":
+        return text
+    for en, zh in _POLICY_ZH.items():
+        text = text.replace(en, zh)
+    return text.replace("; ", "；")
+
+
 def print_for(st: State, res: dict[str, Any], uk: str) -> None:
     o = stdout()
     dom = DOMAIN_ZH[res["domain"]] if st.msg.lang == "zh-CN" else res["domain"]
     o.print(st.msg("rec.for", n=len(res["items"]), domain=dom, partner=res["partner"],
                    ukey=uk[:12]), style="bold", highlight=False)
-    o.print(st.msg("rec.personal", model=res["model"], policy=res["policy"])
-            if res["personalised"] else st.msg("rec.popular", policy=res["policy"]),
+    policy = policy_text(res["policy"], st.msg.lang)
+    o.print(st.msg("rec.personal", model=res["model"], policy=policy)
+            if res["personalised"] else st.msg("rec.popular", policy=policy),
             highlight=False)
     from crossplay.recommend.explain import display_title
 

@@ -204,7 +204,7 @@ def recommend_for(settings: Settings, *, partner: Partner, user_key: str,
                 unit = load_unit(root / f"cross-{d}")
                 row = unit.row_of(col, user_key)
                 notes.append(joint_ok.reason)
-        if row is None:
+        if row is None and unit is not None:
             notes.append("no behaviour in the trained model")
     result["policy"] = "; ".join(dict.fromkeys(notes))
     if unit is not None and row is not None:
