@@ -62,9 +62,13 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                            "zh-CN": "有效账号关联: {n} 个 (双方均同意关联: {ok} 个); "
                                     "联合画像: {p} 人"},
     "demo.privacy.release": {"en": "Overlap by category pair for game (k = {k}): {shown} "
-                                   "groups released, {hidden} suppressed; largest: {top}",
+                                   "groups released, {hidden} suppressed",
                              "zh-CN": "向游戏方发布的类别重合 (k = {k}): 发布 {shown} 组, "
-                                      "隐藏 {hidden} 组; 最大: {top}"},
+                                      "隐藏 {hidden} 组"},
+    "demo.privacy.segments": {"en": "Conversion by game-activity segment, released to game "
+                                    "(k = {k}; — = suppressed)",
+                              "zh-CN": "按游戏活跃度分群的转化 (发布给游戏方, "
+                                       "k = {k}; — = 已隐藏)"},
     "demo.privacy.audit": {"en": "Audit log: {n} entries, chain intact: {ok}",
                            "zh-CN": "审计日志: {n} 条, 链完整: {ok}"},
     "consent.set": {"en": "Recorded: {partner} user {ukey} {purpose} = {granted}",
@@ -460,23 +464,26 @@ def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
     finally:
         con.close()
     prof = build_profiles(st.settings)
-    rel = release(st.settings, "overlap_by_category_pair", for_partner="game", actor="demo")
-    shown = [r for r in rel.rows if not r["suppressed"]]
-    top = max(shown, key=lambda r: r["people"]) if shown else None
-    top_text = (f"{top['knowledge_category']} × {top['game_category']} = {top['people']}"
-                if top else "—")
+    pair = release(st.settings, "overlap_by_category_pair", for_partner="game", actor="demo")
+    seg = release(st.settings, "conversion_by_segment", for_partner="game", actor="demo")
     res = verify(st.settings)
+    pair_shown = sum(not r["suppressed"] for r in pair.rows)
     if not as_json:
         out = stdout()
         out.print(st.msg("demo.privacy.links", n=active, ok=usable, p=prof.persons),
                   highlight=False)
-        out.print(st.msg("demo.privacy.release", k=rel.k, shown=len(shown),
-                         hidden=len(rel.rows) - len(shown), top=top_text), highlight=False)
+        out.print(st.msg("demo.privacy.release", k=pair.k, shown=pair_shown,
+                         hidden=len(pair.rows) - pair_shown), highlight=False)
+        out.print(table(st.msg("demo.privacy.segments", k=seg.k),
+                        ["segment", "people", "buyers", "spend"],
+                        [(r["segment"], *("—" if r[m] is None else r[m]
+                                          for m in ("people", "buyers", "spend")))
+                         for r in seg.rows]))
         out.print(st.msg("demo.privacy.audit", n=res.entries, ok=res.ok), highlight=False)
     return {"active_links": active, "usable_links": usable, "profiles": prof.persons,
-            "release": {"query": rel.query, "k": rel.k, "released": len(shown),
-                        "suppressed": len(rel.rows) - len(shown)},
-            "audit": res.as_dict()}
+            "overlap_by_category_pair": {"k": pair.k, "released": pair_shown,
+                                         "suppressed": len(pair.rows) - pair_shown},
+            "conversion_by_segment": seg.rows, "audit": res.as_dict()}
 
 
 def register(app: typer.Typer) -> None:

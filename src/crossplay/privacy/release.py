@@ -193,7 +193,8 @@ def release(settings: Settings, name: str, *, for_partner: Partner,
         row: dict[str, Any] = dict(zip(q.dims, key, strict=True))
         row["suppressed"] = key in hidden
         for m, v in zip(q.metrics, shown[key], strict=True):
-            row[m.name] = None if key in hidden else (int(v) if m.kind == "count" else v)
+            row[m.name] = None if key in hidden else (
+                int(v) if m.kind == "count" else round(float(v), 2))
         rel.rows.append(row)
     record(settings, "release", actor=actor or f"partner:{for_partner}",
            subject=f"query:{name}",
