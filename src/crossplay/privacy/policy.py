@@ -12,6 +12,10 @@ Rules (see docs/privacy.md):
   grant of the purpose on both sides (a joint use combines both partners' data).
 - ``linking`` and ``marketing`` are opt-in everywhere: without a current grant, no.
 - The latest decision per (partner, user, purpose) wins; an unknown user has no grants.
+  Decisions come from ingested exports and from live updates
+  (:func:`crossplay.privacy.consent.update_consent`); both are in ``consents_current``.
+- A link is active until an unbind, or until either side refuses ``linking`` at or after
+  the binding (``links_current.revoked_at``); a later re-grant needs a new binding.
 
 All SQL here runs against the warehouse views (:func:`crossplay.warehouse.duck.connect`):
 ``consents_current`` and ``links_current``.
