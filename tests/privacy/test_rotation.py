@@ -100,3 +100,21 @@ def test_rotate_rekeys_everything_without_losing_a_row(cli: CliRunner, op_db_url
     assert cli("--data-dir", str(fresh_world.data_dir), "keys", "rotate", "--partner",
                "knowledge", "--json", data=False).json()["version"] == 3
     assert _counts(s)["events"] == before["events"] + 1
+
+
+def test_a_lost_key_version_is_refused(settings: Settings) -> None:
+    import pytest
+
+    from crossplay.core.errors import ConfigError
+    from crossplay.core.secrets import rotated_key_file, secret_chain, write_rotated_secret
+
+    write_rotated_secret(settings, "game", 2)
+    write_rotated_secret(settings, "game", 3)
+    assert len(secret_chain(settings, "game")) == 3
+    rotated_key_file(settings, "game", 3).unlink()  # the newest key file is lost
+    with pytest.raises(ConfigError, match="version 3"):
+        secret_chain(settings, "game")
+    rotated_key_file(settings, "game", 2).unlink()
+    write_rotated_secret(settings, "game", 3)  # a gap
+    with pytest.raises(ConfigError, match="version 2"):
+        secret_chain(settings, "game")

@@ -70,9 +70,25 @@ def key_version(settings: Settings, partner: Partner) -> int:
     return versions[-1] if versions else 1
 
 
+def version_file(settings: Settings, partner: Partner) -> Path:
+    """``<keys>/<partner>.version``: the current version, written by each rotation."""
+    return settings.keys_dir / f"{partner}.version"
+
+
 def secret_chain(settings: Settings, partner: Partner) -> tuple[bytes, ...]:
-    """Every version's secret, oldest (version 1) first; refuses a gap in the versions."""
+    """Every version's secret, oldest (version 1) first.
+
+    Refuses a gap in the versions, and fewer versions than the last rotation recorded
+    in ``<partner>.version`` (a lost newest key file would otherwise mint unrelated keys).
+    """
     chain = [partner_secret(settings, partner)]
+    marker = version_file(settings, partner)
+    if marker.is_file():
+        recorded = marker.read_text(encoding="ascii").strip()
+        if recorded.isdigit() and int(recorded) > key_version(settings, partner):
+            raise ConfigError(f"key version {recorded} of '{partner}' is missing from "
+                              f"{settings.keys_dir}: restore it from the backup",
+                              code="missing_secret")
     for expected, version in enumerate(_rotated_versions(settings, partner), start=2):
         if version != expected:
             raise ConfigError(f"key version {expected} of '{partner}' is missing from "
@@ -95,6 +111,7 @@ def write_rotated_secret(settings: Settings, partner: Partner, version: int) -> 
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(_secrets.token_hex(32) + "\n")
+    version_file(settings, partner).write_text(f"{version}\n", encoding="ascii")
     return path
 
 
