@@ -100,3 +100,11 @@ def test_forget_removes_the_person_everywhere(cli: CliRunner, op_db_url: str,
 def test_forget_bad_input(cli: CliRunner) -> None:
     res = cli("forget", "--partner", "knowledge", "--user", "  ")
     assert res.code == 2 and "blank" in res.err_flat
+
+
+def test_raw_text_matches_whole_tokens_only() -> None:
+    from crossplay.privacy.erasure import _keep_mask
+
+    t = pa.table({"raw": ["K10,a,b", "x,K1,y", '{"uid": "K1"}', None, "K1"]})
+    keep = _keep_mask(t, pa.array(["f" * 32], pa.string()), ["K1"])
+    assert keep is not None and keep.to_pylist() == [True, False, False, True, False]

@@ -21,6 +21,7 @@ Recomputed artefacts (models trained earlier) forget the person at their next tr
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,8 +77,9 @@ def _keep_mask(t: pa.Table, keys: pa.Array, needles: list[str]) -> pa.Array | No
         elif col == "raw":
             raw = t.column(col).cast(pa.string())
             hit = None
-            for n in needles:
-                h = pc.fill_null(pc.match_substring(raw, n), False)
+            for n in needles:  # whole tokens only: "K1" must not match "K10"
+                pattern = f"(^|[^0-9A-Za-z_-]){re.escape(n)}([^0-9A-Za-z_-]|$)"
+                h = pc.fill_null(pc.match_substring_regex(raw, pattern), False)
                 hit = h if hit is None else pc.or_(hit, h)
         else:
             continue
@@ -108,6 +110,8 @@ def forget(settings: Settings, partner: Partner, native_id: str, *,
         con.close()
     report = ErasureReport(partner, person_subject(partner, key), len(person_ids))
     keys = pa.array([key, *person_ids], pa.string())
+    # quarantine raw text holds keys (ingest scrubs native ids); the native id is looked
+    # for too, as a whole token, in case a row escaped scrubbing
     needles = [key, native_id.strip()]
 
     def rewrite(_table: str, _rel: str, t: pa.Table) -> pa.Table | None:
