@@ -94,17 +94,21 @@ def test_cli_uplift_from_file(cli: CliRunner, tmp_path: Path) -> None:
     assert r.code == 2 and "no rows with arm = 'nobody'" in r.err_flat
 
 
-def test_lake_campaign_uplift_and_the_worlds_oracle_bound(cli: CliRunner, fresh_world,  # type: ignore[no-untyped-def]
-                                                          tmp_path: Path) -> None:
-    """Over the lake's campaign. The world plants one uplift per archetype, so even an
-    oracle that knows every true effect captures < 1.5x random at q = 30% here: the
-    archetype mix of the eligible people bounds it (see the issue-7 report)."""
+def test_lake_campaign_uplift_judged_on_the_worlds_true_effects(  # type: ignore[no-untyped-def]
+        cli: CliRunner, fresh_world, tmp_path: Path) -> None:
+    """Over the lake's campaign, judged with ``--truth`` against the world's true effects
+    (joined by pseudonymous key). A person's true uplift is their archetype's times their
+    learning engagement (capped), so an oracle ranking by it captures about 2x random at
+    q = 30%; a learner has to find engagement in the pre-period events. At 2,000 people
+    (~350 eligible, ~100 in the hold-out) the learner's ratio is noise: it is checked for
+    consistency here, and against the target at 20,000 people in
+    ``test_learners_beat_random_on_the_worlds_campaign``."""
     from crossplay.measure.sample_campaign import load_sample_campaign
 
     load_sample_campaign(fresh_world.settings(), fresh_world.world_dir)
     aud = tmp_path / "aud.parquet"
     r = cli("--data-dir", fresh_world.data_dir, "uplift", "evaluate", "--experiment",
-            "cmp_autumn_learn", "--audience-out", aud, "--json", data=False)
+            "cmp_autumn_learn", "--truth", "--audience-out", aud, "--json", data=False)
     assert r.code == 0, r.err
     res = r.json()
     people = ds.dataset(fresh_world.world_dir / "ground_truth" / "people").to_table(
@@ -120,10 +124,26 @@ def test_lake_campaign_uplift_and_the_worlds_oracle_bound(cli: CliRunner, fresh_
 
     assert table.num_rows > 0 and marketing_allowed(
         fresh_world.settings(), "knowledge", table.column("user_key").to_pylist()).all()
+    # the world's heterogeneity: ranking by the true effect captures ~2x random
     true = elig.true_uplift.to_numpy()
     oracle = true[top_share(true, 0.3)].sum() / (0.3 * true.sum())
-    assert 1.3 < oracle < 1.5
+    assert 1.8 < oracle < 2.8
+    # the truth ratios exist; no ranking beats the oracle on the same hold-out
+    assert res["oracle_ratio_to_random"] > 1.5
+    assert 0 < res["truth_ratio_to_random"] <= res["oracle_ratio_to_random"]
     from crossplay.privacy.audit import entries
 
     assert [e.action for e in entries(fresh_world.settings())
             if e.action == "measure.uplift_audience_export"]
+
+
+def test_truth_needs_a_world_whose_keys_match(  # type: ignore[no-untyped-def]
+        cli: CliRunner, fresh_world, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Other secrets than ingest used: the truth join is refused, not silently empty."""
+    from crossplay.measure.sample_campaign import load_sample_campaign
+
+    load_sample_campaign(fresh_world.settings(), fresh_world.world_dir)
+    monkeypatch.setenv("CROSSPLAY_KNOWLEDGE_SECRET", "another-secret-0123456789abcdef")
+    r = cli("--data-dir", fresh_world.data_dir, "uplift", "evaluate", "--experiment",
+            "cmp_autumn_learn", "--truth", data=False)
+    assert r.code == 2 and "not eligible people of the world" in r.err_flat

@@ -514,6 +514,9 @@ def uplift_evaluate(
     experiment: Annotated[str | None, typer.Option(
         help="Instead of a file: an experiment/campaign in the lake (features from the lake).")]
     = None,
+    truth: Annotated[bool, typer.Option(
+        "--truth", help="With --experiment on a synthetic world: also judge against the "
+        "world's true effects (its ground truth, joined by pseudonymous key).")] = False,
     model: Annotated[str, typer.Option(help="t (T-learner) or x (X-learner).")] = "x",
     base: Annotated[str, typer.Option(help="lightgbm, hgb or linear.")] = "lightgbm",
     q: Annotated[float, typer.Option(help="Share of people to target.")] = 0.3,
@@ -547,7 +550,16 @@ def uplift_evaluate(
         data = campaign_data(st.settings, exp, outcome=outcome)
         X, t, y, names, ids = data.X, data.treatment, data.y, data.features, data.user_keys
         partner: Partner | None = exp.partner
+        if truth:  # evaluation only: the models never see the true effects
+            from crossplay.measure.sample_campaign import find_world
+            from crossplay.measure.uplift_truth import true_effects_for
+
+            true_eff = true_effects_for(st.settings, find_world(st.settings), ids,
+                                        exp.partner)
     elif from_file is not None:
+        if truth:
+            raise MeasureError("--truth reads a synthetic world's ground truth for "
+                               "--experiment; with --from-file use --true-effect-col")
         if treatment is None or control is None or outcome is None or not features:
             raise MeasureError("--from-file needs --treatment, --control, --outcome and "
                                "--features")
@@ -608,6 +620,8 @@ def uplift_evaluate(
         (st.msg("m.up.ratio"), ratio),
         *([(st.msg("m.up.truth"), f"{ev.truth_ratio_to_random:.2f}x")]
           if ev.truth_ratio_to_random is not None else []),
+        *([(st.msg("m.up.oracle"), f"{ev.oracle_ratio_to_random:.2f}x")]
+          if ev.oracle_ratio_to_random is not None else []),
     ]))
     for note in ev.notes:
         out.print(note, highlight=False)

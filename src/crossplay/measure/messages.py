@@ -111,6 +111,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                     "zh-CN": "随机投放同等人数的增量结果"},
     "m.up.ratio": {"en": "policy / random", "zh-CN": "策略 / 随机"},
     "m.up.truth": {"en": "policy / random on the true effects", "zh-CN": "按真实效应: 策略 / 随机"},
+    "m.up.oracle": {"en": "oracle (ranked by the true effect) / random",
+                    "zh-CN": "理想排序(按真实效应) / 随机"},
     "m.demo.title": {"en": "A/B test of the sample campaign against its holdout",
                      "zh-CN": "示例活动与对照组的 A/B 测试"},
     "m.demo.campaign": {"en": "{name}: {t:,} treated vs {h:,} in the holdout",

@@ -4,8 +4,11 @@ The people are split (stratified by arm) into a training and a hold-out part; th
 fitted on the first and ranks the second. Reported on the hold-out: the Qini curve, AUUC,
 uplift@q and the targeting policy "treat the top q% by predicted uplift" against random
 targeting of the same number of people — the incremental outcomes each captures (for
-the policy, the Qini value at q; for random targeting, q times the total). The audience is
-then scored by a model refitted on everyone.
+the policy, the Qini value at q; for random targeting, q times the total). When the true
+individual effects are known (simulations, the synthetic world), the same ratio is also
+computed on them — true incremental conversions of the top q of the hold-out over q times
+the hold-out's total — with the oracle's ratio (ranking by the true effect) as the ceiling.
+The audience is then scored by a model refitted on everyone.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class UpliftEvaluation:
     qini: QiniCurve
     audience_size: int
     truth_ratio_to_random: float | None = None  # when true effects are known
+    oracle_ratio_to_random: float | None = None  # the same for a ranking by the true effect
     notes: list[str] = field(default_factory=list)
 
 
@@ -85,14 +89,19 @@ def evaluate(X: Any, treatment: Any, y: Any, *, features: list[str],
         notes.append("the hold-out shows no positive overall effect: the ratio to random "
                      "targeting is undefined")
     everyone = make_model(model, base, seed).fit(Xa, t, ya).predict(Xa)
-    truth_ratio = None
+    truth_ratio = oracle_ratio = None
     if true_effect is not None:
         te = np.asarray(true_effect, dtype=np.float64)
-        sel = top_share(u, q)
+        if te.shape != t.shape or not np.isfinite(te).all():
+            raise MeasureError("true effects: one finite number per person")
         te_ho = te[ho]
         if te_ho.sum() > 0:  # true incremental outcomes: policy / random of the same size
-            truth_ratio = float(te_ho[sel].sum() / (sel.sum() / len(te_ho) * te_ho.sum()))
+            random_true = k / len(te_ho) * te_ho.sum()
+            truth_ratio = float(te_ho[top_share(u, q)].sum() / random_true)
+            oracle_ratio = float(te_ho[top_share(te_ho, q)].sum() / random_true)
+        else:
+            notes.append("the true effects of the hold-out sum to zero: no truth ratio")
     return UpliftEvaluation(
         model, base, features, int((~ho).sum()), int(ho.sum()), q, auuc(curve),
         uplift_at(u, t[ho], ya[ho], q), float(policy), float(rand), ratio, curve,
-        int(top_share(everyone, q).sum()), truth_ratio, notes), everyone
+        int(top_share(everyone, q).sum()), truth_ratio, oracle_ratio, notes), everyone
