@@ -29,6 +29,8 @@ SUITES: dict[str, tuple[str, str]] = {
     "psi": ("psi_bench", "PSI 100k x 100k (--size 1000000): sharded vs serial vs hash join"),
     "ledger": ("ledger_bench",
                "points ledger: awards/s, redemptions/s, 50 clients, SQLite + PostgreSQL vs naive"),
+    "uplift": ("uplift_bench",
+               "T-/X-learner on the world's campaign: true-effect ratio to random at q = 30%"),
     "evaluation": ("evaluation_bench",
                    "bench plumbing: rating-file reading, stratified split vs Recommenders, "
                    "fingerprints (1M rows)"),
