@@ -137,6 +137,48 @@ def test_lake_campaign_uplift_judged_on_the_worlds_true_effects(  # type: ignore
             if e.action == "measure.uplift_audience_export"]
 
 
+def test_campaign_features_are_the_pre_period_learning_activity(fresh_world) -> None:  # type: ignore[no-untyped-def]
+    """The learners' features, recomputed independently with pandas over the lake's events:
+    each person's knowledge-side views, enrolments, lesson seconds and purchases in the 10
+    days before their exposure — and engagement (the effect's driver) shows in them."""
+    from crossplay.measure.lakemetrics import exposures_sql
+    from crossplay.measure.sample_campaign import load_sample_campaign
+    from crossplay.measure.uplift_features import campaign_data
+    from crossplay.measure.uplift_truth import true_effects_for
+    from crossplay.warehouse import connect
+
+    settings = fresh_world.settings()
+    exp = load_sample_campaign(settings, fresh_world.world_dir)
+    data = campaign_data(settings, exp)
+    con = connect(settings)
+    try:
+        ev = con.sql("SELECT user_key, event_type, ts, value FROM events "
+                     "WHERE partner = 'knowledge'").df()
+        first = con.sql(exposures_sql(exp)).df()  # the logged assignment times
+    finally:
+        con.close()
+    X = pd.DataFrame(data.X, columns=data.features, index=data.user_keys)
+    assert {"n_course_view", "n_enroll", "n_lesson_watch", "learn_seconds", "n_purchase",
+            "revenue"} <= set(data.features)
+    exposed = first.set_index("user_key").first_ts
+    ev = ev[ev.user_key.isin(exposed.index)]
+    start = ev.user_key.map(exposed)
+    pre = ev[(ev.ts < start) & (ev.ts >= start - pd.Timedelta(days=10))]
+    expect = pd.DataFrame({
+        "n_course_view": pre[pre.event_type == "course_view"].groupby("user_key").size(),
+        "n_enroll": pre[pre.event_type == "enroll"].groupby("user_key").size(),
+        "learn_seconds": pre[pre.event_type == "lesson_watch"].groupby("user_key").value.sum(),
+        "n_purchase": pre[pre.event_type == "purchase"].groupby("user_key").size(),
+    }).reindex(exposed.index).fillna(0.0)
+    assert len(expect) == len(X) and (expect > 0).sum().min() > 0  # none all zero
+    got = X.loc[expect.index, expect.columns]
+    pd.testing.assert_frame_equal(got, expect, check_dtype=False, check_names=False)
+    # engaged learners respond more: views rank the true effects far better than chance
+    truth = true_effects_for(settings, fresh_world.world_dir, data.user_keys)
+    views = X.n_course_view.to_numpy() + 1e-9 * np.arange(len(X))
+    assert truth[top_share(views, 0.3)].sum() / (0.3 * truth.sum()) > 1.4
+
+
 def test_truth_needs_a_world_whose_keys_match(  # type: ignore[no-untyped-def]
         cli: CliRunner, fresh_world, monkeypatch: pytest.MonkeyPatch) -> None:
     """Other secrets than ingest used: the truth join is refused, not silently empty."""
@@ -147,3 +189,35 @@ def test_truth_needs_a_world_whose_keys_match(  # type: ignore[no-untyped-def]
     r = cli("--data-dir", fresh_world.data_dir, "uplift", "evaluate", "--experiment",
             "cmp_autumn_learn", "--truth", data=False)
     assert r.code == 2 and "not eligible people of the world" in r.err_flat
+
+
+@pytest.mark.slow
+def test_learners_beat_random_on_the_worlds_campaign(cli: CliRunner, tmp_path: Path) -> None:
+    """Issue #7's target on the synthetic world: the top 30% by predicted uplift captures
+    >= 1.5x the true incremental conversions of random targeting. Needs ~1,900 eligible
+    people (10,000-person world; the benchmark measures 1.66–1.96x here over 7 seeds and
+    1.65–1.98x at 20,000 people); the median of three hold-out splits is checked."""
+    import statistics
+
+    from crossplay.ingest.world import ingest_world
+    from crossplay.measure.sample_campaign import load_sample_campaign
+    from crossplay.synth import WorldConfig, generate_world
+    from tests.conftest import LoadedWorld
+
+    world = LoadedWorld(tmp_path / "world", tmp_path / "data")
+    generate_world(WorldConfig(people=10_000, days=30, seed=11), world.world_dir)
+    ingest_world(world.settings(), world.world_dir)
+    load_sample_campaign(world.settings(), world.world_dir)
+    ratios = []
+    for seed in range(3):
+        r = cli("--data-dir", world.data_dir, "uplift", "evaluate", "--experiment",
+                "cmp_autumn_learn", "--truth", "--seed", str(seed), "--json", data=False)
+        assert r.code == 0, r.err
+        res = r.json()
+        # engagement drives the effect: the pre-period learning activity is in the features
+        assert {"n_course_view", "n_enroll", "n_lesson_watch", "learn_seconds", "n_purchase",
+                "revenue", "active_days"} <= set(res["features"])
+        assert 1.2 < res["truth_ratio_to_random"] <= res["oracle_ratio_to_random"]
+        ratios.append(res["truth_ratio_to_random"])
+    print("truth ratios to random at q = 30%:", ratios)
+    assert statistics.median(ratios) >= 1.5, ratios
