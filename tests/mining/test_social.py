@@ -85,3 +85,29 @@ def test_social_rank_cli_for_a_segment(fresh_world: LoadedWorld, cli: CliRunner)
     assert res.code == 0 and "社交网络" in res.out
     res = cli("--data-dir", d, "social", "rank", "--segment", "99", data=False)
     assert res.code == 2 and "does not exist" in res.err_flat
+
+
+def test_pagerank_and_two_hop_match_igraph() -> None:
+    """The sparse PageRank and two-hop reach equal igraph's on a random multigraph."""
+    import igraph as ig
+
+    rng = np.random.default_rng(11)
+    n, m = 300, 2500
+    src = rng.integers(0, n, m)
+    dst = np.minimum((rng.pareto(1.2, m) * 5).astype(np.int64), n - 1)
+    w = rng.lognormal(0, 1, m)
+    inf = analyse(src, dst, w, n, communities=False)
+    keep = src != dst
+    pairs = list(zip(src[keep].tolist(), dst[keep].tolist(), strict=True))
+    g = ig.Graph(n=n, edges=pairs, directed=True)
+    ref = np.asarray(g.pagerank(weights=w[keep].tolist(), directed=True))
+    assert np.allclose(inf.pagerank, ref, atol=1e-8)
+    nodes = [int(x) for x in np.argsort(-ref)[:5]] + [int(x) for x in rng.integers(0, n, 20)]
+    target = rng.random(n) < 0.3
+    ug = g.as_undirected()
+    hoods = [np.asarray(h) for h in ug.neighborhood(nodes, order=2, mindist=1)]
+    assert two_hop_reach(src, dst, n, nodes).tolist() == [h.size for h in hoods]
+    assert two_hop_reach(src, dst, n, nodes, target).tolist() == \
+        [int(target[h].sum()) for h in hoods]
+    with pytest.raises(MiningError, match="not in the graph"):
+        two_hop_reach(src, dst, n, [n])

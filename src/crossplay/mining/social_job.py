@@ -37,7 +37,7 @@ from crossplay.mining.fpm import MiningError
 from crossplay.mining.names import split_title
 from crossplay.mining.population import PURPOSE, audit, check_scope, mining_connection
 from crossplay.mining.segment_job import load_assignments, load_profiles
-from crossplay.mining.social import analyse, strengths, two_hop_reach
+from crossplay.mining.social import analyse, strengths, two_hop_reach, undirected_adjacency
 from crossplay.privacy.policy import allowed_sql, linked_persons_sql
 
 GraphPlatform = Literal["game", "stream", "all"]
@@ -161,8 +161,9 @@ def rank_social(settings: Settings, *, platform: str = "all", segment: int | Non
     kinds = frame["node_type"].to_numpy()
     pool = np.flatnonzero(kinds == what[:-1]) if what != "all" else np.arange(len(node_ids))
     best = pool[np.lexsort((-inf.pagerank[pool], -score[pool]))][:top]
-    reach2 = two_hop_reach(src, dst, len(node_ids), best.tolist())
-    reach2_t = (two_hop_reach(src, dst, len(node_ids), best.tolist(), target)
+    adj = undirected_adjacency(src, dst, len(node_ids))
+    reach2 = two_hop_reach(src, dst, len(node_ids), best.tolist(), adjacency=adj)
+    reach2_t = (two_hop_reach(src, dst, len(node_ids), best.tolist(), target, adjacency=adj)
                 if target is not None else None)
     titles = _streamer_titles(settings)
     ranking = frame.iloc[best].copy()
