@@ -16,6 +16,7 @@ applied twice). The real ledger's figures count only runs whose invariants held.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
@@ -46,11 +47,15 @@ from sqlalchemy import (
     update,
 )
 
+from crossplay.campaigns import budget
 from crossplay.campaigns import tables as t
+from crossplay.campaigns.document import Campaign
+from crossplay.campaigns.engine import award_request
 from crossplay.campaigns.errors import LedgerError
 from crossplay.campaigns.invariants import violations
 from crossplay.campaigns.ledger import Ledger
 from crossplay.campaigns.redemption import Reward, confirm, define_rewards, reserve
+from crossplay.campaigns.rules import Award
 from crossplay.opdb import dispose_engines, ensure_schema, get_engine
 
 HERE = Path(__file__).resolve().parent
@@ -117,16 +122,23 @@ def run_clients(clients: int, work: Callable[[int], None]) -> float:
 def bench_awards(engine: Engine, clients: int, ops: int) -> dict[str, Any]:
     ledger = Ledger(engine)
     total = clients * ops * AWARD
-    ledger.fund("bench:fund", "budget:bench", "CPP", total)
+    campaign = Campaign.model_validate({
+        "id": "bench", "version": 1, "name": {"en": "bench", "zh-CN": "基准"},
+        "start": "2026-09-01", "end": "2026-09-30", "currencies": {"CPP": {"name": "points"}},
+        "point_value_yuan": "0.01", "budget": 2 * total, "checkins": {"dual_points": 1},
+        "messages": {"earned": {"en": "{points}", "zh-CN": "{points}"}}})
+    budget.fund(ledger, "bench", "CPP", 2 * total)
+    day = dt.date(2026, 9, 1)
+    base = 1_788_192_000_000_000
 
     def work(n: int) -> None:
         rng = random.Random(n)
         for i in range(ops):
-            person = f"p{rng.randrange(PERSONS)}"
-            ledger.earn(f"award:{n}:{i}", person, "CPP", AWARD, source="budget:bench")
+            award = Award(f"award:{n}:{i}", f"p{rng.randrange(PERSONS)}", "bench", day,
+                          AWARD, base + n * ops + i)
+            ledger.submit(award_request(campaign, award))
             if i % 10 == 0:  # a client retrying a request it is unsure about
-                assert ledger.earn(f"award:{n}:{i}", person, "CPP", AWARD,
-                                   source="budget:bench").replayed
+                assert ledger.submit(award_request(campaign, award)).replayed
     seconds = run_clients(clients, work)
     with engine.connect() as con:
         balances = int(con.execute(select(func.sum(t.accounts.c.balance))

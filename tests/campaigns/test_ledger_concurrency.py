@@ -126,3 +126,37 @@ def test_same_person_cannot_spend_twice_concurrently(engine: Engine) -> None:
     assert sorted(outcomes) == ["ok", "ok"] + ["poor"] * 18
     assert ledger.balance("alice", "CPP") == 20
     assert violations(engine) == []
+
+
+def test_fifty_threads_drain_a_sharded_budget_exactly(engine: Engine) -> None:
+    import datetime as dt
+
+    from crossplay.campaigns import budget
+    from crossplay.campaigns.engine import award_request
+    from crossplay.campaigns.errors import BudgetExhausted
+    from crossplay.campaigns.rules import Award
+    from tests.campaigns.test_rules import campaign
+
+    c = campaign(budget=1000)
+    ledger = Ledger(engine)
+    budget.fund(ledger, c.id, "CPP", c.budget)
+    outcomes: list[str] = []
+    day = dt.date(2026, 9, 1)
+
+    def client(n: int) -> None:
+        for i in range(5):
+            award = Award(f"t:x:{n}:{i}", f"p{(n * 5 + i) % 37}", "r", day, 10, n * 100 + i)
+            try:
+                ledger.submit(award_request(c, award))
+                outcomes.append("ok")
+            except BudgetExhausted:
+                outcomes.append("exhausted")
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(50)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert outcomes.count("ok") == 100 and outcomes.count("exhausted") == 150
+    assert budget.left(engine, c.id, "CPP") == 0
+    assert violations(engine) == []

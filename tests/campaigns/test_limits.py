@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
+from crossplay.campaigns import budget
 from crossplay.campaigns.engine import award_request
 from crossplay.campaigns.errors import BudgetExhausted, LedgerError
 from crossplay.campaigns.invariants import violations
@@ -43,7 +44,7 @@ def test_ledger_limits_match_settle(engine: Engine) -> None:
     def check(raw: list[tuple[str, int, int, str | None]]) -> None:
         wipe(engine)
         ledger = Ledger(engine)
-        ledger.fund("fund", "budget:t", "CPP", c.budget)
+        budget.fund(ledger, "t", "CPP", c.budget)
         awards = sorted((_award(i, *r) for i, r in enumerate(raw)), key=lambda a: a.ts)
         expected = settle(awards, c.limits, c.budget)
         issued: dict[str, int] = {}
@@ -60,7 +61,7 @@ def test_ledger_limits_match_settle(engine: Engine) -> None:
             issued[a.key] = int(res.result["amount"])
         assert issued == expected.issued
         assert refused == dict(expected.refused)
-        assert ledger.system_balance("budget:t", "CPP") == expected.budget_left
+        assert budget.left(engine, "t", "CPP") == expected.budget_left
         assert violations(engine) == []
 
     check()

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import Engine, func, select
 
+from crossplay.campaigns import budget
 from crossplay.campaigns import tables as t
 from crossplay.campaigns.engine import stored_campaign
 from crossplay.core.settings import Settings
@@ -66,7 +67,7 @@ def campaign_cost(settings: Settings | str, campaign_id: str) -> CampaignCost:
             .join(t.transactions, t.transactions.c.id == t.postings.c.tx_id)
             .join(t.accounts, t.accounts.c.id == t.postings.c.account_id)
             .where(t.transactions.c.kind == "reverse", t.accounts.c.kind == "system",
-                   t.accounts.c.holder == f"budget:{campaign_id}")).scalar_one())
+                   t.accounts.c.holder.like(f"budget:{campaign_id}#%"))).scalar_one())
     return CampaignCost(campaign_id, cur, campaign.point_value_yuan, issued, clawed,
                         _account_balance(engine, f"redeemed:{campaign_id}", cur),
-                        campaign.budget, _account_balance(engine, f"budget:{campaign_id}", cur))
+                        campaign.budget, budget.left(engine, campaign_id, cur))

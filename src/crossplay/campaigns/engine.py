@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
+from crossplay.campaigns import budget
 from crossplay.campaigns import postings as p
 from crossplay.campaigns import tables as t
 from crossplay.campaigns.document import Campaign
@@ -179,16 +180,20 @@ def award_request(campaign: Campaign, award: Award) -> Request:
     limits = campaign.limits
     expires = (award.ts + campaign.points_expire_days * US_PER_DAY
                if campaign.points_expire_days else None)
+    slow = [False]  # the budget's slow path, once a race sent this request there
 
     def op(con: Connection, tx_id: int, ts: int, accs: dict[tuple[str, str], p.Account],
            locked: p.Locked) -> dict[str, Any]:
         a = t.awards.c
-        day_total = int(con.execute(select(func.coalesce(func.sum(a.amount), 0)).where(
-            a.campaign_id == cid, a.person_id == award.person,
-            a.local_day == award.day)).scalar_one())
-        hour_count = int(con.execute(select(func.count()).select_from(t.awards).where(
-            a.campaign_id == cid, a.person_id == award.person,
-            a.ts > award.ts - US_PER_HOUR, a.ts <= award.ts)).scalar_one())
+        day_total = hour_count = 0
+        if limits.daily_cap is not None:
+            day_total = int(con.execute(select(func.coalesce(func.sum(a.amount), 0)).where(
+                a.campaign_id == cid, a.person_id == award.person,
+                a.local_day == award.day)).scalar_one())
+        if limits.per_person_per_hour is not None:
+            hour_count = int(con.execute(select(func.count()).select_from(t.awards).where(
+                a.campaign_id == cid, a.person_id == award.person,
+                a.ts > award.ts - US_PER_HOUR, a.ts <= award.ts)).scalar_one())
         device_count = None
         if award.device is not None and limits.per_device_per_day is not None:
             device_count = int(con.execute(select(func.count()).select_from(t.awards).where(
@@ -199,8 +204,10 @@ def award_request(campaign: Campaign, award: Award) -> Request:
         if why is not None:
             raise LimitReached(f"{why}: award {award.key} refused", code=why)
         amount = capped(limits, award.amount, day_total)
-        result = credit(con, tx_id, ts, accs[(award.person, cur)],
-                        p.account(con, "system", f"budget:{cid}", cur), amount, locked, expires)
+        acc = accs[(award.person, cur)]
+        src = budget.draw(con, cid, cur, award.person,
+                          amount - min(locked.debt[acc.id], amount), tx_id, ts, locked, slow)
+        result = credit(con, tx_id, ts, acc, src, amount, locked, expires)
         con.execute(insert(t.awards).values(
             tx_id=tx_id, campaign_id=cid, person_id=award.person, rule_id=award.rule_id,
             local_day=award.day, amount=amount, device=award.device, ts=award.ts))
@@ -208,7 +215,7 @@ def award_request(campaign: Campaign, award: Award) -> Request:
 
     return Request(award.key, "award",
                    {"person": award.person, "currency": cur, "amount": award.amount,
-                    "source": f"budget:{cid}", "rule": award.rule_id},
+                    "source": budget.shard_of(cid, award.person), "rule": award.rule_id},
                    ((award.person, cur),), op, campaign_id=cid, ts=award.ts)
 
 
@@ -266,19 +273,6 @@ def set_status(engine: Engine, campaign_id: str, status: str) -> None:
         raise CampaignError(f"no campaign {campaign_id!r}: run `crossplay campaign apply` first")
 
 
-def _fund(ledger: Ledger, campaign: Campaign) -> None:
-    with ledger.engine.connect() as con:
-        funded = int(con.execute(
-            select(func.coalesce(func.sum(t.postings.c.amount), 0))
-            .join(t.transactions, t.transactions.c.id == t.postings.c.tx_id)
-            .join(t.accounts, t.accounts.c.id == t.postings.c.account_id)
-            .where(t.transactions.c.kind == "fund",
-                   t.accounts.c.holder == f"budget:{campaign.id}")).scalar_one())
-    if campaign.budget > funded:
-        ledger.fund(f"{campaign.id}:fund-to:{campaign.budget}", f"budget:{campaign.id}",
-                    campaign.points, campaign.budget - funded, campaign_id=campaign.id)
-
-
 def apply(settings: Settings, campaign: Campaign, *, batch: int = 500,
           on_batch: Callable[[int, int], None] | None = None,
           live: Sequence[Event] = ()) -> ApplyReport:
@@ -294,7 +288,7 @@ def apply(settings: Settings, campaign: Campaign, *, batch: int = 500,
         raise CampaignError(f"campaign {campaign.id} is paused: `crossplay campaign resume "
                             f"{campaign.id}` to award again")
     ledger = Ledger(engine)
-    _fund(ledger, campaign)
+    budget.fund(ledger, campaign.id, campaign.points, campaign.budget)
     if status == "budget_exhausted":  # a new version may have raised the budget: try again
         set_status(engine, campaign.id, "active")
         status = "active"
@@ -333,7 +327,7 @@ def apply(settings: Settings, campaign: Campaign, *, batch: int = 500,
             report.status = "budget_exhausted"
             break
     report.refused = refused
-    report.budget_left = ledger.system_balance(f"budget:{campaign.id}", campaign.points)
+    report.budget_left = budget.left(engine, campaign.id, campaign.points)
     return report
 
 

@@ -9,7 +9,8 @@ a busy database (SQLite) are retried with backoff; a request either happens once
 
 Accounts: one per person and currency (``person`` accounts, never negative, with a recorded
 debt) and system accounts: ``issuer`` (the source of all points; may be negative),
-``budget:<campaign>``, ``hold:<campaign>`` (reserved for a redemption),
+``budget:<campaign>#<shard>`` (:mod:`crossplay.campaigns.budget`), ``hold:<campaign>``
+(reserved for a redemption),
 ``redeemed:<campaign>``, ``spent``, ``expired``, ``fees``, ``pool:<currency>`` (exchange).
 """
 
@@ -64,6 +65,11 @@ class Request:
     ts: int | None = None
 
 
+class RetryTransaction(Exception):
+    """Raised inside a request to roll its transaction back and run it again (e.g. to take
+    locks in a different order); :func:`run_retrying` obliges."""
+
+
 def _retryable(exc: BaseException) -> bool:
     orig = getattr(exc, "orig", None)
     state = getattr(orig, "sqlstate", None)
@@ -102,6 +108,10 @@ def run_retrying(engine: Engine, body: Callable[[Connection], Any]) -> Any:
         except DBAPIError as exc:
             if not _retryable(exc) or attempt == MAX_ATTEMPTS - 1:
                 raise
+        except RetryTransaction:
+            if attempt == MAX_ATTEMPTS - 1:
+                raise LedgerError("the request could not settle; try again") from None
+            continue
         time.sleep(min(0.2, 0.002 * 2 ** min(attempt, 7)) * random.random())
     raise LedgerError("the database stayed busy; try again")  # pragma: no cover
 
