@@ -154,7 +154,7 @@ def segments_fit(
     criterion: Annotated[str, typer.Option(help="silhouette (highest) or bic (lowest).")]
     = "silhouette",
     components: Annotated[int, typer.Option(
-        min=0, help="Principal components before k-means (0 = none).")] = 8,
+        min=0, help="Principal components before k-means (0 = none).")] = 6,
     window: WindowOpt = None,
     fresh: Annotated[bool, typer.Option(
         "--fresh", help="Ignore the previous model (labels are not matched to it).")] = False,

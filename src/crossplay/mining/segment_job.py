@@ -46,7 +46,7 @@ class SegmentOptions:
     k_min: int = 3
     k_max: int = 8
     criterion: Criterion = "silhouette"
-    n_components: int = 8
+    n_components: int = 6
     window_days: int | None = None
     fresh: bool = False
     random_state: int = 0

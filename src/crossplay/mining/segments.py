@@ -6,10 +6,15 @@
 model is JSON and ``predict`` is "nearest centroid".
 
 - transform: ``log1p`` of counts, hours and money; recency as a share of the window;
-  shares (categories, time of day) as they are; then standardised, then projected on the
-  first ``n_components`` principal components, whitened (on the synthetic world this
-  doubled the agreement with the planted archetypes against clustering the ~70 sparse
-  standardised columns directly: ARI 0.21 vs 0.11 at 943 linked persons);
+  shares (categories, time of day) as they are; then standardised; then weighted by
+  feature group (:func:`group_weights`): every group (one domain's activity, money and
+  habit counts; time of day; social; each domain's category shares) gets the same total
+  weight, ``1 / sqrt(columns in the group)`` per column, and the three interest groups
+  (course categories, game genres, stream categories) ``interest_weight`` times that —
+  without it the ~30 sparse category columns and the many correlated activity counts
+  drown each other out in the distances; then projected on the first ``n_components``
+  principal components (not whitened: whitening gives a noise direction the same weight as
+  the main one). See docs/mining.md for the measured effect;
 - k: every k in ``k_range`` is fitted (scikit-learn ``KMeans``, ``n_init=10``) and the
   best by ``criterion`` wins: ``silhouette`` (mean silhouette on a sample of at most
   5,000 rows, highest wins) or ``bic`` (BIC of a diagonal-covariance Gaussian mixture
@@ -40,7 +45,10 @@ from crossplay.mining.fpm import MiningError
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 Criterion = Literal["silhouette", "bic"]
-MODEL_VERSION = 1
+MODEL_VERSION = 2
+#: extra weight of the interest groups (category shares) in :func:`group_weights`
+INTEREST_WEIGHT = 2.0
+_INTEREST = ("kc:", "gc:", "sc:")
 
 _AS_IS = ("_night", "_evening")
 
@@ -51,6 +59,27 @@ def _kind(col: str) -> str:
     if col.endswith("_recency"):
         return "recency"
     return "log"
+
+
+def feature_group(col: str) -> str:
+    """The group a feature column belongs to (see :func:`group_weights`)."""
+    if col.startswith(_INTEREST):
+        return col[:3]
+    if col.endswith(_AS_IS):
+        return "time_of_day"
+    if col.startswith("soc_"):
+        return "social"
+    return col.split("_", 1)[0] + "_activity"
+
+
+def group_weights(features: list[str], interest_weight: float = INTEREST_WEIGHT) -> FloatArray:
+    """Per-column weight: ``1 / sqrt(group size)``, times ``interest_weight`` for the
+    category-share groups, so each group weighs the same in squared distances whatever its
+    number of columns."""
+    groups = [feature_group(c) for c in features]
+    size = {g: groups.count(g) for g in set(groups)}
+    return np.array([(interest_weight if g in _INTEREST else 1.0) / np.sqrt(size[g])
+                     for g in groups], dtype=np.float64)
 
 
 def gmm_bic(x: FloatArray, k: int, random_state: int) -> float:
@@ -74,23 +103,27 @@ class SegmentModel:
     ----------
     k_range: smallest and largest k tried (inclusive).
     criterion: ``silhouette`` or ``bic``.
-    n_components: principal components kept (whitened) before k-means; 0 = none.
+    n_components: principal components kept before k-means; 0 = none.
     random_state: seed of k-means and the silhouette sample.
+    interest_weight: weight of the category-share groups (see :func:`group_weights`).
 
     Attributes (after ``fit``)
     --------------------------
-    features_, kinds_, mean_, scale_, window_days_, components_, pc_mean_, pc_scale_:
+    features_, kinds_, mean_, scale_, weights_, window_days_, components_, pc_mean_,
+    pc_scale_:
     the transform. centers_: (k, components) centroids in the transformed space;
     ``labels_`` the segment label of each centroid (stable across refits); ``k_``;
     ``scores_`` per k tried.
     """
 
     def __init__(self, k_range: tuple[int, int] = (3, 10), criterion: Criterion = "silhouette",
-                 n_components: int = 8, random_state: int = 0) -> None:
+                 n_components: int = 6, random_state: int = 0,
+                 interest_weight: float = INTEREST_WEIGHT) -> None:
         self.k_range = k_range
         self.criterion = criterion
         self.n_components = n_components
         self.random_state = random_state
+        self.interest_weight = interest_weight
 
     # -- transform -------------------------------------------------------------------
     def _raw(self, frame: pd.DataFrame, window_days: float) -> FloatArray:
@@ -115,11 +148,12 @@ class SegmentModel:
         return self._project(self.standardise(frame))
 
     def _project(self, scaled: FloatArray) -> FloatArray:
-        return np.asarray(((scaled - self.pc_mean_) @ self.components_.T) / self.pc_scale_)
+        return np.asarray(((scaled * self.weights_ - self.pc_mean_) @ self.components_.T)
+                          / self.pc_scale_)
 
     def _unproject(self, z: FloatArray) -> FloatArray:
         """Transformed space -> raw (log / share) feature space."""
-        scaled = (z * self.pc_scale_) @ self.components_ + self.pc_mean_
+        scaled = ((z * self.pc_scale_) @ self.components_ + self.pc_mean_) / self.weights_
         return np.asarray(scaled * self.scale_ + self.mean_)
 
     def _check(self) -> None:
@@ -146,13 +180,14 @@ class SegmentModel:
         self.mean_ = raw.mean(axis=0)
         self.scale_ = np.where(raw.std(axis=0) > 0, raw.std(axis=0), 1.0)
         scaled = (raw - self.mean_) / self.scale_
+        self.weights_ = group_weights(self.features_, self.interest_weight)
         d = scaled.shape[1]
         if 0 < self.n_components < d:
-            pca = PCA(self.n_components, whiten=True, random_state=self.random_state)
-            pca.fit(scaled)
+            pca = PCA(self.n_components, random_state=self.random_state)
+            pca.fit(scaled * self.weights_)
             self.components_ = np.asarray(pca.components_, dtype=np.float64)
             self.pc_mean_ = np.asarray(pca.mean_, dtype=np.float64)
-            self.pc_scale_ = np.sqrt(np.asarray(pca.explained_variance_, dtype=np.float64))
+            self.pc_scale_ = np.ones(self.components_.shape[0])
         else:
             self.components_ = np.eye(d)
             self.pc_mean_ = np.zeros(d)
@@ -224,6 +259,7 @@ class SegmentModel:
             "version": MODEL_VERSION, "k_range": list(self.k_range),
             "criterion": self.criterion, "random_state": self.random_state,
             "n_components": self.n_components, "components": self.components_.tolist(),
+            "interest_weight": self.interest_weight, "weights": self.weights_.tolist(),
             "pc_mean": self.pc_mean_.tolist(), "pc_scale": self.pc_scale_.tolist(),
             "features": self.features_, "kinds": self.kinds_, "window_days": self.window_days_,
             "mean": self.mean_.tolist(), "scale": self.scale_.tolist(),
@@ -239,7 +275,8 @@ class SegmentModel:
                               f"{MODEL_VERSION}: refit with `crossplay segments fit`")
         lo, hi = data["k_range"]
         m = cls((int(lo), int(hi)), data["criterion"], int(data["n_components"]),
-                int(data["random_state"]))
+                int(data["random_state"]), float(data["interest_weight"]))
+        m.weights_ = np.asarray(data["weights"], dtype=np.float64)
         m.components_ = np.asarray(data["components"], dtype=np.float64)
         m.pc_mean_ = np.asarray(data["pc_mean"], dtype=np.float64)
         m.pc_scale_ = np.asarray(data["pc_scale"], dtype=np.float64)
