@@ -115,28 +115,40 @@ class _Factorisation(Recommender):
 class ALS(_Factorisation):
     """Implicit-feedback ALS (``implicit.cpu.als.AlternatingLeastSquares``).
 
-    The input matrix already holds confidences, so implicit's own ``alpha`` stays 1.
-    Unseen users are folded in by one exact least-squares step against the item factors.
+    The input matrix already holds confidences; ``alpha`` rescales them once more for
+    ALS alone (implicit's own ``alpha``: C = 1 + alpha * X). It is the weight of observed
+    pairs against the unobserved ones: a smaller alpha pulls scores towards popularity,
+    which the validation study in docs/recommendation.md found better on the sparse game
+    and stream sides. Unseen users are folded in by one exact least-squares step against
+    the item factors, with the same scaling.
 
     Parameters
     ----------
     factors, regularization, iterations, random_state: as in implicit.
+    alpha: confidence scale applied to the input matrix (1 = as given).
     """
 
     name = "als"
 
     def __init__(self, factors: int = 64, regularization: float = 0.05,
-                 iterations: int = 15, random_state: int = 0) -> None:
+                 iterations: int = 15, random_state: int = 0, alpha: float = 1.0) -> None:
         self.factors = factors
         self.regularization = regularization
         self.iterations = iterations
         self.random_state = random_state
+        self.alpha = alpha
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if not self.alpha > 0:
+            raise ConfigError("alpha must be > 0", code="recommend_param")
 
     def _implicit(self) -> Any:
         from implicit.cpu.als import AlternatingLeastSquares
 
         return AlternatingLeastSquares(factors=self.factors,
-                                       regularization=self.regularization, alpha=1.0,
+                                       regularization=self.regularization,
+                                       alpha=float(self.alpha),
                                        iterations=self.iterations,
                                        random_state=self.random_state, num_threads=1)
 
@@ -150,7 +162,8 @@ class ALS(_Factorisation):
             lo, hi = user_items.indptr[u], user_items.indptr[u + 1]
             if lo == hi:
                 continue
-            idx, conf = user_items.indices[lo:hi], user_items.data[lo:hi].astype(np.float64)
+            idx = user_items.indices[lo:hi]
+            conf = self.alpha * user_items.data[lo:hi].astype(np.float64)
             Yi = Y[idx]
             A = YtY + (Yi.T * conf) @ Yi + reg
             b = Yi.T @ (1.0 + conf)
