@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import igraph as ig
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import scipy.sparse as sp
 
 from crossplay.mining.fpm import MiningError
@@ -97,8 +98,9 @@ def pagerank(src: IntArray, dst: IntArray, w: FloatArray, n_nodes: int,
 def strengths(kinds: npt.NDArray[np.str_] | list[str], weights: npt.ArrayLike) -> FloatArray:
     """Edge strength from relation kind and raw weight (see module doc)."""
     w = np.asarray(weights, dtype=np.float64)
-    k = np.asarray([KIND_WEIGHT.get(str(x), 0.5) for x in kinds], dtype=np.float64) \
-        if not isinstance(kinds, np.ndarray) or kinds.dtype.kind in "OUS" else kinds
+    k = (pd.Series(np.asarray(kinds, dtype=object)).astype(str).map(KIND_WEIGHT)
+         .fillna(0.5).to_numpy(np.float64)
+         if not isinstance(kinds, np.ndarray) or kinds.dtype.kind in "OUS" else kinds)
     return np.asarray(k * np.log1p(np.maximum(np.nan_to_num(w, nan=1.0), 0.0)),
                       dtype=np.float64)
 

@@ -136,12 +136,13 @@ def rank_social(settings: Settings, *, platform: str = "all", segment: int | Non
     codes, nodes = pd.factorize(pd.concat([edges["src"], edges["dst"]], ignore_index=True))
     m = len(edges)
     src, dst = np.asarray(codes[:m], np.int64), np.asarray(codes[m:], np.int64)
-    w = strengths(edges["kind"].astype(str).tolist(), edges["weight"].to_numpy(np.float64))
+    w = strengths(edges["kind"].astype(str).to_numpy(dtype=object),
+                  edges["weight"].to_numpy(np.float64))
     node_ids = np.asarray(nodes, dtype=object)
     target = None
     if segment is not None:
         wanted = _target_nodes(settings, scope, segment)
-        target = np.fromiter((n in wanted for n in node_ids), dtype=bool, count=len(node_ids))
+        target = np.asarray(pd.Index(node_ids).isin(list(wanted)), dtype=bool)
     inf = analyse(src, dst, w, len(node_ids), target=target, q=q)
     frame = _node_frame(node_ids, inf.pagerank, inf.in_strength, inf.reach1, inf.communities)
     write_parquet(pa.Table.from_pandas(frame, preserve_index=False),
