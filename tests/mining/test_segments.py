@@ -10,7 +10,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from crossplay.mining.fpm import MiningError
 from crossplay.mining.segment_job import segments_dir
-from crossplay.mining.segments import SegmentModel
+from crossplay.mining.segments import SegmentModel, feature_group, group_weights
 from tests.conftest import CliRunner, LoadedWorld
 
 
@@ -85,3 +85,16 @@ def test_segments_errors_exit_2(fresh_world: LoadedWorld, cli: CliRunner) -> Non
     assert res.code == 2 and "k range" in res.err_flat
     res = cli("--data-dir", d, "segments", "fit", "--criterion", "vibes", data=False)
     assert res.code == 2 and "criterion" in res.err_flat
+
+
+def test_group_weights_give_each_feature_group_equal_weight() -> None:
+    cols = ["k_days", "k_events", "k_hours_week", "g_hours_week", "k_night", "g_night",
+            "kc:编程", "kc:英语", "kc:职场", "kc:设计", "gc:MOBA", "soc_friends"]
+    w = group_weights(cols, interest_weight=2.0)
+    total: dict[str, float] = {}
+    for c, x in zip(cols, w, strict=True):
+        total[feature_group(c)] = total.get(feature_group(c), 0.0) + float(x) ** 2
+    assert set(total) == {"k_activity", "g_activity", "time_of_day", "kc:", "gc:", "social"}
+    assert total["kc:"] == pytest.approx(4.0) and total["gc:"] == pytest.approx(4.0)
+    assert all(total[g] == pytest.approx(1.0)
+               for g in ("k_activity", "g_activity", "time_of_day", "social"))
