@@ -110,3 +110,19 @@ def test_errors_exit_2(cli: CliRunner, fresh_world: LoadedWorld) -> None:
     assert res.code == 2
     res = cli("recommend", "train")
     assert res.code == 2 and "ingest events first" in res.err_flat
+
+
+def test_evaluate_tunes_on_validation_and_reports_no_history(
+        cli: CliRunner, fresh_world: LoadedWorld) -> None:
+    args = ("--data-dir", fresh_world.data_dir, "recommend", "evaluate", "--task",
+            "in-domain", "--domain", "game", "--models", "popularity,item_knn", "--json")
+    res = cli(*args, data=False)
+    assert res.code == 0, res.err
+    board = res.json()["boards"][0]
+    knn = next(r for r in board["rows"] if r["model"] == "item_knn")
+    assert knn["params"]["neighbours"] in (0, 100) and 0 <= knn["validation_recall"] <= 1
+    assert 0 <= board["no_history_users"] <= board["test_users"]
+    res = cli(*args, "--no-tune", data=False)
+    assert res.code == 0, res.err
+    plain = next(r for r in res.json()["boards"][0]["rows"] if r["model"] == "item_knn")
+    assert "params" not in plain

@@ -132,6 +132,9 @@ def evaluate_cmd(
     max_users: Annotated[int | None, typer.Option(
         min=1, help="Score at most this many (seeded) test users.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    tune: Annotated[bool, typer.Option(
+        "--tune/--no-tune", help="In-domain: choose ALS, BPR and item-kNN parameters on "
+        "a validation split carved from training (never the test).")] = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Train every model on the same split and print a leaderboard (saved as JSON)."""
@@ -150,7 +153,7 @@ def evaluate_cmd(
             raise typer.BadParameter(f"{d!r}: use knowledge, game or stream")
     cfg = EvalConfig(task=task, split=split, k=k, domains=domains,  # type: ignore[arg-type]
                      target=target, factors=factors, seed=seed,  # type: ignore[arg-type]
-                     max_test_users=max_users,
+                     max_test_users=max_users, tune=tune,
                      models=tuple(m.strip() for m in models.split(",") if m.strip())
                      if models else None)
     world = truth or (st.settings.data_dir / "world")
