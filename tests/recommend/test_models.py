@@ -138,3 +138,18 @@ def test_artifact_version_is_checked(tmp_path: Path) -> None:
         load_model(tmp_path / "m")
     with pytest.raises(CrossplayError, match="no saved model"):
         load_model(tmp_path / "nothing")
+
+
+def test_item_knn_orders_unreached_items_by_popularity() -> None:
+    # users 0-2 share items 0/1; items 2..5 are reached by nobody's neighbourhood from
+    # item 0 alone, and item 4 is the most popular of them, then 3
+    X = sp.csr_matrix(np.array([
+        [1, 1, 0, 0, 0, 0], [1, 1, 0, 0, 1, 0], [0, 0, 0, 1, 1, 0],
+        [0, 0, 0, 1, 1, 1], [0, 0, 1, 0, 1, 0], [0, 0, 0, 1, 0, 0]], np.float32))
+    model = ItemKNN(neighbours=0, shrink=0.0).fit(X)
+    row = sp.csr_matrix(np.array([[0, 0, 0, 0, 0, 1]], np.float32))  # only item 5
+    ids, _ = model.recommend(None, row, 5)
+    assert ids[0, 0] in (3, 4)  # item 5's neighbours first (co-occur with user 3)
+    empty = sp.csr_matrix((1, 6), dtype=np.float32)
+    ids, _ = model.recommend(None, empty, 6)
+    assert ids[0].tolist() == [4, 3, 0, 1, 2, 5]  # nothing reached: by popularity
