@@ -18,22 +18,20 @@ DemoStep = Callable[[State, bool], dict[str, Any]]
 def steps() -> list[tuple[str, str, DemoStep]]:
     """The steps in the order the demo runs them (imported lazily: the CLI starts fast)."""
     out: list[tuple[str, str, DemoStep]] = []
-    from crossplay.cli import commands_privacy
+    # the loop of DESIGN.md: identity & consent -> models -> actions -> measurement
+    from crossplay.cli import (
+        commands_bench,
+        commands_campaign,
+        commands_measure,
+        commands_mining,
+        commands_privacy,
+        commands_recommend,
+    )
 
     out.append(("privacy", "demo.privacy", commands_privacy.demo_step))
-    from crossplay.cli import commands_recommend
-
-    out.append(("recommend", "demo.recommend", commands_recommend.demo_step))
-    from crossplay.cli import commands_measure
-
-    out.append(("measure", "m.demo.title", commands_measure.demo_step))
-    from crossplay.cli import commands_mining
-
     out.append(("mining", "mining.demo.rules", commands_mining.demo_step))
-    from crossplay.cli import commands_campaign
-
+    out.append(("recommend", "demo.recommend", commands_recommend.demo_step))
     out.append(("campaign", "demo.campaign", commands_campaign.demo_step))
-    from crossplay.cli import commands_bench
-
+    out.append(("measure", "m.demo.title", commands_measure.demo_step))
     out.append(("bench", "demo.bench", commands_bench.demo_step))
     return out
