@@ -395,32 +395,41 @@ def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
         summary["rules"] = {"error": exc.message}
         if not as_json:
             out.print(f"  {exc.message}", highlight=False)
-    seg = fit_segments(st.settings, SegmentOptions(k_min=3, k_max=6, fresh=True))
-    summary["segments"] = {"k": seg.meta["k"], "profiles": [
-        {k: p[k] for k in ("segment", "size", "share", "value_yuan_per_person", "name_en",
-                           "name_zh")} for p in seg.profiles]}
-    if not as_json:
-        out.print(msg("mining.demo.segments_head", k=seg.meta["k"]))
-        for p in seg.profiles:
-            if not p["releasable"]:
-                out.print(f"  [{p['segment']}] < k = {st.settings.privacy_k}", highlight=False)
-                continue
-            out.print(f"  [{p['segment']}] {p['size']:>4} · {p['value_yuan_per_person']:>8.2f} "
-                      f"¥ · {p['name_zh' if zh else 'name_en']}", highlight=False)
-    target = max((p for p in seg.profiles if p["releasable"]),
-                 key=lambda p: p["value_yuan_per_person"] * p["size"])
-    social = rank_social(st.settings, platform="stream", segment=target["segment"], top=3)
-    summary["streamers"] = {"segment": target["segment"], "top": [
-        {"streamer_id": r["streamer_id"], "name_en": r["name_en"], "name_zh": r["name_zh"],
-         "expected_reach": float(r["expected_reach"]), "pagerank": float(r["pagerank"])}
-        for r in social.ranking.to_dict(orient="records")]}
-    if not as_json:
-        out.print(msg("mining.demo.streamers_head", segment=target["segment"],
-                      name=target["name_zh" if zh else "name_en"]), highlight=False)
-        for r in social.ranking.to_dict(orient="records"):
-            out.print(f"  {r['name_zh' if zh else 'name_en']}  (reach {r['expected_reach']:.1f},"
-                      f" PageRank {r['pagerank']:.4f})", highlight=False)
-        out.print(msg("mining.demo.next"), highlight=False)
+    try:
+        seg = fit_segments(st.settings, SegmentOptions(k_min=3, k_max=6, fresh=True))
+        summary["segments"] = {"k": seg.meta["k"], "profiles": [
+            {k: p[k] for k in ("segment", "size", "share", "value_yuan_per_person", "name_en",
+                               "name_zh")} for p in seg.profiles]}
+        if not as_json:
+            out.print(msg("mining.demo.segments_head", k=seg.meta["k"]))
+            for p in seg.profiles:
+                if not p["releasable"]:
+                    out.print(f"  [{p['segment']}] < k = {st.settings.privacy_k}", highlight=False)
+                    continue
+                out.print(f"  [{p['segment']}] {p['size']:>4} · {p['value_yuan_per_person']:>8.2f} "
+                          f"¥ · {p['name_zh' if zh else 'name_en']}", highlight=False)
+        releasable = [p for p in seg.profiles if p["releasable"]]
+        if not releasable:
+            raise MiningError(f"no segment holds k = {st.settings.privacy_k} people: "
+                              "no streamers to rank", code="mining_too_few")
+        target = max(releasable, key=lambda p: p["value_yuan_per_person"] * p["size"])
+        social = rank_social(st.settings, platform="stream", segment=target["segment"], top=3)
+        summary["streamers"] = {"segment": target["segment"], "top": [
+            {"streamer_id": r["streamer_id"], "name_en": r["name_en"], "name_zh": r["name_zh"],
+             "expected_reach": float(r["expected_reach"]), "pagerank": float(r["pagerank"])}
+            for r in social.ranking.to_dict(orient="records")]}
+        if not as_json:
+            out.print(msg("mining.demo.streamers_head", segment=target["segment"],
+                          name=target["name_zh" if zh else "name_en"]), highlight=False)
+            for r in social.ranking.to_dict(orient="records"):
+                name = r["name_zh" if zh else "name_en"]
+                out.print(f"  {name}  (reach {r['expected_reach']:.1f},"
+                          f" PageRank {r['pagerank']:.4f})", highlight=False)
+            out.print(msg("mining.demo.next"), highlight=False)
+    except MiningError as exc:  # e.g. a world too small to segment: say so, go on
+        summary["segments"] = {"error": exc.message}
+        if not as_json:
+            out.print(f"  {exc.message}", highlight=False)
     return summary
 
 

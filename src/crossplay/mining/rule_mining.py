@@ -115,7 +115,9 @@ def mine_rules(settings: Settings, options: RuleOptions) -> RulesResult:
     order = rank_order(rules, options.sort_by)
     frame = frame.iloc[order]
     if options.cross_domain_only:
-        frame = frame[frame["cross_domain"]]
+        # .astype(bool): with no rules the column is an empty object Series, which pandas
+        # would read as a list of column labels rather than a mask
+        frame = frame.loc[frame["cross_domain"].astype(bool)]
     frame = frame.sort_values("cross_domain", ascending=False, kind="stable")
     frame = frame.reset_index(drop=True)
     meta: dict[str, Any] = {
