@@ -10,7 +10,7 @@ from crossplay.measure.analysis import Analysis, analyze
 from crossplay.measure.corrections import Correction
 from crossplay.measure.errors import MeasureError
 from crossplay.measure.experiment import Experiment
-from crossplay.measure.lakemetrics import daily_series, exposures_sql, metric_summaries, person_sql
+from crossplay.measure.lakemetrics import create_person_table, daily_series, metric_summaries
 from crossplay.measure.registry import get_experiment
 from crossplay.measure.summary import Moments
 from crossplay.warehouse import connect
@@ -68,10 +68,7 @@ def analyze_experiment(settings: Settings, exp: Experiment, *, alpha: float | No
     corr: Correction = correction or exp.correction
     con = connect(settings, scope=exp.partner)
     try:
-        con.execute(f"CREATE TEMP VIEW exposures_all AS {exposures_sql(exp)}")
-        con.execute("CREATE TEMP VIEW exposures AS SELECT user_key, variant, first_ts "
-                    "FROM exposures_all WHERE n_variants = 1")
-        con.execute(f"CREATE TEMP TABLE per_person AS {person_sql(exp)}")
+        create_person_table(con, exp)
         excluded = con.sql("SELECT count(*) FILTER (WHERE n_variants > 1), count(*) "
                            "FROM exposures_all").fetchall()[0]
         if not excluded[1]:

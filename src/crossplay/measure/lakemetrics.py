@@ -119,6 +119,15 @@ def _sums(y: str, x: str | None) -> list[str]:
     return out
 
 
+def create_person_table(con: duckdb.DuckDBPyConnection, exp: Experiment) -> None:
+    """Temp views ``exposures_all`` (every exposed person, with ``n_variants``) and
+    ``exposures`` (people in one variant only), and the temp table ``per_person``."""
+    con.execute(f"CREATE TEMP VIEW exposures_all AS {exposures_sql(exp)}")
+    con.execute("CREATE TEMP VIEW exposures AS SELECT user_key, variant, first_ts "
+                "FROM exposures_all WHERE n_variants = 1")
+    con.execute(f"CREATE TEMP TABLE per_person AS {person_sql(exp)}")
+
+
 def metric_summaries(con: duckdb.DuckDBPyConnection, exp: Experiment,
                      view: str = "per_person") -> list[MetricSummary]:
     """Moments per variant for every metric of ``exp`` from the per-person view."""

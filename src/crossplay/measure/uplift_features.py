@@ -18,7 +18,7 @@ from crossplay.core.settings import Settings
 from crossplay.core.types import Partner
 from crossplay.ingest.sqlbase import lit
 from crossplay.measure.experiment import Experiment
-from crossplay.measure.lakemetrics import exposures_sql, person_sql
+from crossplay.measure.lakemetrics import create_person_table
 from crossplay.warehouse import connect
 
 _COUNTED = ("course_view", "enroll", "lesson_watch", "lesson_complete", "course_complete",
@@ -45,10 +45,7 @@ def campaign_data(settings: Settings, exp: Experiment, *, pre_days: int = 10,
                        for t in _COUNTED)
     con = connect(settings, scope=exp.partner)
     try:
-        con.execute(f"CREATE TEMP VIEW exposures_all AS {exposures_sql(exp)}")
-        con.execute("CREATE TEMP VIEW exposures AS SELECT user_key, variant, first_ts "
-                    "FROM exposures_all WHERE n_variants = 1")
-        con.execute(f"CREATE TEMP TABLE per_person AS {person_sql(exp)}")
+        create_person_table(con, exp)
         cats = [r[0] for r in con.sql(
             f"SELECT DISTINCT category FROM items_current WHERE partner = {lit(exp.partner)} "
             "AND category IS NOT NULL ORDER BY 1").fetchall()]
