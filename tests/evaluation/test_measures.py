@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crossplay.evaluation.measures import estimate, hit_at_k, per_user, sampled_rankings
+from crossplay.evaluation.measures import estimate, per_user, sampled_rankings
+from crossplay.recommend.metrics import hit_at_k
 
 # recommended, best first; relevant {1, 2, 5}: hits at ranks 2 and 4
 REC = np.array([[3, 1, 7, 2, 9]], dtype=np.int64)

@@ -1,9 +1,8 @@
 """Per-user ranking metrics, their means and standard errors, sampled-negative ranking.
 
-The per-user formulas are ``crossplay.recommend.metrics`` (precision, recall, NDCG, AP);
-this module adds hit rate and the summaries a benchmark table reports:
+The per-user formulas are ``crossplay.recommend.metrics`` (precision, recall, NDCG, AP,
+hit rate); this module adds the summaries a benchmark table reports:
 
-- ``HR@K`` (hit rate) = 1 if any of the top K is relevant, else 0;
 - a table cell is the mean over test users and its standard error
   ``sd / sqrt(n)`` with the sample standard deviation (``ddof = 1``; 0 when n = 1).
 
@@ -21,15 +20,16 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from crossplay.recommend.metrics import ap_at_k, ndcg_at_k, precision_at_k, recall_at_k
+from crossplay.recommend.metrics import (
+    ap_at_k,
+    hit_at_k,
+    ndcg_at_k,
+    precision_at_k,
+    recall_at_k,
+)
 
 METRICS: tuple[str, ...] = ("precision", "recall", "ndcg", "map", "hit")
 IntArray = npt.NDArray[np.int64]
-
-
-def hit_at_k(recommended: Sequence[int] | IntArray, relevant: set[int], k: int) -> float:
-    top = [int(i) for i in list(recommended)[:k] if int(i) >= 0]
-    return 1.0 if relevant.intersection(top) else 0.0
 
 
 _FUNCS = {"precision": precision_at_k, "recall": recall_at_k, "ndcg": ndcg_at_k,

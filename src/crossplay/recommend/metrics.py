@@ -8,6 +8,7 @@ Conventions (as in Microsoft Recommenders and RecBole):
 - NDCG@K with binary gains: DCG = Σ 1/log2(rank + 1) over hits, divided by the DCG of an
   ideal list of min(K, |relevant|) hits;
 - AP@K = Σ_k P@k · rel(k) / min(K, |relevant|); MAP@K is its mean over users;
+- HR@K (hit rate) = 1 if any of the top K is relevant, else 0;
 - catalog coverage = distinct recommended items / candidate items;
 - novelty = mean of −log2(popularity share) of recommended items, where the share is the
   fraction of training users who interacted with the item (Zhou et al. 2010).
@@ -59,6 +60,11 @@ def ap_at_k(recommended: Sequence[int] | npt.NDArray[np.int64], relevant: set[in
             hits += 1
             total += hits / (r + 1)
     return total / min(k, len(relevant))
+
+
+def hit_at_k(recommended: Sequence[int] | npt.NDArray[np.int64], relevant: set[int],
+             k: int) -> float:
+    return 1.0 if relevant.intersection(_top(recommended, k)) else 0.0
 
 
 def coverage(recommendations: Iterable[Sequence[int] | npt.NDArray[np.int64]],
