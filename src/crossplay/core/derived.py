@@ -56,6 +56,12 @@ def write_parquet(table: pa.Table, path: Path) -> Path:
     return path
 
 
+def write_bytes(data: bytes, path: Path) -> Path:
+    """Write ``data`` to ``path`` atomically (e.g. a pickled model artifact)."""
+    _replace(path, lambda tmp: tmp.write_bytes(data))
+    return path
+
+
 def write_json(data: Any, path: Path) -> Path:
     """Write ``data`` as UTF-8 JSON (non-ASCII kept readable) to ``path`` atomically."""
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)

@@ -39,6 +39,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
+from crossplay.core.derived import write_bytes
 from crossplay.core.errors import NotFoundError
 from crossplay.ingest.sqlbase import lit
 from crossplay.mining.features import unit_features
@@ -212,10 +213,7 @@ def score_churn(con: duckdb.DuckDBPyConnection, model: ChurnModel,
 
 def save_model(model: ChurnModel, path: Path) -> None:
     """Pickle (scikit-learn / LightGBM objects); ``version`` is checked on load."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(model))
-    tmp.replace(path)
+    write_bytes(pickle.dumps(model), path)
 
 
 def load_model(path: Path) -> ChurnModel:
