@@ -22,7 +22,7 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -166,6 +166,37 @@ class Lake:
                 rels.append(rel.as_posix())
         if run is not None:
             manifest.runs.append(run)
+        self._publish(manifest)
+
+    def replace(self, base: Path, swaps: Sequence[tuple[str, str, str]]) -> None:
+        """Swap committed files for staged rewrites in one manifest replacement (call
+        under ``lock``); used by erasure and key rotation.
+
+        Each swap is ``(table, old rel, new rel)``: the staged ``base/<new rel>`` moves
+        into place and takes the old file's slot in the manifest; an empty new rel drops
+        the old file. Old files are deleted only after the new manifest is published.
+        """
+        if not swaps:
+            return
+        manifest = self.read_manifest()
+        for _table, _old, added in swaps:
+            if added:
+                target = self.root / added
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(base / added, target)
+        for table, old, added in swaps:
+            listed = manifest.tables[table]
+            idx = listed.index(old)
+            if added:
+                listed[idx] = added
+            else:
+                del listed[idx]
+        self._publish(manifest)
+        for _table, old, _added in swaps:
+            (self.root / old).unlink(missing_ok=True)
+
+    def _publish(self, manifest: Manifest) -> None:
+        """Replace the manifest atomically (write, fsync, rename, fsync dir)."""
         tmp = self.root / (MANIFEST + ".tmp")
         with tmp.open("w", encoding="utf-8") as fh:
             fh.write(manifest.to_json())

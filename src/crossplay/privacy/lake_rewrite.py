@@ -1,18 +1,14 @@
 """Rewrite committed lake files in place, atomically (erasure and key rotation).
 
-Follows the lake's commit protocol (:mod:`crossplay.lake.store`): under the writer lock,
-new files are written to a staging directory and moved beside the old ones under new
-names, then one atomic manifest replacement swaps old for new, and only then are the old
-files deleted. A crash at any point leaves the last committed manifest intact; files it
-does not list are removed by the next writer (``Lake.remove_leftovers``).
-
-(``crossplay.lake.Lake`` has no "replace files" operation yet; this module uses its
-public lock / manifest / staging pieces. It belongs there eventually.)
+Under the writer lock, rewritten files are written to a staging directory and handed to
+``Lake.replace`` (:mod:`crossplay.lake.store`), which moves them beside the old ones under
+new names, swaps old for new in one atomic manifest replacement, and only then deletes the
+old files. A crash at any point leaves the last committed manifest intact; files it does
+not list are removed by the next writer (``Lake.remove_leftovers``).
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -21,19 +17,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crossplay.lake import Lake
-from crossplay.lake.store import MANIFEST
 
 #: ``(table name, file path relative to the lake, data)`` -> the rewritten data, or None
 #: when the file needs no change
 Rewrite = Callable[[str, str, pa.Table], pa.Table | None]
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def rewrite_lake(lake: Lake, rewrite: Rewrite, tables: set[str] | None = None) -> dict[str, int]:
@@ -67,28 +54,7 @@ def rewrite_lake(lake: Lake, rewrite: Rewrite, tables: set[str] | None = None) -
                         swaps.append((table, rel, new_rel.as_posix()))
                     else:
                         swaps.append((table, rel, ""))
-            for _table, _old, added in swaps:
-                if added:
-                    target = lake.root / added
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(staging / added, target)
-            for table, old, added in swaps:
-                listed = manifest.tables[table]
-                idx = listed.index(old)
-                if added:
-                    listed[idx] = added
-                else:
-                    del listed[idx]
-            if swaps:
-                tmp = lake.root / (MANIFEST + ".tmp")
-                with tmp.open("w", encoding="utf-8") as fh:
-                    fh.write(manifest.to_json())
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, lake.manifest_path)
-                _fsync_dir(lake.root)
-            for _table, old, _new in swaps:
-                (lake.root / old).unlink(missing_ok=True)
+            lake.replace(staging, swaps)
         finally:
             lake.remove_leftovers()
     return changed
