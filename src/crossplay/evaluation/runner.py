@@ -227,12 +227,20 @@ def run(rows: pd.DataFrame, cfg: RunConfig, *, name: str = "",
         progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Split ``rows`` by the protocol, tune on validation (unless ``cfg.tune`` is off),
     refit on the training rows, score on test; returns the table as JSON-able data."""
-    from crossplay.evaluation.tuning import tune_model
+    from crossplay.evaluation.tuning import tune_model, validation_inputs
 
     cfg = cfg.validate()
     split = split_for(rows, cfg)
     prep = prepare(split, cfg.relevance, cfg.max_test_users, cfg.seed)
     fp = fingerprint(split.train, split.test)
+    tuning_inputs: list[tuple[EvalSplit, Prepared]] = []
+
+    def valid() -> tuple[EvalSplit, Prepared]:
+        # built once, on the first model with a grid, then shared by the others
+        if not tuning_inputs:
+            tuning_inputs.append(validation_inputs(split, cfg))
+        return tuning_inputs[0]
+
     table = []
     for m in cfg.models:
         if progress:
@@ -240,7 +248,7 @@ def run(rows: pd.DataFrame, cfg: RunConfig, *, name: str = "",
         chosen = dict(cfg.params.get(m, {}))
         tuning = None
         if cfg.tune:
-            tuning = tune_model(split, m, cfg, fixed=chosen)
+            tuning = tune_model(split, m, cfg, fixed=chosen, valid=valid)
             chosen = tuning["chosen"]
         try:
             row = score_model(prep, m, chosen, cfg.k, cfg.sampled, cfg.seed)

@@ -15,13 +15,14 @@ setting.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from crossplay.core.errors import ConfigError
 from crossplay.evaluation.protocols import EvalSplit, validation
 
 if TYPE_CHECKING:
-    from crossplay.evaluation.runner import RunConfig
+    from crossplay.evaluation.runner import Prepared, RunConfig
 
 GRIDS: dict[str, dict[str, list[Any]]] = {
     "popularity": {},
@@ -43,18 +44,30 @@ def settings_of(model: str, fixed: dict[str, Any]) -> list[dict[str, Any]]:
     return out or [dict(fixed)]
 
 
+def validation_inputs(split: EvalSplit, cfg: RunConfig) -> tuple[EvalSplit, Prepared]:
+    """The tuning split and its model inputs (the same for every model of a run)."""
+    from crossplay.evaluation.runner import prepare
+
+    vsplit = validation(split)
+    return vsplit, prepare(vsplit, cfg.relevance, cfg.max_test_users, cfg.seed)
+
+
 def tune_model(split: EvalSplit, model: str, cfg: RunConfig,
-               fixed: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Grid search on the validation split; returns the chosen setting and every try."""
-    from crossplay.evaluation.runner import prepare, score_model
+               fixed: dict[str, Any] | None = None,
+               valid: Callable[[], tuple[EvalSplit, Prepared]] | None = None
+               ) -> dict[str, Any]:
+    """Grid search on the validation split; returns the chosen setting and every try.
+
+    ``valid`` supplies the tuning split and its inputs (``run`` shares one across its
+    models); by default they are derived from ``split``."""
+    from crossplay.evaluation.runner import score_model
 
     fixed = dict(fixed or {})
     settings = settings_of(model, fixed)
     if len(settings) == 1:
         return {"chosen": settings[0], "select_by": f"{SELECT_BY}@{cfg.k}",
                 "valid": None, "tried": []}
-    vsplit = validation(split)
-    prep = prepare(vsplit, cfg.relevance, cfg.max_test_users, cfg.seed)
+    vsplit, prep = valid() if valid is not None else validation_inputs(split, cfg)
     tried: list[dict[str, Any]] = []
     best: tuple[float, int] | None = None
     for i, s in enumerate(settings):
