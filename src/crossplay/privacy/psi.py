@@ -200,8 +200,8 @@ def _warm() -> int:
 # --- the two sides -------------------------------------------------------------------------
 
 @dataclass
-class ClientRun:
-    """The client side of one run: shards its items, makes requests, reads responses."""
+class _Run:
+    """What both sides of one run hold: their items split into ``shards`` by ``salt``."""
 
     mode: Mode
     salt: bytes
@@ -215,6 +215,11 @@ class ClientRun:
     @property
     def reveal(self) -> bool:
         return self.mode == "intersection"
+
+
+@dataclass
+class ClientRun(_Run):
+    """The client side of one run: shards its items, makes requests, reads responses."""
 
     def sizes(self) -> list[int]:
         return [len(p) for p in self.parts]
@@ -244,23 +249,13 @@ class ClientRun:
 
 
 @dataclass
-class ServerRun:
+class ServerRun(_Run):
     """The server side of one run."""
 
-    mode: Mode
-    salt: bytes
-    shards: int
-    items: list[str]
-    key: bytes
-
     def __post_init__(self) -> None:
-        self.parts = split(self.salt, self.items, self.shards)
+        super().__post_init__()
         self._setups: list[Future[bytes]] = []
         self.client_sizes: list[int] = []
-
-    @property
-    def reveal(self) -> bool:
-        return self.mode == "intersection"
 
     def start_setup(self, ex: Executor, client_sizes: list[int]) -> None:
         if len(client_sizes) != self.shards or any(n < 0 for n in client_sizes):
