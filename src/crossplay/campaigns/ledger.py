@@ -375,32 +375,27 @@ class Ledger:
 
     # --- reads ---------------------------------------------------------------------------
 
+    def _account_value(self, column: Any, kind: str, holder: str, currency: str) -> int:
+        """One column of an account (0 when the account does not exist yet)."""
+        c = t.accounts.c
+        with self.engine.connect() as con:
+            value = con.execute(select(column).where(
+                c.kind == kind, c.holder == holder, c.currency == currency)).scalar()
+        return 0 if value is None else int(value)
+
     def balance(self, person: str, currency: str, *, as_of: int | None = None) -> int:
         """A person's balance now (the maintained balance) or as of a time (from postings)."""
+        if as_of is None:
+            return self._account_value(t.accounts.c.balance, "person", person, currency)
         with self.engine.connect() as con:
             acc = p.find_account(con, "person", person, currency)
-            if acc is None:
-                return 0
-            if as_of is None:
-                return int(con.execute(select(t.accounts.c.balance)
-                                       .where(t.accounts.c.id == acc.id)).scalar_one())
-            return p.balance_as_of(con, acc.id, as_of)
+            return 0 if acc is None else p.balance_as_of(con, acc.id, as_of)
 
     def system_balance(self, name: str, currency: str) -> int:
-        with self.engine.connect() as con:
-            acc = p.find_account(con, "system", name, currency)
-            if acc is None:
-                return 0
-            return int(con.execute(select(t.accounts.c.balance)
-                                   .where(t.accounts.c.id == acc.id)).scalar_one())
+        return self._account_value(t.accounts.c.balance, "system", name, currency)
 
     def debt(self, person: str, currency: str) -> int:
-        with self.engine.connect() as con:
-            acc = p.find_account(con, "person", person, currency)
-            if acc is None:
-                return 0
-            return int(con.execute(select(t.accounts.c.debt)
-                                   .where(t.accounts.c.id == acc.id)).scalar_one())
+        return self._account_value(t.accounts.c.debt, "person", person, currency)
 
     def statement(self, person: str, currency: str, *, start: int | None = None,
                   end: int | None = None) -> list[dict[str, Any]]:
