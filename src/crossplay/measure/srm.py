@@ -34,6 +34,6 @@ def srm_check(counts: Sequence[int], weights: Sequence[float],
     if obs.size < 2 or total == 0 or w.sum() <= 0:
         return SrmResult([int(c) for c in counts], [float(v) for v in w], 0.0, 1.0, False)
     exp = total * w / w.sum()
-    chi2 = float(((obs - exp) ** 2 / exp).sum())
-    p = float(stats.chi2.sf(chi2, obs.size - 1))
+    res = stats.chisquare(obs, exp)
+    chi2, p = float(res.statistic), float(res.pvalue)
     return SrmResult([int(c) for c in counts], [float(v) for v in exp], chi2, p, p < threshold)
