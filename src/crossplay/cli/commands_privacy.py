@@ -86,6 +86,7 @@ ModeOpt = Annotated[str, typer.Option(
          "granted linking).")]
 ContactsOpt = Annotated[Path, typer.Option(
     help="This side's contact CSV: user_id, phone and/or email (read, never stored).")]
+SidePartnerOpt = Annotated[Partner, typer.Option(help="This side's partner.")]
 
 
 def _parse_head(value: str | None) -> tuple[int, str] | None:
@@ -179,7 +180,7 @@ def _render_psi(ctx: typer.Context, data: dict[str, Any]) -> None:
 @psi_app.command("serve")
 def psi_serve(
     ctx: typer.Context,
-    partner: Annotated[Partner, typer.Option(help="This side's partner.")],
+    partner: SidePartnerOpt,
     contacts: ContactsOpt,
     mode: ModeOpt = "cardinality",
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -203,7 +204,7 @@ def psi_serve(
 @psi_app.command("join")
 def psi_join(
     ctx: typer.Context,
-    partner: Annotated[Partner, typer.Option(help="This side's partner.")],
+    partner: SidePartnerOpt,
     contacts: ContactsOpt,
     url: Annotated[str, typer.Option(help="The other side's `psi serve` URL.")],
     mode: ModeOpt = "cardinality",
@@ -223,7 +224,7 @@ def psi_join(
 @psi_app.command("request")
 def psi_request(
     ctx: typer.Context,
-    partner: Annotated[Partner, typer.Option(help="This side's partner.")],
+    partner: SidePartnerOpt,
     contacts: ContactsOpt,
     out: Annotated[Path, typer.Option(help="Directory for request.bin and the state.")],
     mode: ModeOpt = "cardinality",
@@ -240,7 +241,7 @@ def psi_request(
 @psi_app.command("respond")
 def psi_respond(
     ctx: typer.Context,
-    partner: Annotated[Partner, typer.Option(help="This side's partner.")],
+    partner: SidePartnerOpt,
     contacts: ContactsOpt,
     request: Annotated[Path, typer.Option(help="The other side's request.bin.")],
     out: Annotated[Path, typer.Option(help="Directory for setup.bin and response.bin.")],
@@ -276,7 +277,7 @@ def psi_finish(
 @psi_app.command("pairs")
 def psi_pairs(
     ctx: typer.Context,
-    partner: Annotated[Partner, typer.Option(help="This side's partner.")],
+    partner: SidePartnerOpt,
     contacts: ContactsOpt,
     request: Annotated[Path, typer.Option(help="The request.bin of this run.")],
     tokens: Annotated[Path, typer.Option(help="tokens.bin from the other side.")],
