@@ -34,7 +34,13 @@ from crossplay.mining.churn import (
 )
 from crossplay.mining.fpm import MiningError
 from crossplay.mining.paths import load_journeys, path_table, sankey
-from crossplay.mining.population import audit, check_scope, mining_connection, unit_column
+from crossplay.mining.population import (
+    audit,
+    check_scope,
+    mining_connection,
+    unit_column,
+    unit_table,
+)
 from crossplay.mining.segment_job import load_assignments
 
 
@@ -81,14 +87,8 @@ def run_churn_score(settings: Settings, scope: str = "joint") -> pd.DataFrame:
         scores = score_churn(con, model, settings.timezone)
     finally:
         con.close()
-    col = unit_column(sc)
-    cols: dict[str, Any] = {col: pa.array(scores.index.astype(str).tolist(), pa.string())}
-    if sc != "joint":
-        cols["partner"] = pa.array([sc] * len(scores), pa.string())
-    cols["churn_probability"] = pa.array(scores.to_numpy(np.float64))
-    cols["scored_at"] = pa.array([dt.datetime.now(dt.UTC)] * len(scores),
-                                 pa.timestamp("us", tz="UTC"))
-    table = pa.table(cols)
+    table = unit_table(sc, scores.index,
+                       {"churn_probability": pa.array(scores.to_numpy(np.float64))}, "scored_at")
     write_parquet(table, churn_dir(settings, sc) / "scores.parquet")
     audit(settings, "churn_score", sc, {"units": table.num_rows})
     frame: pd.DataFrame = table.to_pandas()

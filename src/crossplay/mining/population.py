@@ -18,9 +18,12 @@ All SQL runs on a :func:`crossplay.warehouse.duck.connect` connection.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal, get_args
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
 
 from crossplay.core.settings import Settings
 from crossplay.core.types import Partner
@@ -58,6 +61,20 @@ def check_scope(scope: str) -> Scope:
 def unit_column(scope: Scope) -> str:
     """Name of the unit id column in stored person-level files (a PERSON_COLUMNS name)."""
     return "person_id" if scope == "joint" else "user_key"
+
+
+def unit_table(scope: Scope, units: pd.Index, columns: dict[str, pa.Array],
+               stamp: str) -> pa.Table:
+    """Person-level rows as stored under ``derived/``: the unit id column, ``partner`` for a
+    partner scope, then ``columns``, then ``stamp`` (now, UTC)."""
+    n = len(units)
+    cols: dict[str, pa.Array] = {unit_column(scope): pa.array(units.astype(str).tolist(),
+                                                              pa.string())}
+    if scope != "joint":
+        cols["partner"] = pa.array([scope] * n, pa.string())
+    cols.update(columns)
+    cols[stamp] = pa.array([dt.datetime.now(dt.UTC)] * n, pa.timestamp("us", tz="UTC"))
+    return pa.table(cols)
 
 
 def population_sql(scope: Scope) -> str:

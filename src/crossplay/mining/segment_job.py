@@ -34,7 +34,7 @@ from crossplay.mining.population import (
     audit,
     check_scope,
     mining_connection,
-    unit_column,
+    unit_table,
 )
 from crossplay.mining.profiles import segment_profiles
 from crossplay.mining.segments import Criterion, SegmentModel
@@ -83,15 +83,10 @@ def load_model(settings: Settings, scope: str) -> SegmentModel:
 
 
 def _write_assignments(settings: Settings, scope: Scope, labels: pd.Series) -> Path:
-    col = unit_column(scope)
-    now = dt.datetime.now(dt.UTC)
-    cols: dict[str, Any] = {col: pa.array(labels.index.astype(str).tolist(), pa.string())}
-    if scope != "joint":
-        cols["partner"] = pa.array([scope] * len(labels), pa.string())
-    cols["segment"] = pa.array(labels.to_numpy(np.int64))
-    cols["assigned_at"] = pa.array([now] * len(labels), pa.timestamp("us", tz="UTC"))
+    table = unit_table(scope, labels.index, {"segment": pa.array(labels.to_numpy(np.int64))},
+                       "assigned_at")
     path = segments_dir(settings, scope) / "assignments.parquet"
-    write_parquet(pa.table(cols), path)
+    write_parquet(table, path)
     return path
 
 
