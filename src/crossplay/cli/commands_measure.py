@@ -18,7 +18,7 @@ from crossplay.measure.corrections import Correction
 from crossplay.measure.errors import MeasureError
 from crossplay.measure.messages import MESSAGES
 from crossplay.measure.power import plan
-from crossplay.measure.present import analysis_dict, comparison_cells
+from crossplay.measure.present import analysis_dict, comparison_table
 
 add_messages(MESSAGES)
 
@@ -61,16 +61,7 @@ def render_analysis(msg: Messages, a: Analysis, name: str) -> None:
                   highlight=False)
     else:
         out.print(msg("m.srm.ok", p=a.srm.p_value), highlight=False)
-    cols = ["m.col.metric", "m.col.variant", "m.col.n", "m.col.mean", "m.col.lift",
-            "m.col.rel", "m.col.p", "m.col.padj", "m.col.seq", "m.col.pbeat",
-            "m.col.outcome"]
-    rows = []
-    for c in a.comparisons:
-        cell = comparison_cells(c)
-        rows.append((f"{c.metric} ({msg('m.role.' + c.role)})", c.variant, cell["n"],
-                     cell["mean"], cell["lift"], cell["rel"], cell["p"], cell["padj"],
-                     cell["seq"], cell["pbeat"], msg("m.out." + c.outcome)))
-    out.print(table(None, [msg(k) for k in cols], rows))
+    out.print(table(None, *comparison_table(a, msg)))
     for c in a.comparisons:
         if c.variance_reduction is not None and c.cuped_theta is not None:
             out.print(msg("m.cuped", metric=f"{c.metric}/{c.variant}",
@@ -661,13 +652,8 @@ def demo_step(st: State, as_json: bool) -> dict[str, Any]:
     out.print(msg("m.srm.ok", p=result.srm.p_value) if not result.srm.mismatch else
               msg("m.srm.bad", p=result.srm.p_value, obs=result.srm.observed,
                   exp=[round(e) for e in result.srm.expected]), highlight=False)
-    rows = []
-    for c in result.comparisons:
-        cell = comparison_cells(c)
-        rows.append((f"{c.metric} ({msg('m.role.' + c.role)})", cell["mean"], cell["lift"],
-                     cell["padj"], cell["pbeat"], msg("m.out." + c.outcome)))
-    out.print(table(None, [msg("m.col.metric"), msg("m.col.mean"), msg("m.col.lift"),
-                           msg("m.col.padj"), msg("m.col.pbeat"), msg("m.col.outcome")], rows))
+    out.print(table(None, *comparison_table(
+        result, msg, ("metric", "mean", "lift", "padj", "pbeat", "outcome"))))
     for v, verdict in result.verdicts.items():
         out.print(msg("m.verdict", variant=v, verdict=msg("m.v." + verdict),
                       why=reasons_text(msg, result, v)), highlight=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -52,3 +53,22 @@ def comparison_cells(c: Comparison) -> dict[str, str]:
         "seq": f"[{fmt(c.seq_ci_low)}, {fmt(c.seq_ci_high)}]",
         "pbeat": f"{c.p_beat_control:.1%}",
     }
+
+
+COLUMNS = ("metric", "variant", "n", "mean", "lift", "rel", "p", "padj", "seq", "pbeat",
+           "outcome")
+
+
+def comparison_table(a: Analysis, label: Callable[[str], str],
+                     columns: Sequence[str] = COLUMNS) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Header and one row per comparison for the terminal and the HTML report.
+
+    ``label`` turns a message key (``m.col.*``, ``m.role.*``, ``m.out.*``) into text."""
+    head = [label("m.col." + k) for k in columns]
+    rows = []
+    for c in a.comparisons:
+        cells = comparison_cells(c) | {
+            "metric": f"{c.metric} ({label('m.role.' + c.role)})", "variant": c.variant,
+            "outcome": label("m.out." + c.outcome)}
+        rows.append(tuple(cells[k] for k in columns))
+    return head, rows

@@ -19,7 +19,7 @@ from plotly.offline import get_plotlyjs
 from crossplay.core.types import Lang
 from crossplay.measure.analysis import Analysis
 from crossplay.measure.messages import MESSAGES
-from crossplay.measure.present import comparison_cells
+from crossplay.measure.present import comparison_table
 
 if TYPE_CHECKING:
     from crossplay.measure.funnel import Funnel
@@ -101,16 +101,7 @@ def sequential_figure(series: Sequence[SeriesPoint], lang: Lang) -> str:
 
 
 def results_table(a: Analysis, lang: Lang) -> str:
-    head = [MESSAGES[k][lang] for k in (
-        "m.col.metric", "m.col.variant", "m.col.n", "m.col.mean", "m.col.lift", "m.col.rel",
-        "m.col.p", "m.col.padj", "m.col.seq", "m.col.pbeat", "m.col.outcome")]
-    rows = []
-    for c in a.comparisons:
-        cell = comparison_cells(c)
-        rows.append([f"{c.metric} ({MESSAGES['m.role.' + c.role][lang]})", c.variant,
-                     cell["n"], cell["mean"], cell["lift"], cell["rel"], cell["p"],
-                     cell["padj"], cell["seq"], cell["pbeat"],
-                     MESSAGES["m.out." + c.outcome][lang]])
+    head, rows = comparison_table(a, lambda k: MESSAGES[k][lang])
     th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     trs = "".join("<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in r) + "</tr>"
                   for r in rows)
