@@ -20,15 +20,10 @@ from crossplay.measure.experiment import Experiment
 from crossplay.measure.tables import experiments
 from crossplay.opdb import ensure_schema, get_engine
 
-_ready: set[str] = set()
-
 
 def _engine(settings: Settings | str) -> Engine:
     engine = get_engine(settings)
-    key = str(engine.url)
-    if key not in _ready:
-        ensure_schema(engine)
-        _ready.add(key)
+    ensure_schema(engine)
     return engine
 
 

@@ -14,6 +14,7 @@ from crossplay.core.settings import Settings
 from crossplay.opdb import meta
 
 _ENGINES: dict[str, Engine] = {}
+_SCHEMA_READY: set[str] = set()
 _LOCK = threading.Lock()
 
 
@@ -78,13 +79,21 @@ def dispose_engines() -> None:
         for engine in _ENGINES.values():
             engine.dispose()
         _ENGINES.clear()
+        _SCHEMA_READY.clear()
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create every feature's tables (idempotent)."""
+    """Create every feature's tables (idempotent; done once per database per process)."""
+    key = str(engine.url)
+    if key in _SCHEMA_READY:
+        return
     for module in meta.TABLE_MODULES:
         importlib.import_module(module)
-    try:
-        meta.metadata.create_all(engine)
-    except SQLAlchemyError as exc:
-        raise ConfigError(f"cannot create the operational tables: {exc}") from None
+    with _LOCK:
+        if key in _SCHEMA_READY:
+            return
+        try:
+            meta.metadata.create_all(engine)
+        except SQLAlchemyError as exc:
+            raise ConfigError(f"cannot create the operational tables: {exc}") from None
+        _SCHEMA_READY.add(key)
