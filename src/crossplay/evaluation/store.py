@@ -8,7 +8,6 @@ benchmark is ``rows.parquet`` (the canonical rows of ``formats``, in file order)
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import shutil
@@ -20,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from crossplay.core import clock
 from crossplay.core.derived import derived_dir, write_json, write_parquet
 from crossplay.core.errors import ConfigError, NotFoundError
 from crossplay.core.settings import Settings
@@ -78,7 +78,7 @@ def save(settings: Settings, name: str, rows: pd.DataFrame, *, fmt: str, source:
     table = pa.Table.from_pandas(rows[list(COLUMNS)], schema=_SCHEMA, preserve_index=False)
     write_parquet(table, out / "rows.parquet")
     meta = {"name": name, "format": fmt, "source": str(source.resolve()),
-            "imported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "imported_at": clock.now().isoformat(timespec="seconds"),
             **summary(rows)}
     write_json(meta, out / "meta.json")
     return meta
@@ -117,5 +117,5 @@ def remove(settings: Settings, name: str) -> None:
 
 
 def save_run(settings: Settings, name: str, data: dict[str, Any]) -> Path:
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S%f")
     return write_json(data, bench_dir(settings, name) / "runs" / f"run-{stamp}.json")

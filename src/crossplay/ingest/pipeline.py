@@ -17,12 +17,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from crossplay.core import clock
 from crossplay.core.errors import CrossplayError, MappingError, SourceError
 from crossplay.core.settings import Settings
 from crossplay.core.types import KIND_TABLE, Kind, Partner
@@ -101,7 +102,7 @@ def ingest(
 ) -> IngestSummary:
     """Ingest ``paths`` as ``kind`` from ``partner``; returns what happened."""
     started = time.perf_counter()
-    now = datetime.now(UTC)
+    now = clock.now()
     spec = table_spec(KIND_TABLE[kind])
     m = _resolve_mapping(mapping, partner, kind, spec)
     plan = Plan(spec=spec, mapping=m, partner=partner,
@@ -277,7 +278,7 @@ def _finish(run: RunState, lake: Lake, files: list[tuple[str, str, str]], now: d
     paths = [f[0] for f in files]
     record = RunRecord(
         run_id=plan.run_id, partner=plan.partner, table=spec.name, sources=paths,
-        started_at=now.isoformat(), finished_at=datetime.now(UTC).isoformat(),
+        started_at=now.isoformat(), finished_at=clock.now().isoformat(),
         read=totals.read, accepted=totals.accepted, duplicates=totals.duplicates,
         already_ingested=totals.already, quarantined=totals.quarantined,
         quarantined_by_reason=by_reason, seconds=round(seconds, 3))

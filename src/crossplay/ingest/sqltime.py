@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
+from crossplay.core import clock
 from crossplay.ingest.sqlbase import Plan, lit, reason_sql, typed_source, value_text
 from crossplay.schema.tables import Field
 
@@ -22,7 +23,7 @@ def fixed_offset_seconds(tz: str) -> int | None:
     """The zone's UTC offset when it has not changed since 2000 (no DST), else None."""
     zone = ZoneInfo(tz)
     offsets = set()
-    for year in range(2000, datetime.now().year + 2):
+    for year in range(2000, clock.today_year() + 2):
         for month in (1, 4, 7, 10):
             off = datetime(year, month, 15, tzinfo=zone).utcoffset()
             offsets.add(int(off.total_seconds()) if off is not None else 0)

@@ -7,12 +7,12 @@ people adding overlapping experiments at once cannot both succeed.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from crossplay.core import clock
 from crossplay.core.errors import ConfigError, NotFoundError
 from crossplay.core.settings import Settings
 from crossplay.measure.assignment import check_layers
@@ -67,7 +67,7 @@ def save_experiment(settings: Settings | str, exp: Experiment) -> int:
         current = next((r for r in existing if r.key == exp.key), None)
         values: dict[str, Any] = {
             "layer": exp.layer, "layer_lo": exp.layer_range[0], "layer_hi": exp.layer_range[1],
-            "document": doc, "updated_at": int(time.time() * 1_000_000)}
+            "document": doc, "updated_at": clock.now_us()}
         if current is None:
             con.execute(experiments.insert().values(key=exp.key, version=1, **values))
             return 1

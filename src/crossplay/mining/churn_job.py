@@ -11,7 +11,6 @@ Stored under ``derived/mining/``:
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from crossplay.core import clock
 from crossplay.core.derived import derived_dir, write_json, write_parquet
 from crossplay.core.errors import NotFoundError
 from crossplay.core.settings import Settings
@@ -72,7 +72,7 @@ def run_churn_fit(settings: Settings, scope: str = "joint", days: int = 7) -> di
               "drivers": [{**d, "en": driver_sentence(d, "en"),
                            "zh": driver_sentence(d, "zh-CN")} for d in model.drivers],
               "kaplan_meier_by_segment": km,
-              "fitted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+              "fitted_at": clock.now().isoformat(timespec="seconds")}
     write_json(report, out / "report.json")
     audit(settings, "churn_fit", sc, {"days": days, "holdout_units":
                                       model.metrics["holdout_units"]})

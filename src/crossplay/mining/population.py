@@ -18,13 +18,13 @@ All SQL runs on a :func:`crossplay.warehouse.duck.connect` connection.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal, get_args
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from crossplay.core import clock
 from crossplay.core.settings import Settings
 from crossplay.core.types import Partner
 from crossplay.ingest.sqlbase import lit
@@ -73,7 +73,7 @@ def unit_table(scope: Scope, units: pd.Index, columns: dict[str, pa.Array],
     if scope != "joint":
         cols["partner"] = pa.array([scope] * n, pa.string())
     cols.update(columns)
-    cols[stamp] = pa.array([dt.datetime.now(dt.UTC)] * n, pa.timestamp("us", tz="UTC"))
+    cols[stamp] = pa.array([clock.now()] * n, pa.timestamp("us", tz="UTC"))
     return pa.table(cols)
 
 

@@ -14,7 +14,6 @@ matching centroids (``fresh=True`` starts over).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from crossplay.core import clock
 from crossplay.core.derived import derived_dir, write_json, write_parquet
 from crossplay.core.errors import NotFoundError
 from crossplay.core.settings import Settings
@@ -109,7 +109,7 @@ def fit_segments(settings: Settings, options: SegmentOptions) -> SegmentResult:
         "window_days_observed": round(feats.days, 2), "relabelled_from_previous":
         previous is not None,
         "scores": [asdict(s) for s in model.scores_],
-        "fitted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "fitted_at": clock.now().isoformat(timespec="seconds"),
     }
     out = segments_dir(settings, scope)
     write_json(model.to_dict(), out / "model.json")

@@ -31,12 +31,12 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from crossplay.core import clock
 from crossplay.core.errors import CrossplayError
 from crossplay.core.settings import Settings
 from crossplay.opdb import get_engine, metadata
@@ -141,7 +141,7 @@ def record(settings: Settings | str, action: str, *, actor: str, subject: str | 
                     select(audit_log.c.seq, audit_log.c.hash)
                     .order_by(audit_log.c.seq.desc()).limit(1)).all()
                 seq, prev = (head[0][0] + 1, head[0][1]) if head else (1, GENESIS)
-                ts = datetime.now(UTC).isoformat(timespec="microseconds")
+                ts = clock.now().isoformat(timespec="microseconds")
                 digest = entry_hash(seq, ts, action, actor, subject, details_text, prev)
                 conn.execute(audit_log.insert().values(
                     seq=seq, ts=ts, action=action, actor=actor, subject=subject,

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from crossplay.core import clock
 from crossplay.core.errors import CrossplayError
 from crossplay.core.settings import Settings
 from crossplay.core.types import PARTNERS, Partner
@@ -67,7 +68,7 @@ def update_consent(settings: Settings, *, partner: Partner, purpose: Purpose | s
             raise ConsentError("the native id is blank")
         user_key = native_key(settings, partner, native_id)
     assert user_key is not None
-    when = (ts or datetime.now(UTC))
+    when = (ts or clock.now())
     if when.tzinfo is None:
         raise ConsentError("the decision time needs a time zone")
     when = when.astimezone(UTC)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Literal
 
+from crossplay.core import clock
 from crossplay.core.errors import CrossplayError
 from crossplay.core.settings import Settings
 from crossplay.privacy.audit import engine_for, record
@@ -38,7 +39,7 @@ def add_links(settings: Settings, pairs: Iterable[tuple[str, str]], *, method: M
               action: Literal["bind", "unbind"] = "bind", source: str = "api",
               actor: str = "api", ts: datetime | None = None) -> int:
     """Record bind (or unbind) actions for ``(k_user_key, g_user_key)`` pairs; audited."""
-    when = (ts or datetime.now(UTC)).astimezone(UTC)
+    when = (ts or clock.now()).astimezone(UTC)
     rows = [{"k_user_key": _check(k, "k_user_key"), "g_user_key": _check(g, "g_user_key"),
              "method": method, "action": action, "ts": when, "source": source}
             for k, g in pairs]

@@ -30,11 +30,11 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
 
+from crossplay.core import clock
 from crossplay.core.errors import CrossplayError, NotFoundError
 from crossplay.core.settings import Settings
 from crossplay.core.types import PARTNERS, Partner
@@ -116,7 +116,7 @@ def _spend(settings: Settings, partner: Partner, query: str, epsilon: float) -> 
                 f"needs ε={epsilon:g}. Use exact (k-suppressed) releases, a smaller ε, or "
                 "raise privacy_epsilon_budget with the other partner's agreement")
         conn.execute(budget_spend.insert().values(partner=partner, query=query,
-                                                  epsilon=epsilon, ts=datetime.now(UTC)))
+                                                  epsilon=epsilon, ts=clock.now()))
     return budget - used - epsilon
 
 

@@ -34,7 +34,6 @@ import hmac
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +42,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import bindparam, inspect, select, update
 
+from crossplay.core import clock
 from crossplay.core.derived import write_parquet
 from crossplay.core.secrets import key_version, rotated_key_file, write_rotated_secret
 from crossplay.core.settings import Settings
@@ -240,7 +240,7 @@ def _rekey_db(settings: Settings, partner: Partner, rk: Rekeyer, pid_map: dict[s
                 conn.execute(stmt, params)
                 out[f"{table.name}.{name}"] = len(params)
         conn.execute(key_versions.insert().values(
-            partner=partner, version=version, rotated_at=datetime.now(UTC),
+            partner=partner, version=version, rotated_at=clock.now(),
             rows_rekeyed=sum(out.values())))
     return out
 

@@ -28,7 +28,6 @@ the protocol deliberately does not count as hits (see docs/recommendation.md).
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -39,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from crossplay.core import clock
 from crossplay.core.derived import derived_dir, write_json
 from crossplay.core.errors import ConfigError, NotFoundError
 from crossplay.core.settings import Settings
@@ -289,7 +289,7 @@ def report(cfg: EvalConfig, boards: list[Board]) -> dict[str, Any]:
                             "alpha": cfg.interaction.alpha,
                             "weights": {k: asdict(v) for k, v in
                                         cfg.interaction.weights.items()}}
-    return {"created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    return {"created_at": clock.now().isoformat(timespec="seconds"),
             "config": cfg_d, "boards": [asdict(b) for b in boards]}
 
 
@@ -297,7 +297,7 @@ def save_report(settings: Settings, data: dict[str, Any]) -> Path:
     """``derived/recommend/evaluations/<task>-<stamp>.json`` and ``latest-<task>.json``."""
     out = derived_dir(settings, "recommend") / "evaluations"
     task = data["config"]["task"]
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S%f")
     path = write_json(data, out / f"{task}-{stamp}.json")
     write_json(data, out / f"latest-{task}.json")
     return path

@@ -9,7 +9,6 @@ and export time, so a refusal after training takes effect at once.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import scipy.sparse as sp
 
+from crossplay.core import clock
 from crossplay.core.derived import derived_dir, write_json, write_parquet
 from crossplay.core.errors import ConfigError, CrossplayError, NotFoundError
 from crossplay.core.settings import Settings
@@ -108,7 +108,7 @@ def train(settings: Settings, opts: TrainOptions | None = None,
     if o.cross:
         units += _train_cross(settings, o, root, progress)
     bundle = {"version": version,
-              "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+              "created_at": clock.now().isoformat(timespec="seconds"),
               "model": o.model, "factors": o.factors, "units": units}
     write_json(bundle, root / "bundle.json")
     mark_latest(settings, version)

@@ -11,7 +11,6 @@ the bundle; ``LATEST`` names the newest version.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import scipy.sparse as sp
 
+from crossplay.core import clock
 from crossplay.core.derived import derived_dir, write_json, write_parquet
 from crossplay.core.errors import NotFoundError
 from crossplay.core.settings import Settings
@@ -36,7 +36,7 @@ def models_dir(settings: Settings) -> Path:
 
 
 def new_version() -> str:
-    return dt.datetime.now(dt.UTC).strftime("v%Y%m%dT%H%M%S%f")
+    return clock.now().strftime("v%Y%m%dT%H%M%S%f")
 
 
 @dataclass
