@@ -5,13 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import statsmodels.api as sm
-from scipy import integrate, stats
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from scipy import integrate, optimize, stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 from crossplay.measure import sequential
-from crossplay.measure.bayes import beat_control
+from crossplay.measure.analysis import MetricSummary, analyze
+from crossplay.measure.bayes import beat_control, beat_control_relative
 from crossplay.measure.corrections import benjamini_hochberg, holm
 from crossplay.measure.effects import cuped, ratio, two_proportions, welch
 from crossplay.measure.power import PlanError, n_for_power, plan, power
@@ -62,7 +65,52 @@ def test_relative_lift_delta_method() -> None:
     se = np.sqrt((pb / pa**2) ** 2 * va + (1 / pa) ** 2 * vb)
     assert round(e.rel, D) == round(pb / pa - 1, D)
     assert round(e.rel_se, D) == round(float(se), D)
-    assert round(e.rel_ci_low, D) == round(pb / pa - 1 - stats.norm.ppf(0.975) * se, D)
+
+    # Fieller: r is inside iff |b - (1 + r) a| <= z sqrt(Vb + (1 + r)^2 Va); bounds by root
+    # finding on that inequality (scipy's brentq), independent of the closed form.
+    z = stats.norm.ppf(0.975)
+
+    def edge(r: float) -> float:
+        return (pb - (1 + r) * pa) ** 2 - z**2 * (vb + (1 + r) ** 2 * va)
+
+    lo, hi = optimize.brentq(edge, -0.99, 0.3), optimize.brentq(edge, 0.3, 10.0)
+    assert round(e.rel_ci_low, D) == round(lo, D)
+    assert round(e.rel_ci_high, D) == round(hi, D)
+
+
+def test_relative_interval_never_below_minus_100_and_unbounded_when_control_is_noise() -> None:
+    # control 2 / 40 converters, variant 0: Fieller's lower bound would be far below -100%
+    e = two_proportions(Moments(40.0, 2.0, 2.0), Moments(40.0, 0.0, 0.0))
+    assert e.rel == -1.0 and e.rel_ci_low == -1.0 and e.rel_ci_high > -1.0
+    # a control mean indistinguishable from zero: nothing can be said about a ratio
+    w = welch(Moments.of([0.0, 0.0, 0.0, 3.0]), Moments.of([1.0, 2.0, 3.0, 4.0]))
+    assert w.rel_ci_low == -1.0 and w.rel_ci_high == np.inf
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(20, 5000), st.integers(20, 5000), st.floats(0.01, 0.6), st.floats(0.0, 0.6),
+       st.sampled_from([0.01, 0.05, 0.2]))
+def test_relative_and_absolute_intervals_agree_in_sign(n_a: int, n_b: int, p_a: float,
+                                                       p_b: float, alpha: float) -> None:
+    a = Moments(float(n_a), float(round(n_a * p_a)), float(round(n_a * p_a)))
+    b = Moments(float(n_b), float(round(n_b * p_b)), float(round(n_b * p_b)))
+    assume(a.sum > 0)
+    e = two_proportions(a, b, alpha)
+    assert e.rel_ci_low >= -1.0
+    assert e.rel_ci_low <= e.rel <= e.rel_ci_high
+    assert (e.ci_low > 0) == (e.rel_ci_low > 0)
+    assert (e.ci_high < 0) == (e.rel_ci_high < 0)
+
+
+def test_relative_chance_to_win_is_gbstats_lognormal() -> None:
+    a, b = Moments(2000.0, 100.0, 100.0), Moments(2000.0, 124.0, 124.0)
+    e = two_proportions(a, b)
+    pa, pb = 0.05, 0.062
+    va, vb = pa * (1 - pa) / 2000, pb * (1 - pb) / 2000
+    ref = stats.norm.cdf(np.log(pb / pa) / np.sqrt(vb / pb**2 + va / pa**2))
+    assert round(beat_control_relative(e.rel, e.rel_se), D) == round(float(ref), D)
+    lower = beat_control_relative(e.rel, e.rel_se, higher_is_better=False)
+    assert round(lower, D) == round(1 - float(ref), D)
 
 
 def test_cuped_is_the_ancova_coefficient_and_welch_on_adjusted_values(
@@ -91,6 +139,34 @@ def test_cuped_is_the_ancova_coefficient_and_welch_on_adjusted_values(
     assert float(c.reduction) > 0.5  # x explains most of y here
 
 
+def test_cuped_per_comparison_equals_a_two_arm_analysis_and_pooled_is_ancova(
+        rng: np.random.Generator) -> None:
+    arms = {}
+    for name, shift, scale in (("A", 0.0, 1.0), ("B", 0.4, 1.0), ("C", 0.0, 3.0)):
+        x = rng.gamma(2.0, 3.0 * scale, 700)
+        arms[name] = (0.8 * x + shift + rng.normal(0, 2, 700), x)
+    joint = {k: JointMoments.of(y, x) for k, (y, x) in arms.items()}
+    three = analyze([MetricSummary("y", "mean", dict(joint), covariate=True)], control="A")
+    two = analyze([MetricSummary("y", "mean", {k: joint[k] for k in "AB"}, covariate=True)],
+                  control="A")
+    b3 = next(c for c in three.comparisons if c.variant == "B")
+    assert b3.diff == two.comparisons[0].diff and b3.ci_low == two.comparisons[0].ci_low
+    # relative lift against the observed (unadjusted) control mean
+    assert round(b3.rel, D) == round(b3.diff / arms["A"][0].mean(), D)
+    assert b3.control_mean == pytest.approx(arms["A"][0].mean())
+    # pooled: the ANCOVA over all three arms, y ~ arm + x (statsmodels OLS)
+    pooled = analyze([MetricSummary("y", "mean", dict(joint), covariate=True)], control="A",
+                     cuped_slope="pooled")
+    y = np.concatenate([arms[k][0] for k in "ABC"])
+    x = np.concatenate([arms[k][1] for k in "ABC"])
+    dummies = np.repeat(np.eye(3)[:, 1:], 700, axis=0)
+    fit = sm.OLS(y, sm.add_constant(np.column_stack([dummies, x]))).fit()
+    pb = next(c for c in pooled.comparisons if c.variant == "B")
+    assert round(pb.diff, D) == round(float(fit.params[1]), D)
+    assert round(b3.diff, D) != round(pb.diff, D)
+    assert "per comparison" in three.methods["cuped"] and "pooled" in pooled.methods["cuped"]
+
+
 def test_ratio_metric_delta_method(rng: np.random.Generator) -> None:
     sess_a = rng.poisson(4, 800) + 1
     sess_b = rng.poisson(4, 820) + 1
@@ -108,6 +184,22 @@ def test_ratio_metric_delta_method(rng: np.random.Generator) -> None:
     assert round(e.diff, D) == round(diff, D)
     assert round(e.se, D) == round(float(se), D)
     assert round(e.p_value, D) == round(float(2 * stats.norm.sf(abs(diff / se))), D)
+
+
+def test_srm_warns_below_one_percent_and_threshold_is_settable() -> None:
+    # ~90,000 people split 49.56% / 50.44%: p ~ 0.008, not "OK"
+    r = srm_check([44604, 45396], [1, 1])
+    assert 0.001 < r.p_value < 0.01 and r.warning and not r.mismatch
+    strict = srm_check([44604, 45396], [1, 1], 0.01)
+    assert strict.mismatch and not strict.warning
+
+
+def test_srm_pairwise_names_the_arm_that_drifted() -> None:
+    r = srm_check([10000, 10050, 9400], [1, 1, 1], names=["A", "B", "C"], control="A")
+    by = {p.variant: p for p in r.pairwise}
+    ref = stats.chisquare([10000, 9400], [9700, 9700])
+    assert round(by["C"].p_value, D) == round(float(ref.pvalue), D)
+    assert by["C"].mismatch and not by["B"].mismatch and not by["B"].warning
 
 
 def test_srm_matches_scipy_chisquare() -> None:

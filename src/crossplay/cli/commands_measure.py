@@ -13,12 +13,13 @@ from crossplay.cli.output import print_json, stdout, table
 from crossplay.cli.state import State, state
 from crossplay.core.types import Partner
 from crossplay.measure import fileinput
-from crossplay.measure.analysis import Analysis, analyze
+from crossplay.measure.analysis import Analysis, CupedSlope, analyze
 from crossplay.measure.corrections import Correction
 from crossplay.measure.errors import MeasureError
 from crossplay.measure.messages import MESSAGES
 from crossplay.measure.power import plan
 from crossplay.measure.present import analysis_dict, comparison_table
+from crossplay.measure.srm import SRM_THRESHOLD, SrmResult
 
 add_messages(MESSAGES)
 
@@ -51,16 +52,32 @@ def reasons_text(msg: Messages, a: Analysis, variant: str) -> str:
     return "; ".join(parts)
 
 
+def render_srm(msg: Messages, srm: SrmResult) -> None:
+    """The SRM line: a loud mismatch, a visible warning below p = 0.01, else OK; per arm
+    against control when there are more than two."""
+    out = stdout()
+    exp = [round(e) for e in srm.expected]
+    if srm.mismatch:
+        out.print(msg("m.srm.bad", p=srm.p_value, obs=srm.observed, exp=exp),
+                  style="bold red", markup=False, highlight=False)
+    elif srm.warning:
+        out.print(msg("m.srm.warn", p=srm.p_value, obs=srm.observed, exp=exp,
+                      threshold=srm.threshold), style="yellow", markup=False, highlight=False)
+    else:
+        out.print(msg("m.srm.ok", p=srm.p_value), markup=False, highlight=False)
+    for pair in srm.pairwise:
+        state = "bad" if pair.mismatch else "warn" if pair.warning else "ok"
+        out.print(msg("m.srm.pair", variant=pair.variant, obs=pair.observed, p=pair.p_value,
+                      state=msg("m.srm.state." + state)),
+                  style={"bad": "bold red", "warn": "yellow"}.get(state, ""), markup=False,
+                  highlight=False)
+
+
 def render_analysis(msg: Messages, a: Analysis, name: str) -> None:
     out = stdout()
     out.print(msg("m.exp.title", name=name, variants=len(a.variants), control=a.control),
               highlight=False)
-    if a.srm.mismatch:
-        out.print("[bold red]" + msg("m.srm.bad", p=a.srm.p_value, obs=a.srm.observed,
-                                     exp=[round(e) for e in a.srm.expected]) + "[/]",
-                  highlight=False)
-    else:
-        out.print(msg("m.srm.ok", p=a.srm.p_value), highlight=False)
+    render_srm(msg, a.srm)
     out.print(table(None, *comparison_table(a, msg)))
     for c in a.comparisons:
         if c.variance_reduction is not None and c.cuped_theta is not None:
@@ -73,7 +90,7 @@ def render_analysis(msg: Messages, a: Analysis, name: str) -> None:
         style = {"ship": "green", "do_not_ship": "red", "broken": "bold red"}.get(verdict, "")
         text = msg("m.verdict", variant=v, verdict=msg("m.v." + verdict),
                    why=reasons_text(msg, a, v))
-        out.print(f"[{style}]{text}[/]" if style else text, highlight=False)
+        out.print(text, style=style or None, highlight=False)
 
 
 def experiment_analyze(
@@ -103,6 +120,15 @@ def experiment_analyze(
     = None,
     correction: Annotated[str | None, typer.Option(
         help="holm, bh or none (default holm, or the document's).")] = None,
+    srm_threshold: Annotated[float, typer.Option(
+        "--srm-threshold", min=1e-12, max=0.5,
+        help="p-value below which the split is a sample-ratio mismatch and the variant is "
+             "'broken' (default 0.001; below 0.01 is always a visible warning).")]
+    = SRM_THRESHOLD,
+    cuped_slope: Annotated[str, typer.Option(
+        "--cuped-slope",
+        help="per-comparison (default: the slope fitted on the two arms compared, as gbstats) "
+             "or pooled (one slope within all arms).")] = "per-comparison",
     report: Annotated[Path | None, typer.Option(help="Write a self-contained HTML report.")]
     = None,
     as_json: JsonOpt = False,
@@ -112,6 +138,10 @@ def experiment_analyze(
     if correction not in (None, "holm", "bh", "none"):
         raise MeasureError("--correction: use holm, bh or none")
     corr: Correction | None = correction  # type: ignore[assignment]
+    slopes: dict[str, CupedSlope] = {"per-comparison": "per_comparison", "pooled": "pooled"}
+    if cuped_slope not in slopes:
+        raise MeasureError("--cuped-slope: use per-comparison or pooled")
+    slope = slopes[cuped_slope]
     series: list[Any] | None
     exposure: dict[str, int] = {}
     if from_file is None:
@@ -120,7 +150,9 @@ def experiment_analyze(
         from crossplay.measure.lakeanalysis import analyze_key
 
         result, name, series, exposure = analyze_key(st.settings, key, alpha=alpha,
-                                                     correction=corr)
+                                                     correction=corr,
+                                                     srm_threshold=srm_threshold,
+                                                     cuped_slope=slope)
     else:
         if control is None:
             raise MeasureError("--control VALUE is required with --from-file")
@@ -134,7 +166,8 @@ def experiment_analyze(
         finally:
             con.close()
         result = analyze(sums, control=control, weights=_weights(weights),
-                         alpha=alpha or 0.05, correction=corr or "holm")
+                         alpha=alpha or 0.05, correction=corr or "holm",
+                         srm_threshold=srm_threshold, cuped_slope=slope)
         name, series = from_file.name, None
     data: dict[str, Any] = {"experiment": name, **analysis_dict(result)}
     if series is not None:
@@ -649,9 +682,7 @@ def demo_step(st: State, as_json: bool) -> dict[str, Any]:
     out.print(msg("m.demo.campaign", name=exp.name, h=result.counts[exp.control],
                   t=sum(v for k, v in result.counts.items() if k != exp.control)),
               highlight=False)
-    out.print(msg("m.srm.ok", p=result.srm.p_value) if not result.srm.mismatch else
-              msg("m.srm.bad", p=result.srm.p_value, obs=result.srm.observed,
-                  exp=[round(e) for e in result.srm.expected]), highlight=False)
+    render_srm(msg, result.srm)
     out.print(table(None, *comparison_table(
         result, msg, ("metric", "mean", "lift", "padj", "pbeat", "outcome"))))
     for v, verdict in result.verdicts.items():

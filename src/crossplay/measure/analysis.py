@@ -8,13 +8,23 @@ Rules:
 
 - proportions (0/1 metrics) use the two-proportion z-test, means Welch's t-test, ratio
   metrics the delta method; with a covariate, means and proportions are CUPED-adjusted and
-  analysed with Welch's test on the adjusted values (the variance reduction is reported);
+  analysed with Welch's test on the adjusted values (the variance reduction is reported).
+  The CUPED slope is fitted on the two arms being compared (``cuped_slope="per_comparison"``,
+  the default, as gbstats and most references do, so a 3-arm test gives each comparison the
+  numbers a 2-arm analysis of those arms would) or pooled within all arms (``"pooled"``,
+  the ANCOVA over every arm);
+- relative lifts divide by the observed control mean, with Fieller's interval (never below
+  -100% for a non-negative metric, same sign as the absolute interval);
 - every comparison also gets the always-valid (mSPRT) interval and the Bayesian
-  probability to beat control with its expected loss;
+  probability to beat control (absolute, with its expected loss, and relative);
 - primary and secondary comparisons (all variants x metrics) are corrected together
   (Holm by default, or Benjamini–Hochberg); guardrails are judged uncorrected, which is
   the cautious side for a guardrail: any significant harm fails it;
-- a sample-ratio mismatch (p < 0.001) marks the experiment broken whatever the lifts say.
+- a sample-ratio mismatch (p < ``srm_threshold``, default 0.001; overall, or of the variant
+  against control when there are more than two arms) marks the variant broken whatever
+  the lifts say; p < 0.01 is a visible warning.
+
+``Analysis.methods`` names every method used, for the JSON read-out.
 """
 
 from __future__ import annotations
@@ -26,16 +36,17 @@ from typing import Literal
 import numpy as np
 
 from crossplay.measure import sequential
-from crossplay.measure.bayes import beat_control
+from crossplay.measure.bayes import beat_control, beat_control_relative
 from crossplay.measure.corrections import Correction, adjust
-from crossplay.measure.effects import Effect, cuped, ratio, two_proportions, welch
+from crossplay.measure.effects import Effect, cuped, cuped_welch, ratio, two_proportions, welch
 from crossplay.measure.errors import MeasureError
-from crossplay.measure.srm import SrmResult, srm_check
+from crossplay.measure.srm import SRM_THRESHOLD, SrmResult, srm_check
 from crossplay.measure.summary import JointMoments, Moments
 
 MetricKind = Literal["proportion", "mean", "ratio"]
 Role = Literal["primary", "secondary", "guardrail"]
 Verdict = Literal["ship", "do_not_ship", "inconclusive", "broken"]
+CupedSlope = Literal["per_comparison", "pooled"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,8 @@ class Comparison:
     seq_significant: bool
     p_beat_control: float
     expected_loss: float
+    #: chance to beat control in relative form (lognormal approximation, as GrowthBook)
+    p_beat_control_relative: float
     cuped_theta: float | None
     variance_reduction: float | None
     outcome: Literal["better", "worse", "flat"]
@@ -100,6 +113,9 @@ class Analysis:
     #: the same reasons as codes for translation: srm, guardrail:<metrics>, primary_worse,
     #: primary_better, no_change
     reason_codes: dict[str, list[str]] = field(default_factory=dict)
+    #: every method used, by what it decides (test per metric kind, intervals, CUPED
+    #: slope, SRM, Bayesian model, sequential test, correction)
+    methods: dict[str, str] = field(default_factory=dict)
 
 
 def _f(v: object) -> float:
@@ -110,7 +126,8 @@ def _n(s: Moments | JointMoments) -> int:
     return int(_f(s.n))
 
 
-def _compare(m: MetricSummary, control: str, variant: str, alpha: float
+def _compare(m: MetricSummary, control: str, variant: str, alpha: float,
+             slope: CupedSlope = "per_comparison"
              ) -> tuple[Effect, str, float | None, float | None]:
     a, b = m.stats[control], m.stats[variant]
     if m.kind == "ratio":
@@ -118,9 +135,10 @@ def _compare(m: MetricSummary, control: str, variant: str, alpha: float
         return ratio(a, b, alpha), "delta-method z", None, None
     if m.covariate:
         assert isinstance(a, JointMoments) and isinstance(b, JointMoments)
-        joint = [s for s in m.stats.values() if isinstance(s, JointMoments)]
+        joint = ([s for s in m.stats.values() if isinstance(s, JointMoments)]
+                 if slope == "pooled" else None)
         c = cuped(a, b, joint)
-        return welch(c.a, c.b, alpha), "CUPED Welch t", _f(c.theta), _f(c.reduction)
+        return cuped_welch(c, a, alpha), "CUPED Welch t", _f(c.theta), _f(c.reduction)
     ma = a.y if isinstance(a, JointMoments) else a
     mb = b.y if isinstance(b, JointMoments) else b
     if m.kind == "proportion":
@@ -131,7 +149,9 @@ def _compare(m: MetricSummary, control: str, variant: str, alpha: float
 def analyze(metrics: Sequence[MetricSummary], *, control: str,
             weights: dict[str, float] | None = None, alpha: float = 0.05,
             correction: Correction = "holm",
-            tuning: float = sequential.DEFAULT_TUNING) -> Analysis:
+            tuning: float = sequential.DEFAULT_TUNING,
+            srm_threshold: float = SRM_THRESHOLD,
+            cuped_slope: CupedSlope = "per_comparison") -> Analysis:
     """Compare every variant with ``control`` on every metric; see the module rules."""
     if not metrics:
         raise MeasureError("name at least one metric to analyse")
@@ -146,7 +166,11 @@ def analyze(metrics: Sequence[MetricSummary], *, control: str,
     missing = [v for v in variants if v not in w]
     if missing:
         raise MeasureError(f"no weight for variant(s) {', '.join(missing)}")
-    srm = srm_check([counts[v] for v in variants], [w[v] for v in variants])
+    if not 0 < srm_threshold < 1:
+        raise MeasureError(f"the SRM threshold must lie between 0 and 1 (got {srm_threshold})")
+    srm = srm_check([counts[v] for v in variants], [w[v] for v in variants], srm_threshold,
+                    names=variants, control=control)
+    srm_pair = {pair.variant: pair for pair in srm.pairwise}
 
     raw: list[tuple[MetricSummary, str, Effect, str, float | None, float | None]] = []
     for m in metrics:
@@ -155,7 +179,7 @@ def analyze(metrics: Sequence[MetricSummary], *, control: str,
                 continue
             if counts[v] < 2 or counts[control] < 2:
                 raise MeasureError(f"variant {v!r} or control has fewer than 2 people")
-            eff, test, theta, red = _compare(m, control, v, alpha)
+            eff, test, theta, red = _compare(m, control, v, alpha, cuped_slope)
             raw.append((m, v, eff, test, theta, red))
     tested = [i for i, r in enumerate(raw) if r[0].role != "guardrail"]
     adj = adjust([_f(raw[i][2].p_value) for i in tested], correction)
@@ -168,6 +192,7 @@ def analyze(metrics: Sequence[MetricSummary], *, control: str,
         n_tot = counts[control] + counts[v]
         lo, hi = sequential.interval(_f(e.diff), _f(e.se), n_tot, alpha, tuning)
         bayes = beat_control(_f(e.diff), _f(e.se), m.higher_is_better)
+        p_rel = beat_control_relative(_f(e.rel), _f(e.rel_se), m.higher_is_better)
         good = (_f(e.diff) > 0) == m.higher_is_better
         outcome: Literal["better", "worse", "flat"] = (
             ("better" if good else "worse") if sig else "flat")
@@ -176,7 +201,7 @@ def analyze(metrics: Sequence[MetricSummary], *, control: str,
             _f(e.variant_mean), _f(e.diff), _f(e.se), _f(e.ci_low), _f(e.ci_high), _f(e.rel),
             _f(e.rel_ci_low), _f(e.rel_ci_high), _f(e.p_value), test, pa, bool(sig),
             _f(lo), _f(hi), bool(lo > 0 or hi < 0), _f(bayes.p_beat),
-            _f(bayes.loss_ship), theta, red, outcome))
+            _f(bayes.loss_ship), _f(p_rel), theta, red, outcome))
 
     verdicts: dict[str, Verdict] = {}
     reasons: dict[str, list[str]] = {}
@@ -187,9 +212,11 @@ def analyze(metrics: Sequence[MetricSummary], *, control: str,
         why: list[str] = []
         codes: list[str] = []
         mine = [c for c in comps if c.variant == v]
-        if srm.mismatch:
+        pair = srm_pair.get(v)
+        if srm.mismatch or (pair is not None and pair.mismatch):
             verdict: Verdict = "broken"
-            why.append(f"sample ratio mismatch (p = {srm.p_value:.2g})")
+            p_srm = srm.p_value if srm.mismatch or pair is None else pair.p_value
+            why.append(f"sample ratio mismatch (p = {p_srm:.2g})")
             codes.append("srm")
         else:
             harmed = [c.metric for c in mine if c.role == "guardrail" and c.outcome == "worse"]
@@ -214,4 +241,32 @@ def analyze(metrics: Sequence[MetricSummary], *, control: str,
         reasons[v] = why
         reason_codes[v] = codes
     return Analysis(variants, control, counts, srm, alpha, correction, comps, verdicts,
-                    reasons, reason_codes)
+                    reasons, reason_codes, _methods(metrics, correction, srm_threshold,
+                                                    cuped_slope, tuning))
+
+
+def _methods(metrics: Sequence[MetricSummary], correction: Correction, srm_threshold: float,
+             slope: CupedSlope, tuning: float) -> dict[str, str]:
+    out = {
+        "proportion": "two-proportion z-test (pooled s.e.), Wald interval (unpooled s.e.)",
+        "mean": "Welch t-test, Welch-Satterthwaite df, t interval",
+        "ratio": "delta-method z-test for ratio metrics (people are the units)",
+        "relative_lift": "(variant - control) / observed control mean; Fieller interval, "
+                         "floored at -100% for non-negative metrics",
+        "srm": f"chi-square goodness of fit against the planned weights; broken below "
+               f"p = {srm_threshold:g}, warning below p = 0.01; pairwise vs control "
+               f"with more than two arms",
+        "bayes": "flat prior, normal posterior of the difference: chance to beat control "
+                 "and expected loss; relative chance from the lognormal approximation",
+        "sequential": f"mSPRT always-valid interval (normal mixture, tuning {tuning:g})",
+        "correction": {"holm": "Holm step-down over primary and secondary comparisons",
+                       "bh": "Benjamini-Hochberg over primary and secondary comparisons",
+                       "none": "none"}[correction],
+    }
+    if any(m.covariate for m in metrics):
+        out["cuped"] = ("CUPED, slope fitted on the two arms compared (per comparison)"
+                        if slope == "per_comparison" else
+                        "CUPED, slope pooled within all arms (ANCOVA over every arm)")
+    kinds = {m.kind for m in metrics} | {"relative_lift", "srm", "bayes", "sequential",
+                                         "correction", "cuped"}
+    return {k: v for k, v in out.items() if k in kinds}

@@ -6,10 +6,15 @@ over numpy arrays so thousands of simulated experiments are analysed in one call
 - Welch's t-test for means (unequal variances, Welch–Satterthwaite degrees of freedom).
 - The two-proportion z-test for conversions: pooled standard error for the test (as
   ``statsmodels.stats.proportion.proportions_ztest``), unpooled (Wald) for the interval.
-- Relative lift ``(b - a) / a`` with a delta-method standard error.
-- CUPED: the metric adjusted by a pre-period covariate with one slope ``theta`` pooled
-  within variants — the treatment coefficient of the ANCOVA regression
-  ``y ~ variant + x`` — and the variance reduction achieved.
+- Relative lift ``(b - a) / a`` against the *observed* control mean, with a delta-method
+  standard error and Fieller's interval for the ratio: it never goes below -100% for a
+  non-negative metric, is unbounded (not wrong) when the control mean is itself not
+  distinguishable from zero, and excludes 0 exactly when the absolute interval does, since
+  both use the same quantile and the same variance of ``b - a``.
+- CUPED: the metric adjusted by a pre-period covariate with a slope ``theta`` fitted on the
+  two arms being compared (the per-comparison slope gbstats and most references use; the
+  treatment coefficient of the ANCOVA regression ``y ~ variant + x`` over those two arms),
+  or pooled within all arms on request, and the variance reduction achieved.
 - Ratio metrics (sum of y / sum of x per variant, e.g. revenue per session) with the
   delta-method variance, because people, not sessions, are the randomised units.
 
@@ -74,17 +79,75 @@ def relative(mean_a: Num, var_mean_a: Num, mean_b: Num, var_mean_b: Num
     return rel, np.sqrt(var)
 
 
+def fieller(d: Num, var_d: Num, a: Num, var_a: Num, cov_da: Num, q: Num) -> tuple[Num, Num]:
+    """Fieller's interval for the ratio ``d / a`` at quantile ``q``.
+
+    The set of ``r`` with ``(d - r a)^2 <= q^2 Var(d - r a)``: where
+    ``(a^2 - q^2 Va) r^2 - 2 (a d - q^2 Cda) r + (d^2 - q^2 Vd) <= 0``. When ``a`` is
+    significantly different from zero (``a^2 > q^2 Va``) that is one bounded interval.
+    Otherwise it is the whole line, or two rays; of two rays we report the one holding the
+    estimate when 0 lies outside the set (the difference itself is significant), else the
+    whole line -- so the interval excludes 0 exactly when the absolute interval does.
+    """
+    qa = a * a - q * q * var_a
+    b = a * d - q * q * cov_da
+    c = d * d - q * q * var_d
+    disc = b * b - qa * c
+    root = np.sqrt(np.maximum(disc, 0.0))
+    bounded = qa > 0
+    safe = np.where(qa != 0, qa, 1.0)
+    r1 = np.minimum((b - root) / safe, (b + root) / safe)
+    r2 = np.maximum((b - root) / safe, (b + root) / safe)
+    est = _safe_div(d, a)
+    rays = (~bounded) & (qa != 0) & (disc > 0) & (c > 0)
+    upper = rays & (est >= r2)
+    lower = rays & (est <= r1)
+    lo = np.where(bounded, r1, np.where(upper, r2, -np.inf))
+    hi = np.where(bounded, r2, np.where(lower, r1, np.inf))
+    return (lo if np.ndim(lo) else float(lo)), (hi if np.ndim(hi) else float(hi))
+
+
+def relative_interval(diff: Num, var_diff: Num, control: Num, var_control: Num,
+                      cov_diff_control: Num, q: Num, *, floor: Num = True
+                      ) -> tuple[Num, Num, Num, Num]:
+    """Relative lift ``diff / control``: estimate, delta-method s.e. and Fieller interval.
+
+    ``floor`` (bool or array): the metric cannot be negative, so the lift cannot be below
+    -100% and the lower bound is clipped there.
+    """
+    rel = _safe_div(diff, control)
+    var = (_safe_div(var_diff, control**2) + _safe_div(diff**2 * var_control, control**4)
+           - 2 * _safe_div(diff * cov_diff_control, control**3))
+    lo, hi = fieller(diff, var_diff, control, var_control, cov_diff_control, q)
+    floored: Num = np.where(np.asarray(floor, dtype=bool), np.maximum(lo, -1.0), lo)
+    se = np.sqrt(np.maximum(var, 0.0))
+    return (rel, se if np.ndim(se) else float(se),
+            floored if np.ndim(floored) else float(floored), hi)
+
+
 def _effect(mean_a: Num, var_a: Num, mean_b: Num, var_b: Num, se_test: Num, df: Num,
-            alpha: float) -> Effect:
+            alpha: float, *, control_observed: Num | None = None,
+            var_control_observed: Num | None = None, cov_a_observed: Num | None = None,
+            floor: Num = True) -> Effect:
+    """The comparison of two estimated means.
+
+    The relative lift divides by the observed control mean; by default that is ``mean_a``
+    itself (then ``Cov(b - a, a) = -Var(a)``). CUPED passes the unadjusted control mean,
+    its variance and the covariance of the adjusted with the observed control mean.
+    """
     diff = mean_b - mean_a
     se = np.sqrt(var_a + var_b)
     p = _p_two_sided(_safe_div(diff, se_test), df)
     p = np.where(se_test > 0, p, np.where(diff == 0, 1.0, 0.0))
     q = _quantile(alpha, df)
-    rel, rel_se = relative(mean_a, var_a, mean_b, var_b)
-    z = special.ndtri(1 - alpha / 2)
-    return Effect(mean_a, mean_b, diff, se, df, p if np.ndim(p) else float(p),
-                  diff - q * se, diff + q * se, rel, rel_se, rel - z * rel_se, rel + z * rel_se)
+    ctrl = mean_a if control_observed is None else control_observed
+    v_ctrl = var_a if var_control_observed is None else var_control_observed
+    cov = -(var_a if cov_a_observed is None else cov_a_observed)
+    rel, rel_se, rel_lo, rel_hi = relative_interval(diff, var_a + var_b, ctrl, v_ctrl, cov, q,
+                                                    floor=floor)
+    return Effect(ctrl, mean_b if control_observed is None else ctrl + diff, diff, se, df,
+                  p if np.ndim(p) else float(p), diff - q * se, diff + q * se, rel, rel_se,
+                  rel_lo, rel_hi)
 
 
 def welch_df(var_mean_a: Num, n_a: Num, var_mean_b: Num, n_b: Num) -> Num:
@@ -95,11 +158,36 @@ def welch_df(var_mean_a: Num, n_a: Num, var_mean_b: Num, n_b: Num) -> Num:
     return df if np.ndim(df) else float(df)
 
 
+def _nonnegative(*ms: Moments) -> Num:
+    """True where every mean is >= 0 (the lift of such a metric cannot be below -100%)."""
+    out = np.ones_like(np.asarray(ms[0].mean, dtype=np.float64), dtype=bool)
+    for m in ms:
+        out = out & (np.asarray(m.mean) >= 0)
+    return out
+
+
 def welch(a: Moments, b: Moments, alpha: float = 0.05) -> Effect:
     """Welch's t-test and t interval for ``mean(b) - mean(a)``."""
     va, vb = a.var_of_mean, b.var_of_mean
     df = welch_df(va, a.n, vb, b.n)
-    return _effect(a.mean, va, b.mean, vb, np.sqrt(va + vb), df, alpha)
+    return _effect(a.mean, va, b.mean, vb, np.sqrt(va + vb), df, alpha,
+                   floor=_nonnegative(a, b))
+
+
+def cuped_welch(c: Cuped, raw_a: JointMoments, alpha: float = 0.05) -> Effect:
+    """Welch's test on CUPED-adjusted values; relative lift against the observed control.
+
+    ``raw_a`` is the control arm's unadjusted moments: its mean is the denominator of the
+    relative lift (what a reader compares with), and ``Cov(adjusted mean, observed mean)
+    = Var(mean y) - theta Cov(mean x, mean y)`` enters Fieller's interval.
+    """
+    va, vb = c.a.var_of_mean, c.b.var_of_mean
+    df = welch_df(va, c.a.n, vb, c.b.n)
+    y = raw_a.y
+    cov_adj_obs = y.var_of_mean - c.theta * _safe_div(raw_a.cov, raw_a.n)
+    return _effect(c.a.mean, va, c.b.mean, vb, np.sqrt(va + vb), df, alpha,
+                   control_observed=y.mean, var_control_observed=y.var_of_mean,
+                   cov_a_observed=cov_adj_obs, floor=_nonnegative(y))
 
 
 def two_proportions(a: Moments, b: Moments, alpha: float = 0.05) -> Effect:
@@ -144,7 +232,10 @@ def cuped_adjust(g: JointMoments, theta: Num, x_mean_all: Num) -> Moments:
 
 def cuped(a: JointMoments, b: JointMoments, groups: list[JointMoments] | None = None
           ) -> Cuped:
-    """Adjust ``a`` and ``b`` with theta pooled over ``groups`` (default: a and b)."""
+    """Adjust ``a`` and ``b`` with theta pooled over ``groups``.
+
+    The default, ``a`` and ``b`` only, is the per-comparison slope; pass every arm for the
+    slope pooled within all variants."""
     pool = groups or [a, b]
     theta = np.nan_to_num(cuped_theta(pool))
     n_all = sum(g.n for g in pool)

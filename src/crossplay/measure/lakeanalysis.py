@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from crossplay.core.settings import Settings
 from crossplay.measure import sequential
-from crossplay.measure.analysis import Analysis, analyze
+from crossplay.measure.analysis import Analysis, CupedSlope, analyze
 from crossplay.measure.corrections import Correction
 from crossplay.measure.errors import MeasureError
 from crossplay.measure.experiment import Experiment
 from crossplay.measure.lakemetrics import create_person_table, daily_series, metric_summaries
 from crossplay.measure.registry import get_experiment
+from crossplay.measure.srm import SRM_THRESHOLD
 from crossplay.measure.summary import Moments
 from crossplay.warehouse import connect
 
@@ -60,7 +61,9 @@ def cumulative(rows: list[tuple[str, str, float, float, float]], control: str,
 
 
 def analyze_experiment(settings: Settings, exp: Experiment, *, alpha: float | None = None,
-                       correction: Correction | None = None
+                       correction: Correction | None = None,
+                       srm_threshold: float = SRM_THRESHOLD,
+                       cuped_slope: CupedSlope = "per_comparison"
                        ) -> tuple[Analysis, list[SeriesPoint], dict[str, int]]:
     """Analyse ``exp`` over its partner's lake rows; also the cumulative primary series and
     exposure counts (``excluded_multiple_variants``)."""
@@ -82,16 +85,19 @@ def analyze_experiment(settings: Settings, exp: Experiment, *, alpha: float | No
     finally:
         con.close()
     result = analyze(sums, control=exp.control, weights=exp.weights, alpha=a,
-                     correction=corr)
+                     correction=corr, srm_threshold=srm_threshold, cuped_slope=cuped_slope)
     return result, series, {"exposed": int(excluded[1]),
                             "excluded_multiple_variants": int(excluded[0])}
 
 
 def analyze_key(settings: Settings, key: str, *, alpha: float | None = None,
-                correction: Correction | None = None
+                correction: Correction | None = None, srm_threshold: float = SRM_THRESHOLD,
+                cuped_slope: CupedSlope = "per_comparison"
                 ) -> tuple[Analysis, str, list[SeriesPoint], dict[str, int]]:
     """The analysis, the experiment's name, the cumulative series and exposure counts."""
     exp = get_experiment(settings, key)
     result, series, counts = analyze_experiment(settings, exp, alpha=alpha,
-                                                correction=correction)
+                                                correction=correction,
+                                                srm_threshold=srm_threshold,
+                                                cuped_slope=cuped_slope)
     return result, exp.name or exp.key, series, counts

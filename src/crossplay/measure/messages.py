@@ -13,6 +13,16 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                         "{exp}. Assignment or logging is broken; do not trust these lifts.",
                   "zh-CN": "!!! 样本比例失衡 (p = {p:.2g}): 实际 {obs}, 预期 {exp}。"
                            "分流或日志有问题, 请勿相信以下提升结果。"},
+    "m.srm.warn": {"en": "! Sample ratio suspicious (p = {p:.2g} < 0.01): observed {obs}, "
+                         "expected {exp}. Not yet a mismatch at the threshold {threshold:g}, "
+                         "but check assignment and logging before acting on these lifts.",
+                   "zh-CN": "! 样本比例可疑 (p = {p:.2g} < 0.01): 实际 {obs}, 预期 {exp}。"
+                            "尚未低于阈值 {threshold:g}, 但请先检查分流和日志再据此决策。"},
+    "m.srm.pair": {"en": "  {variant} vs control: {obs} (p = {p:.2g}) {state}",
+                   "zh-CN": "  {variant} 对比对照组: {obs} (p = {p:.2g}) {state}"},
+    "m.srm.state.ok": {"en": "OK", "zh-CN": "正常"},
+    "m.srm.state.warn": {"en": "suspicious", "zh-CN": "可疑"},
+    "m.srm.state.bad": {"en": "MISMATCH", "zh-CN": "失衡"},
     "m.col.metric": {"en": "metric", "zh-CN": "指标"},
     "m.col.variant": {"en": "variant", "zh-CN": "组"},
     "m.col.n": {"en": "n", "zh-CN": "人数"},
@@ -24,6 +34,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "m.col.padj": {"en": "p adj.", "zh-CN": "校正后 p"},
     "m.col.seq": {"en": "always-valid CI", "zh-CN": "序贯置信区间"},
     "m.col.pbeat": {"en": "P(beat ctrl)", "zh-CN": "胜过对照概率"},
+    "m.col.pbeat_rel": {"en": "P(beat, rel.)", "zh-CN": "胜过对照概率(相对)"},
     "m.col.outcome": {"en": "outcome", "zh-CN": "结论"},
     "m.role.primary": {"en": "primary", "zh-CN": "主指标"},
     "m.role.secondary": {"en": "secondary", "zh-CN": "次要指标"},
@@ -150,6 +161,9 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "m.html.table": {"en": "Results", "zh-CN": "结果"},
     "m.html.verdict": {"en": "Verdict", "zh-CN": "结论"},
     "m.html.srm_ok": {"en": "Sample ratio OK", "zh-CN": "样本比例正常"},
+    "m.html.srm_warn": {"en": "Sample ratio suspicious (p < 0.01): check assignment and "
+                              "logging before acting", "zh-CN": "样本比例可疑 (p < 0.01): "
+                              "请先检查分流和日志"},
     "m.html.srm_bad": {"en": "SAMPLE RATIO MISMATCH: assignment or logging is broken",
                        "zh-CN": "样本比例失衡: 分流或日志有问题"},
     "m.html.day": {"en": "exposure day", "zh-CN": "曝光日期"},

@@ -52,11 +52,13 @@ def comparison_cells(c: Comparison) -> dict[str, str]:
         "padj": p_fmt(c.p_adjusted),
         "seq": f"[{fmt(c.seq_ci_low)}, {fmt(c.seq_ci_high)}]",
         "pbeat": f"{c.p_beat_control:.1%}",
+        "pbeat_rel": ("–" if not math.isfinite(c.p_beat_control_relative)
+                      else f"{c.p_beat_control_relative:.1%}"),
     }
 
 
 COLUMNS = ("metric", "variant", "n", "mean", "lift", "rel", "p", "padj", "seq", "pbeat",
-           "outcome")
+           "pbeat_rel", "outcome")
 
 
 def comparison_table(a: Analysis, label: Callable[[str], str],

@@ -106,8 +106,10 @@ def results_table(a: Analysis, lang: Lang) -> str:
     trs = "".join("<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in r) + "</tr>"
                   for r in rows)
     srm = (f'<p class="bad">{t("srm_bad", lang)} (p = {a.srm.p_value:.2g})</p>'
-           if a.srm.mismatch else f'<p class="good">{t("srm_ok", lang)} '
-                                  f'(p = {a.srm.p_value:.3g})</p>')
+           if a.srm.mismatch else
+           f'<p class="bad">{t("srm_warn", lang)} (p = {a.srm.p_value:.2g})</p>'
+           if a.srm.warning else
+           f'<p class="good">{t("srm_ok", lang)} (p = {a.srm.p_value:.3g})</p>')
     verdicts = "".join(f"<li><b>{html.escape(v)}</b>: "
                        f"{html.escape(MESSAGES['m.v.' + x][lang])} — "
                        f"{html.escape('; '.join(a.reasons.get(v, [])))}</li>"
