@@ -161,3 +161,26 @@ def fresh_world(loaded_world: LoadedWorld, tmp_path: Path) -> LoadedWorld:
     data_dir = tmp_path / "world-data"
     shutil.copytree(loaded_world.data_dir, data_dir)
     return LoadedWorld(loaded_world.world_dir, data_dir)
+
+
+# --- date-sensitive tests: run again by ./dev test with the clock years ahead ---------------
+
+#: Tests whose subject asks "what time is it" (expiry, streaks, consent and audit times,
+#: release periods, key rotation, hostile input with timestamps). ``./dev test`` runs them a
+#: second time with ``CROSSPLAY_NOW`` set years ahead (``-m dates``): none may depend on today.
+DATE_SENSITIVE = (
+    "tests/core/",
+    "tests/campaigns/",
+    "tests/privacy/",
+    "tests/adversarial/",
+    "tests/ingest/test_bad_input.py",
+    "tests/mining/test_paths_churn.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        rel = Path(str(item.path)).relative_to(root).as_posix()
+        if rel.startswith(DATE_SENSITIVE):
+            item.add_marker(pytest.mark.dates)
