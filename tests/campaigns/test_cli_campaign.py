@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Engine, func, select
+
+from crossplay.campaigns import tables as t
 from crossplay.campaigns.document import load_campaign, sample_path
+from crossplay.campaigns.invariants import violations
+from crossplay.campaigns.ledger import Ledger
 from crossplay.campaigns.messages import PersonFacts, render
 from crossplay.cli.commands_campaign import demo_step
 from crossplay.cli.i18n import Messages
 from crossplay.cli.state import State
+from crossplay.core.clock import parse_instant
+from crossplay.opdb import get_engine
 
 SAMPLE = sample_path()
 
 
-def test_simulate_apply_status_pause_resume(cli, fresh_world) -> None:
+def _open_lots(engine: Engine, at: str | None = None) -> tuple[int, int]:
+    """(lots, points) still open, only those due at the instant ``at`` when given."""
+    q = select(func.count(), func.coalesce(func.sum(t.lots.c.remaining), 0)).where(
+        t.lots.c.remaining > 0)
+    if at is not None:
+        q = q.where(t.lots.c.expires_at <= parse_instant(at).timestamp() * 1_000_000)
+    with engine.connect() as con:
+        n, points = con.execute(q).one()
+    return int(n), int(points)
+
+
+def test_simulate_apply_status_pause_resume(cli, fresh_world, monkeypatch) -> None:
+    # the campaign runs in September 2026 and its points expire after 90 days: say when
+    # "now" is (no test may depend on today's date)
+    monkeypatch.setenv("CROSSPLAY_NOW", "2026-10-15T00:00:00Z")
     d = ["--data-dir", str(fresh_world.data_dir)]
     sim = cli(*d, "campaign", "simulate", SAMPLE, "--json", data=False)
     assert sim.code == 0
@@ -31,6 +52,36 @@ def test_simulate_apply_status_pause_resume(cli, fresh_world) -> None:
     assert again.code == 0 and "已发放(跳过)" in again.out
     assert cli(*d, "campaign", "expire", "--json", data=False).json() == {"lots": 0,
                                                                          "points": 0}
+
+
+def test_expire_moves_exactly_the_lots_due(cli, fresh_world, monkeypatch) -> None:
+    """Before the expiry date nothing expires; between the first and the last lot's date
+    exactly the lots due; long after, everything left — whatever today's date is."""
+    d = ["--data-dir", str(fresh_world.data_dir)]
+    monkeypatch.setenv("CROSSPLAY_NOW", "2026-10-15T00:00:00Z")
+    assert cli(*d, "campaign", "apply", SAMPLE, "--json", data=False).code == 0
+    engine = get_engine(fresh_world.settings())
+    ledger = Ledger(engine)
+    total_lots, total_points = _open_lots(engine)
+    assert total_lots > 0 and total_points > 0
+    assert cli(*d, "campaign", "expire", "--json", data=False).json() == {"lots": 0,
+                                                                         "points": 0}
+    # points earned 1-30 September 2026 expire 90 days later: 30 November - 29 December
+    mid = "2026-12-15T00:00:00Z"
+    due = _open_lots(engine, mid)
+    assert 0 < due[0] < total_lots
+    monkeypatch.setenv("CROSSPLAY_NOW", mid)
+    assert cli(*d, "campaign", "expire", "--json", data=False).json() == {
+        "lots": due[0], "points": due[1]}
+    assert ledger.system_balance("expired", "CPP") == due[1]
+    assert cli(*d, "campaign", "expire", "--json", data=False).json() == {  # a rerun
+        "lots": 0, "points": 0}
+    monkeypatch.setenv("CROSSPLAY_NOW", "2031-01-01T00:00:00Z")
+    assert cli(*d, "campaign", "expire", "--json", data=False).json() == {
+        "lots": total_lots - due[0], "points": total_points - due[1]}
+    assert _open_lots(engine) == (0, 0)
+    assert ledger.system_balance("expired", "CPP") == total_points
+    assert violations(engine) == []
 
 
 def test_status_of_an_unknown_campaign_is_a_clear_error(cli) -> None:

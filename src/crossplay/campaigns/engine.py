@@ -211,11 +211,14 @@ def award_request(campaign: Campaign, award: Award) -> Request:
         con.execute(insert(t.awards).values(
             tx_id=tx_id, campaign_id=cid, person_id=award.person, rule_id=award.rule_id,
             local_day=award.day, amount=amount, device=award.device, ts=award.ts))
-        return {**result, "rule": award.rule_id}
+        # the budget shard the points came from (a reversal returns them there) is a
+        # result, not part of the request: it follows from the person id, which a key
+        # rotation changes, and a rerun after a rotation must still match the request
+        return {**result, "rule": award.rule_id, "source": src.holder}
 
     return Request(award.key, "award",
                    {"person": award.person, "currency": cur, "amount": award.amount,
-                    "source": budget.shard_of(cid, award.person), "rule": award.rule_id},
+                    "rule": award.rule_id},
                    ((award.person, cur),), op, campaign_id=cid, ts=award.ts)
 
 
@@ -281,6 +284,7 @@ def apply(settings: Settings, campaign: Campaign, *, batch: int = 500,
     ``live``: events posted live (not yet in the lake) of eligible persons; then only those
     persons are evaluated, with their lake history for same-day rules and streaks.
     """
+    _refuse_during_rotation(settings)
     engine = get_engine(settings)
     ensure_schema(engine)
     status = register(engine, campaign)
@@ -312,6 +316,7 @@ def apply(settings: Settings, campaign: Campaign, *, batch: int = 500,
     actions = ev.actions()
     refused: dict[str, int] = {}
     for start in range(0, len(actions), batch):
+        _refuse_during_rotation(settings)  # a rotation started meanwhile: stop here
         chunk = actions[start:start + batch]
         reqs = [award_request(campaign, a) if isinstance(a, Award)
                 else ledger.reverse_request(a.key, a.original_key, a.person, campaign.points,
@@ -329,6 +334,18 @@ def apply(settings: Settings, campaign: Campaign, *, batch: int = 500,
     report.refused = refused
     report.budget_left = budget.left(engine, campaign.id, campaign.points)
     return report
+
+
+def _refuse_during_rotation(settings: Settings) -> None:
+    """Awards are keyed by person id; while a key rotation is half done the lake and the
+    ledger disagree on those ids, and an apply then would award everything again."""
+    from crossplay.privacy.rotation import rotation_in_progress
+
+    busy = rotation_in_progress(settings)
+    if busy:
+        raise CampaignError(
+            f"a key rotation of {busy[0]} has not finished: run `crossplay keys rotate "
+            f"--partner {busy[0]}` to complete it, then apply again", code="rotation_busy")
 
 
 def _count(report: ApplyReport, refused: dict[str, int], action: Award | Reversal,

@@ -326,7 +326,10 @@ class Ledger:
                         .values(reverses=orig_id))
             amount = int(orig_res["amount"])
             acc = accs[(person, currency)]
-            src = p.account(con, "system", str(orig_req["source"]), currency)
+            # an award records the budget shard it drew from in its result; an earn names
+            # its source account in the request
+            source = orig_res.get("source") or orig_req["source"]
+            src = p.account(con, "system", str(source), currency)
             taken = min(amount, locked.balance[acc.id])
             debt = amount - taken
             p.post(con, tx_id, ts, [(acc, -taken), (src, taken)], locked)

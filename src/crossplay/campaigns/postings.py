@@ -13,7 +13,6 @@ On SQLite ``BEGIN IMMEDIATE`` serialises writers and ``FOR UPDATE`` is not rende
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,14 +23,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from crossplay.campaigns import tables as t
 from crossplay.campaigns.errors import BudgetExhausted, InsufficientFunds, LedgerError
+from crossplay.core import clock
 
 #: system account names that may go below zero: they issue value into the ledger
 ISSUERS = ("issuer", "pool:")
 
 
 def now_us() -> int:
-    """The current time in integer microseconds since the epoch (UTC)."""
-    return time.time_ns() // 1000
+    """The current time in integer microseconds since the epoch (UTC), from
+    :mod:`crossplay.core.clock` (so ``CROSSPLAY_NOW`` and ``clock.use_clock`` move it)."""
+    return clock.now_us()
 
 
 @dataclass(frozen=True)

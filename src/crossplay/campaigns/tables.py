@@ -23,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from crossplay.opdb.meta import metadata, pseudonym
+from crossplay.opdb.meta import metadata, person_id_text, pseudonym
 
 #: an account: one per (holder, currency). Holders are person ids (``person:`` accounts) or
 #: system names (``budget:<campaign>``, ``expired``, ``fees``, ...).
@@ -45,15 +45,17 @@ accounts = Table(
 )
 
 #: a ledger transaction: the unit of idempotency. ``idem_key`` is unique; ``request`` is the
-#: canonical JSON of the request so a different request under a used key is refused.
+#: canonical JSON of the request so a different request under a used key is refused. Both
+#: may hold person ids (a check-in's key names the person and day): key rotation rewrites
+#: them with the accounts, so a rerun after a rotation finds every award it already made.
 transactions = Table(
     "ledger_transactions", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("idem_key", String(200), nullable=False, unique=True),
+    Column("idem_key", String(200), nullable=False, unique=True, info=person_id_text()),
     Column("kind", String(16), nullable=False),
     Column("campaign_id", String(64), nullable=True),
     Column("ts", BigInteger, nullable=False),
-    Column("request", Text, nullable=False),
+    Column("request", Text, nullable=False, info=person_id_text()),
     Column("result", Text, nullable=False),
     # a reversal names the transaction it reverses; unique, so nothing is reversed twice
     Column("reverses", Integer, ForeignKey("ledger_transactions.id"), nullable=True,
@@ -132,7 +134,7 @@ outbox = Table(
     Column("topic", String(64), nullable=False),
     Column("partner", String(16), nullable=False),
     Column("message_key", String(200), nullable=False, unique=True),
-    Column("payload", Text, nullable=False),
+    Column("payload", Text, nullable=False, info=person_id_text()),
     Column("created_at", BigInteger, nullable=False),
     Column("delivered_at", BigInteger, nullable=True),
     Column("attempts", Integer, nullable=False, default=0),

@@ -8,14 +8,18 @@ operational state live here. Each feature declares its tables on the one shared
 
 from crossplay.opdb.engine import db_url, dispose_engines, ensure_schema, get_engine
 from crossplay.opdb.meta import (
+    PERSON_ID_TEXT_INFO,
     PSEUDONYM_INFO,
     TABLE_MODULES,
     metadata,
+    person_id_text,
+    person_id_text_columns,
     person_key_columns,
     pseudonym,
 )
 
 __all__ = [
+    "PERSON_ID_TEXT_INFO",
     "PSEUDONYM_INFO",
     "TABLE_MODULES",
     "db_url",
@@ -23,6 +27,8 @@ __all__ = [
     "ensure_schema",
     "get_engine",
     "metadata",
+    "person_id_text",
+    "person_id_text_columns",
     "person_key_columns",
     "pseudonym",
 ]

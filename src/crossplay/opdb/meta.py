@@ -9,6 +9,13 @@ without a hand-kept list:
 - ``pseudonym("partner")``: a user_key whose partner is the row's ``partner`` column;
 - ``pseudonym("person")``: a ``person_id`` (a link between the two partners' keys).
 
+A text column in which person ids appear *inside* the text, as whole tokens (a ledger
+idempotency key such as ``<campaign>:checkin:game:<person_id>:<day>``, a canonical request,
+a message payload), is marked with :func:`person_id_text`: key rotation rewrites every
+person id token in it in the same transaction as the ``pseudonym("person")`` columns, so
+what was keyed by a person before a rotation is found under the person's new id after it.
+Such a table needs a one-column primary key (rows are rewritten by it).
+
 Derived files follow the same idea: see :mod:`crossplay.core.derived`.
 """
 
@@ -23,11 +30,15 @@ PseudonymKind = Literal["knowledge", "game", "partner", "person"]
 #: key in ``Column.info`` that marks a pseudonymous person key
 PSEUDONYM_INFO = "crossplay_pseudonym"
 
+#: key in ``Column.info`` that marks text holding person ids as tokens
+PERSON_ID_TEXT_INFO = "crossplay_person_id_text"
+
 #: modules that declare tables on :data:`metadata` (imported by ``ensure_schema``)
 TABLE_MODULES: tuple[str, ...] = (
     "crossplay.privacy.tables",
     "crossplay.campaigns.tables",
     "crossplay.measure.tables",
+    "crossplay.access.tables",
 )
 
 metadata = MetaData(naming_convention={
@@ -52,3 +63,13 @@ def person_key_columns(table: Table) -> dict[str, PseudonymKind]:
         if kind is not None:
             out[col.name] = kind
     return out
+
+
+def person_id_text() -> dict[str, bool]:
+    """``info=`` for a text Column in which person ids appear as whole tokens."""
+    return {PERSON_ID_TEXT_INFO: True}
+
+
+def person_id_text_columns(table: Table) -> list[str]:
+    """The columns of ``table`` marked with :func:`person_id_text`, by name."""
+    return [col.name for col in table.columns if col.info.get(PERSON_ID_TEXT_INFO)]

@@ -13,13 +13,17 @@ What is re-keyed, in one command:
    ``src_user_key`` and user ``dst_key`` (game), the partner's side of ``links``;
 2. the operational database (one transaction): every column marked
    ``pseudonym(P)``, ``pseudonym("partner")`` on rows whose ``partner`` is P, and
-   ``pseudonym("person")`` (person ids are derived from both keys, so they change too);
+   ``pseudonym("person")`` (person ids are derived from both keys, so they change too), and
+   every person id token in columns marked ``person_id_text()`` (the ledger's idempotency
+   keys and requests: a campaign rerun after the rotation finds the awards it made before);
 3. derived Parquet files (each replaced atomically): ``k_user_key`` / ``g_user_key``,
    ``user_key`` on rows of P, ``person_id``.
 
 A journal (``keys/<partner>.rotation.json``) records each finished step; an interrupted
 rotation resumes with the same version on the next ``keys rotate`` (each step is atomic;
-only a crash between a step's commit and its journal line needs the backup).
+only a crash between a step's commit and its journal line needs the backup). While a journal
+exists the lake and the operational database may disagree on person ids, so writers keyed
+by person (``campaign apply``) refuse to run (:func:`rotation_in_progress`).
 
 Security meaning: a leak of the *old* secret alone no longer lets anyone compute the
 current keys from native ids, and keys exported before the rotation (e.g. in an old
@@ -40,7 +44,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy import Connection, Table, bindparam, inspect, select, update
 
 from crossplay.core import clock
 from crossplay.core.derived import write_parquet
@@ -49,13 +53,17 @@ from crossplay.core.settings import Settings
 from crossplay.core.types import PARTNERS, Partner
 from crossplay.ingest.pseudonymise import KEY_HEX_CHARS
 from crossplay.lake import Lake
-from crossplay.opdb import metadata, person_key_columns
+from crossplay.opdb import metadata, person_id_text_columns, person_key_columns
 from crossplay.privacy.audit import engine_for, record
 from crossplay.privacy.erasure import load_table_modules
 from crossplay.privacy.lake_rewrite import rewrite_lake
 from crossplay.privacy.tables import key_versions
 
 _HEX32 = re.compile(r"\b[0-9a-f]{32}\b")
+#: a person id (see :func:`_person_id`) as a whole token inside a text
+_PERSON_ID = re.compile(r"\b[0-9a-f]{16}\b")
+#: rows per batch when rewriting person ids inside text columns
+_TEXT_BATCH = 5_000
 
 
 @dataclass
@@ -113,6 +121,11 @@ def _person_id(k: str, g: str) -> str:
 
 def _journal(settings: Settings, partner: Partner) -> Path:
     return settings.keys_dir / f"{partner}.rotation.json"
+
+
+def rotation_in_progress(settings: Settings) -> list[Partner]:
+    """Partners whose rotation started and has not finished (its journal exists)."""
+    return [p for p in PARTNERS if _journal(settings, p).is_file()]
 
 
 def rotate(settings: Settings, partner: Partner, *, actor: str = "cli") -> RotationReport:
@@ -239,10 +252,44 @@ def _rekey_db(settings: Settings, partner: Partner, rk: Rekeyer, pid_map: dict[s
                     stmt = stmt.where(table.c.partner == partner)
                 conn.execute(stmt, params)
                 out[f"{table.name}.{name}"] = len(params)
+            for name in person_id_text_columns(table) if pid_map else []:
+                changed = _rekey_person_text(conn, table, name, pid_map)
+                if changed:
+                    out[f"{table.name}.{name}"] = changed
         conn.execute(key_versions.insert().values(
             partner=partner, version=version, rotated_at=clock.now(),
             rows_rekeyed=sum(out.values())))
     return out
+
+
+def _rekey_person_text(conn: Connection, table: Table, name: str,
+                       pid_map: dict[str, str]) -> int:
+    """Rewrite every person id token of ``pid_map`` in a text column, batch by batch in
+    primary-key order (inside the caller's transaction); returns the rows changed."""
+    pks = list(table.primary_key.columns)
+    if len(pks) != 1:
+        raise ValueError(f"{table.name}: a person_id_text column needs a one-column "
+                         f"primary key")
+    pk, col = pks[0], table.c[name]
+    stmt = update(table).where(pk == bindparam("_pk")).values({name: bindparam("_text")})
+    changed = 0
+    last: Any = None
+    while True:
+        q = select(pk, col).where(col.is_not(None)).order_by(pk).limit(_TEXT_BATCH)
+        if last is not None:
+            q = q.where(pk > last)
+        rows = conn.execute(q).all()
+        if not rows:
+            return changed
+        params = []
+        for key, text in rows:
+            new = _PERSON_ID.sub(lambda m: pid_map.get(m.group(0), m.group(0)), str(text))
+            if new != text:
+                params.append({"_pk": key, "_text": new})
+        if params:
+            conn.execute(stmt, params)
+            changed += len(params)
+        last = rows[-1][0]
 
 
 def _rekey_derived(settings: Settings, partner: Partner, rk: Rekeyer,

@@ -1,0 +1,1 @@
+"""Adversarial tests: attackers and careless users against the promises crossplay makes."""
