@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crossplay.cli import mix_view
 from crossplay.cli.i18n import add_messages
 from crossplay.cli.output import print_json, progress_bar, stdout, table
 from crossplay.cli.state import State, state
@@ -39,11 +40,6 @@ MESSAGES = {
     "rec.col.unit": {"en": "unit", "zh-CN": "单元"},
     "rec.col.users": {"en": "users", "zh-CN": "用户数"},
     "rec.col.items": {"en": "items", "zh-CN": "内容数"},
-    "rec.mix.title": {"en": "Content mix per segment: α (knowledge share), "
-                            "β (game and stream share)",
-                      "zh-CN": "各分群的内容配比 α（知识占比）/ β（游戏与直播占比）"},
-    "rec.mix.compare": {"en": "Mixed slate vs fixed 50/50 on the ground-truth value",
-                        "zh-CN": "按配比混排 vs 固定 50/50（以真实价值衡量）"},
     "demo.recommend": {"en": "train recommenders, leaderboard and explained picks",
                        "zh-CN": "训练推荐模型：排行榜与带理由的推荐"},
     "rec.demo.small": {
@@ -279,43 +275,38 @@ def export_cmd(
 def mix_cmd(
     ctx: typer.Context,
     truth: Annotated[Path | None, typer.Option(
-        help="A synthetic world (or its ground_truth/) to compare mixed and 50/50 slates; "
-             "default <data-dir>/world when it exists.")] = None,
+        help="A synthetic world (or its ground_truth/) to also score the slates on its "
+             "ground truth; default <data-dir>/world when it exists.")] = None,
     n: Annotated[int, typer.Option(min=2, max=100, help="Slate length.")] = 10,
     l2: Annotated[float, typer.Option(min=0.0, help="Ridge penalty λ.")] = 1.0,
-    seed: Annotated[int, typer.Option(help="Seed of the fit / compare halves.")] = 0,
+    train_fraction: Annotated[float, typer.Option(
+        min=0.05, max=0.95, help="Share of the lake's time range to fit on; the slates "
+        "are scored on what people took up in the rest.")] = 0.8,
+    seed: Annotated[int, typer.Option(help="Seed of the per-side rankings (ALS).")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Fit the content mix α / β per segment (and, on a synthetic world, compare slates)."""
+    """Fit the content mix α / β per segment on the earlier part of the lake, compare it
+    with 50/50 slates on the later part, and save the policy that wins (50/50 unless a
+    mix is significantly better)."""
     from crossplay.core.derived import derived_dir, write_json
-    from crossplay.recommend.contentmix import fit_mix
-    from crossplay.recommend.mixdata import compare_slates, mix_frame
+    from crossplay.recommend.mixdata import evaluate_mix
     from crossplay.recommend.truth import load_truth
 
     st = state(ctx)
     world = truth or (st.settings.data_dir / "world")
-    out: dict[str, Any] = {}
-    if truth is not None or (world / "ground_truth").is_dir():
-        fit, cmp_ = compare_slates(st.settings, load_truth(world, st.settings), n=n,
-                                   seed=seed, l2=l2)
-        out["comparison"] = cmp_.as_dict()
-    else:
-        fit = fit_mix(mix_frame(st.settings), l2=l2)
-    out["theta"] = dict(zip(("C_K", "T_K", "T_G"), map(float, fit.theta), strict=True))
-    out["segments"] = fit.segments.to_dict("records")
+    gt = (load_truth(world, st.settings) if truth is not None
+          or (world / "ground_truth").is_dir() else None)
+    ev = evaluate_mix(st.settings, gt, n=n, seed=seed, l2=l2, train_fraction=train_fraction)
+    out: dict[str, Any] = {
+        "theta": dict(zip(("C_K", "T_K", "T_G"), map(float, ev.fit.theta), strict=True)),
+        "segments": ev.fit.segments.to_dict("records"), **ev.as_dict()}
+    out["verdict"]["text"] = mix_view.verdict_lines(st.msg, out)
+    out["notes_text"] = mix_view.note_lines(st.msg, out)
     out["saved"] = str(write_json(out, derived_dir(st.settings, "recommend") / "mix.json"))
     if as_json:
         print_json(out)
         return
-    o = stdout()
-    cols = ["segment", "persons", "alpha", "beta", "raw_alpha", "raw_beta", "theta_C_K",
-            "theta_T_K", "theta_T_G"]
-    o.print(table(st.msg("rec.mix.title"), cols,
-                  [[_fmt(r[c]) for c in cols] for r in out["segments"]]))
-    if "comparison" in out:
-        c = out["comparison"]
-        o.print(table(st.msg("rec.mix.compare"), list(c), [[_fmt(v) for v in c.values()]]))
-    o.print(st.msg("rec.saved", path=out["saved"]), highlight=False)
+    mix_view.print_mix(st.msg, out)
 
 
 def register(app: typer.Typer) -> None:

@@ -26,8 +26,9 @@ side (``T^K`` is time inside knowledge content: it enters the normaliser, not th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -193,3 +194,185 @@ def blend(knowledge: list[int], game_side: list[int], n_knowledge: int,
             out.append(game_side[gi])
             gi += 1
     return out
+
+
+# --- which policy to apply: the held-out verdict ---------------------------------------------
+
+Policy = Literal["fitted", "raw", "fixed_50_50"]
+POLICIES: tuple[Policy, ...] = ("fitted", "raw", "fixed_50_50")
+Reason = Literal["fitted_better", "raw_better", "fitted_worse", "tie", "no_holdout"]
+#: two-sided 95 % normal quantile: a difference counts when its interval excludes 0
+Z_95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Paired:
+    """A candidate policy against a baseline, paired per person: the mean per-person
+    difference and its standard error (sample s.d. / √n)."""
+
+    persons: int
+    candidate: float
+    baseline: float
+    difference: float
+    standard_error: float
+
+    @property
+    def z(self) -> float:
+        if self.standard_error > 0:
+            return self.difference / self.standard_error
+        return 0.0 if self.difference == 0 else float(np.sign(self.difference)) * np.inf
+
+    @property
+    def p_value(self) -> float:
+        """Two-sided, normal approximation."""
+        return float(math.erfc(abs(self.z) / math.sqrt(2.0)))
+
+    @property
+    def better(self) -> bool:
+        """Significantly better than the baseline (95 % interval above 0)."""
+        return self.persons >= 2 and self.difference - Z_95 * self.standard_error > 0
+
+    @property
+    def worse(self) -> bool:
+        return self.persons >= 2 and self.difference + Z_95 * self.standard_error < 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"persons": self.persons, "candidate": round(self.candidate, 6),
+                "baseline": round(self.baseline, 6), "difference": round(self.difference, 6),
+                "standard_error": round(self.standard_error, 6),
+                "p_value": float(f"{self.p_value:.4g}"), "significantly_better": self.better,
+                "significantly_worse": self.worse}
+
+
+def paired(candidate: FloatArray, baseline: FloatArray) -> Paired:
+    """Compare two per-person score arrays of equal length."""
+    c = np.asarray(candidate, np.float64)
+    b = np.asarray(baseline, np.float64)
+    if c.shape != b.shape:
+        raise ConfigError("a paired comparison needs one score per person for both "
+                          "policies", code="mix_data")
+    d = c - b
+    se = float(d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1 else 0.0
+    return Paired(persons=int(d.size), candidate=float(c.mean()) if c.size else 0.0,
+                  baseline=float(b.mean()) if b.size else 0.0,
+                  difference=float(d.mean()) if d.size else 0.0, standard_error=se)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The policy to apply and why.
+
+    ``versus`` holds the fitted and the raw mix against 50/50 (held-out, paired per
+    person); ``best`` is the policy with the highest held-out mean (50/50 included);
+    ``segment_policy`` is what each segment gets: the chosen policy, or 50/50 where the
+    chosen mix is significantly worse than 50/50 inside that segment (``segment_versus``
+    holds those per-segment comparisons).
+    """
+
+    chosen: Policy
+    reason: Reason
+    best: Policy
+    versus: dict[Policy, Paired]
+    segment_policy: dict[str, Policy]
+    segment_versus: dict[str, Paired]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"chosen": self.chosen, "reason": self.reason, "best": self.best,
+                "versus_50_50": {k: v.as_dict() for k, v in self.versus.items()},
+                "segment_policy": dict(self.segment_policy),
+                "segment_versus_50_50": {k: v.as_dict()
+                                         for k, v in self.segment_versus.items()}}
+
+
+def choose_policy(values: dict[Policy, FloatArray], segments: npt.NDArray[np.str_],
+                  *, min_persons: int = 20) -> Verdict:
+    """Pick the policy to apply from per-person held-out scores of the three policies.
+
+    A mix is applied only when it beats the 50/50 slate significantly (its paired 95 %
+    interval lies above 0); when both mixes do, the higher mean wins (the fitted one on a
+    tie). Otherwise 50/50 is applied: because the fitted mix is significantly worse
+    (``fitted_worse``), because nothing differs significantly (``tie``), or because fewer
+    than ``min_persons`` persons have held-out behaviour (``no_holdout``). Inside a
+    segment where the chosen mix is significantly worse than 50/50, that segment gets
+    50/50 (a degenerate share, α or β = 0, that held-out data refute is not applied).
+    """
+    base = np.asarray(values["fixed_50_50"], np.float64)
+    seg = np.asarray(segments).astype(str)
+    if seg.shape != base.shape:
+        raise ConfigError("one segment per person is needed", code="mix_data")
+    versus: dict[Policy, Paired] = {p: paired(values[p], base) for p in ("fitted", "raw")}
+    means = {p: float(np.mean(values[p])) if base.size else 0.0 for p in POLICIES}
+    best = max(POLICIES, key=lambda p: (means[p], -POLICIES.index(p)))
+    names = sorted(set(seg.tolist()))
+    if base.size < min_persons:
+        return Verdict("fixed_50_50", "no_holdout", best, versus,
+                       {s: "fixed_50_50" for s in names}, {})
+    winners: list[Policy] = [p for p in versus if versus[p].better]
+    if not winners:
+        reason: Reason = "fitted_worse" if versus["fitted"].worse else "tie"
+        return Verdict("fixed_50_50", reason, best, versus,
+                       {s: "fixed_50_50" for s in names}, {})
+    chosen: Policy = max(winners, key=lambda p: (versus[p].difference,
+                                                 -POLICIES.index(p)))
+    seg_vs = {s: paired(values[chosen][seg == s], base[seg == s]) for s in names}
+    seg_pol: dict[str, Policy] = {s: "fixed_50_50" if seg_vs[s].worse else chosen
+                                  for s in names}
+    return Verdict(chosen, "fitted_better" if chosen == "fitted" else "raw_better", best,
+                   versus, seg_pol, seg_vs)
+
+
+def policy_shares(fit: MixFit, policy: Policy, segment: str) -> tuple[float, float]:
+    """(α, β) of a segment under a policy (50/50 is (0.5, 0.5))."""
+    if policy == "fitted":
+        return fit.shares(segment)
+    if policy == "raw":
+        return fit.raw_shares(segment)
+    return 0.5, 0.5
+
+
+def knowledge_items(fit: MixFit, policy: Policy, segment: str, n: int) -> int:
+    """Knowledge items in an ``n``-item slate of a segment under a policy (the 50/50
+    slate takes ``n // 2``)."""
+    if policy == "fixed_50_50":
+        return n // 2
+    return slate_counts(*policy_shares(fit, policy, segment), n)[0]
+
+
+# --- degenerate shares: what an α or β of 0 means ---------------------------------------------
+
+Side = Literal["knowledge", "game"]
+NoteCause = Literal["theta_zero", "no_activity", "both_zero"]
+
+
+@dataclass(frozen=True)
+class ShareNote:
+    """A segment whose fitted slate holds no items of one side (or falls back to 50/50
+    because neither side explains spend), and why."""
+
+    segment: str
+    side: Side | None  # None with ``both_zero``
+    cause: NoteCause
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"segment": self.segment, "side": self.side, "cause": self.cause}
+
+
+def share_notes(fit: MixFit) -> list[ShareNote]:
+    """One note per segment side whose fitted share is 0: ``no_activity`` when the
+    segment had none of that side's activity, ``theta_zero`` when it had some but its θ
+    is 0 (that activity adds no explanation of spend beyond the other terms), and
+    ``both_zero`` when α = β = 0 (only lesson hours explain spend: the slate is 50/50)."""
+    notes: list[ShareNote] = []
+    for row in fit.segments.to_dict("records"):
+        seg = str(row["segment"])
+        a, b = float(row["alpha"]), float(row["beta"])
+        if a <= 0 and b <= 0:
+            notes.append(ShareNote(seg, None, "both_zero"))
+            continue
+        sides: tuple[tuple[Side, float, float], ...] = (
+            ("knowledge", a, float(row["raw_alpha"])), ("game", b, float(row["raw_beta"])))
+        for side, share, raw in sides:
+            if share <= 0:
+                notes.append(ShareNote(seg, side,
+                                       "no_activity" if raw <= 0 else "theta_zero"))
+    return notes
