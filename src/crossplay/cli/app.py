@@ -11,6 +11,7 @@ from typer.exceptions import TyperException
 
 from crossplay import __version__
 from crossplay.cli import (
+    commands_access,
     commands_bench,
     commands_campaign,
     commands_data,
@@ -63,6 +64,7 @@ def root(
 commands_data.register(app)
 commands_world.register(app)
 commands_privacy.register(app)
+commands_access.register(app)
 commands_measure.register(app)
 commands_recommend.register(app)
 commands_mining.register(app)

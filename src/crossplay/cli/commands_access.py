@@ -1,0 +1,148 @@
+"""Commands of access: partner API keys (``crossplay apikey create / list / revoke``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from crossplay.cli.i18n import add_messages
+from crossplay.cli.output import print_json, stdout, table
+from crossplay.cli.state import state
+from crossplay.core.errors import ConfigError
+from crossplay.core.types import Lang, Partner
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "apikey.created": {"en": "Created API key {key_id} for {partner} (scopes: {scopes}).",
+                       "zh-CN": "已为 {partner} 创建 API 密钥 {key_id} (权限: {scopes})。"},
+    "apikey.once": {"en": "Copy it now: it is shown only this once and stored only as a hash.",
+                    "zh-CN": "请立即复制: 密钥只显示这一次, 系统只保存其哈希。"},
+    "apikey.wrote": {"en": "Wrote the key to {path} (mode 0600); it is not shown anywhere "
+                           "else.",
+                     "zh-CN": "密钥已写入 {path} (权限 0600), 不会在其他地方显示。"},
+    "apikey.none": {"en": "No API keys yet: `crossplay apikey create --partner P --scope psi`.",
+                    "zh-CN": "还没有 API 密钥: `crossplay apikey create --partner P "
+                             "--scope psi`。"},
+    "apikey.revoked": {"en": "Revoked API key {key_id} ({partner}) at {at}.",
+                       "zh-CN": "已吊销 API 密钥 {key_id} ({partner}), 时间 {at}。"},
+    "apikey.col.key": {"en": "key id", "zh-CN": "密钥 ID"},
+    "apikey.col.partner": {"en": "partner", "zh-CN": "合作方"},
+    "apikey.col.name": {"en": "name", "zh-CN": "名称"},
+    "apikey.col.scopes": {"en": "scopes", "zh-CN": "权限"},
+    "apikey.col.created": {"en": "created", "zh-CN": "创建时间"},
+    "apikey.col.used": {"en": "last used", "zh-CN": "最近使用"},
+    "apikey.col.revoked": {"en": "revoked", "zh-CN": "吊销时间"},
+}
+add_messages(MESSAGES)
+
+apikey_app = typer.Typer(
+    help="Partner API keys (PSI today, the HTTP API next): shown once, stored hashed.",
+    no_args_is_help=True)
+
+
+def _write_secret(path: Path, secret: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise ConfigError(f"{path} already exists: choose another --out") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(secret + "\n")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    ctx: typer.Context,
+    partner: Annotated[Partner, typer.Option(help="The partner the key speaks for.")],
+    scope: Annotated[list[str], typer.Option(
+        help="What the key may do (repeatable): psi, events:write, consents:write, "
+             "ledger:write, releases:read.")],
+    name: Annotated[str | None, typer.Option(help="A label (e.g. who holds it).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Write the key to this new file (mode 0600) instead of printing it.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a key; it is shown once (or written to --out) and stored only as a hash."""
+    from crossplay.access.apikeys import create_key
+
+    st = state(ctx)
+    if out is not None and out.exists():
+        raise ConfigError(f"{out} already exists: choose another --out")
+    issued = create_key(st.settings, partner, scope, name=name, actor="cli")
+    if out is not None:
+        _write_secret(out, issued.secret)
+    if as_json:
+        data = issued.key.as_dict()
+        if out is None:
+            data["secret"] = issued.secret
+        else:
+            data["written_to"] = str(out)
+        print_json(data)
+        return
+    con = stdout()
+    con.print(st.msg("apikey.created", key_id=issued.key.key_id, partner=partner,
+                     scopes=", ".join(issued.key.scopes)), markup=False, highlight=False)
+    if out is not None:
+        con.print(st.msg("apikey.wrote", path=out), markup=False, highlight=False)
+    else:
+        con.print(st.msg("apikey.once"), markup=False, highlight=False)
+        con.print(issued.secret, markup=False, highlight=False, emoji=False)
+
+
+@apikey_app.command("list")
+def apikey_list(
+    ctx: typer.Context,
+    partner: Annotated[Partner | None, typer.Option(help="Only this partner's keys.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every key with its partner, scopes and times (never a secret)."""
+    from crossplay.access.apikeys import list_keys
+
+    st = state(ctx)
+    keys = list_keys(st.settings, partner=partner)
+    if as_json:
+        print_json([k.as_dict() for k in keys])
+        return
+    if not keys:
+        stdout().print(st.msg("apikey.none"), markup=False, highlight=False)
+        return
+    cols = [st.msg(f"apikey.col.{c}") for c in
+            ("key", "partner", "name", "scopes", "created", "used", "revoked")]
+    rows = []
+    for k in keys:
+        d = k.as_dict()
+        rows.append((k.key_id, k.partner, escape(k.name), ", ".join(k.scopes),
+                     d["created_at"], d["last_used_at"] or "—", d["revoked_at"] or "—"))
+    stdout().print(table(None, cols, rows))
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    ctx: typer.Context,
+    key_id: Annotated[str, typer.Argument(help="The key id (as `apikey list` shows it).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Refuse a key from now on (kept in the list as revoked; audited)."""
+    from crossplay.access.apikeys import revoke_key
+
+    st = state(ctx)
+    key = revoke_key(st.settings, key_id, actor="cli")
+    if as_json:
+        print_json(key.as_dict())
+        return
+    stdout().print(st.msg("apikey.revoked", key_id=key.key_id, partner=key.partner,
+                          at=key.as_dict()["revoked_at"]), markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(apikey_app, name="apikey")
+
+
+__all__ = ["register"]
