@@ -6,7 +6,7 @@ Data: two synthetic contact sets of ``--size`` items each (``tel:+86139xxxxxxxx`
 processes (= shards), exactly as ``crossplay psi serve`` / ``psi join`` run; the server
 setup overlaps the client's request computation as it does over HTTP. Every message is
 serialised as it would travel; bytes exchanged are the sum of their sizes (plus the
-token / pair step of intersection mode). ``--repeat`` runs; medians reported.
+tag / pair step of intersection mode). ``--repeat`` runs; medians reported.
 
     python benchmarks/psi_bench.py                    # 100k x 100k
     python benchmarks/psi_bench.py --size 1000000     # the issue's 1M x 1M target
@@ -32,17 +32,14 @@ from crossplay.privacy.psi import (  # noqa: E402
     FPR,
     ClientRun,
     ServerRun,
-    client_intersect,
     client_request,
     new_key,
     pack,
     pack_keys,
-    pack_tokens,
+    pack_tags,
     pool,
     server_process,
-    server_setup,
-    token,
-    unpack_tokens,
+    unpack_tags,
 )
 
 DEFAULT_OUT = HERE / "results" / "psi.json"
@@ -73,18 +70,18 @@ def run_sharded(client_items: list[str], server_items: list[str],
         setups, responses = server.respond(sex, requests)
         resp_body = pack([*setups, *responses])
         t2 = time.perf_counter()
-        size, matched = client.finish(cex, setups, responses)
+        outcome = client.finish(cex, setups, responses)
+        size = outcome.size
         t3 = time.perf_counter()
-        tok_body = pack_tokens([token(salt, m) for m in matched])
-        wanted = set(unpack_tokens(tok_body))
-        held = {t: "ab" * 16 for t in (token(salt, i) for i in server_items) if t in wanted}
-        pair_body = pack_keys([held.get(t) for t in unpack_tokens(tok_body)])
+        tok_body = pack_tags(outcome.tags)
+        items = server.items_for(unpack_tags(tok_body))
+        pair_body = pack_keys(["ab" * 16 if i is not None else None for i in items])
         t4 = time.perf_counter()
     return {
         "intersection": size,
         "seconds": {"client_request (server setup in parallel)": t1 - t0,
                     "server_setup_wait_and_response": t2 - t1,
-                    "client_intersection": t3 - t2, "tokens_and_pairs": t4 - t3,
+                    "client_intersection": t3 - t2, "tags_and_pairs": t4 - t3,
                     "total_protocol": t4 - t0, "total_with_pool_start": t4 - t_start},
         "bytes": {"client_to_server": len(sizes) + len(req_body) + len(tok_body),
                   "server_to_client": len(resp_body) + len(pair_body),
@@ -94,18 +91,24 @@ def run_sharded(client_items: list[str], server_items: list[str],
 
 
 def run_serial(client_items: list[str], server_items: list[str]) -> dict[str, Any]:
-    """The library as documented: one process, one phase after the other."""
+    """The library as documented: one process, one phase after the other (its own
+    intersection with a GCS filter, which has no pairing step)."""
+    import private_set_intersection.python as lib
+
     ck, sk = new_key(), new_key()
     t0 = time.perf_counter()
-    setup = server_setup(sk, True, FPR, len(client_items), server_items)
+    setup = bytes(lib.server.CreateFromKey(sk, True).CreateSetupMessage(
+        FPR, len(client_items), server_items, lib.DataStructure.GCS).SerializeToString())
     t1 = time.perf_counter()
     req = client_request(ck, True, client_items)
     t2 = time.perf_counter()
     resp, _ = server_process(sk, True, req)
     t3 = time.perf_counter()
-    got = client_intersect(ck, True, setup, resp)
+    s, r = lib.ServerSetup(), lib.Response()
+    s.ParseFromString(setup)
+    r.ParseFromString(resp)
+    got = lib.client.CreateFromKey(ck, True).GetIntersection(s, r)
     t4 = time.perf_counter()
-    assert isinstance(got, list)
     return {"intersection": len(got),
             "seconds": {"server_setup": t1 - t0, "client_request": t2 - t1,
                         "server_response": t3 - t2, "client_intersection": t4 - t3,

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crossplay.access.apikeys import create_key
 from crossplay.privacy.contacts import normalise_email, normalise_phone, parse_contacts
 from crossplay.privacy.keys import native_key
 from crossplay.privacy.policy import Purpose, granted_sql
@@ -102,6 +103,15 @@ def _psi_links(world: LoadedWorld) -> set[tuple[str, str]]:
         con.close()
 
 
+def _linked_pairs(world: LoadedWorld) -> set[tuple[str, str]]:
+    """Every pair that has any link history (any method, bound or not)."""
+    con = connect(world.settings())
+    try:
+        return set(con.sql("SELECT DISTINCT k_user_key, g_user_key FROM links").fetchall())
+    finally:
+        con.close()
+
+
 def _serve(world: LoadedWorld, contacts: Path, mode: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [CROSSPLAY, "--data-dir", str(world.data_dir), "psi", "serve", "--partner", "game",
@@ -123,10 +133,13 @@ def _serve(world: LoadedWorld, contacts: Path, mode: str) -> tuple[subprocess.Po
 
 def _join(world: LoadedWorld, contacts: Path, url: str,
           mode: str) -> subprocess.CompletedProcess[str]:
+    """``psi join`` as knowledge, with a key the game side created for it (in the env)."""
+    key = create_key(world.settings(), "knowledge", ["psi"], name="test").secret
     return subprocess.run(
         [CROSSPLAY, "--data-dir", str(world.data_dir), "psi", "join", "--partner", "knowledge",
          "--contacts", str(contacts), "--url", url, "--mode", mode, "--json"],
-        capture_output=True, text=True, timeout=120, env=dict(os.environ))
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "CROSSPLAY_PSI_API_KEY": key})
 
 
 @pytest.mark.slow
@@ -151,15 +164,20 @@ def test_two_processes_over_http(fresh_world: LoadedWorld, tmp_path: Path) -> No
     assert card["intersection"] == shared
     assert card["bytes_sent"] > 0 and card["bytes_received"] > 0
     assert _psi_links(fresh_world) == set()
-    # intersection: only users who granted linking on both sides, producing links
+    # intersection: only users who granted linking on both sides, producing links for the
+    # pairs not linked before (a pair bound by the user keeps its binding)
+    before = _linked_pairs(fresh_world)
     server, url = _serve(fresh_world, paths["game"], "intersection")
     res = _join(fresh_world, paths["knowledge"], url, "intersection")
     assert res.returncode == 0, res.stderr
     server.communicate(timeout=30)
     assert server.returncode == 0
     expected = _expected_links(fresh_world)
-    assert expected and _psi_links(fresh_world) == expected
-    assert json.loads(res.stdout)["links"] == len(expected)
+    assert expected - before and expected & before
+    assert _psi_links(fresh_world) == expected - before
+    out = json.loads(res.stdout)
+    assert out["links"] == len(expected - before)
+    assert out["already_linked"] == len(expected & before)
     # a mode the server does not serve is refused with a message, not a traceback
     server, url = _serve(fresh_world, paths["game"], "cardinality")
     bad = _join(fresh_world, paths["knowledge"], url, "intersection")
@@ -190,13 +208,16 @@ def test_file_mode(cli: CliRunner, fresh_world: LoadedWorld, tmp_path: Path) -> 
     fin = run("psi", "finish", "--state", k_dir / "client-state.json", "--setup",
               g_dir / "setup.bin", "--response", g_dir / "response.bin", "--json")
     run("psi", "pairs", "--partner", "game", "--contacts", paths["game"], "--request",
-        k_dir / "request.bin", "--tokens", k_dir / "tokens.bin", "--out",
+        k_dir / "request.bin", "--tags", k_dir / "tags.bin", "--out",
         g_dir / "pairs.bin", "--json")
+    before = _linked_pairs(fresh_world)
     linked = run("psi", "link", "--state", k_dir / "client-state.json", "--pairs",
                  g_dir / "pairs.bin", "--json")
     expected = _expected_links(fresh_world)
-    assert _psi_links(fresh_world) == expected
-    assert linked["links"] == len(expected) and fin["intersection"] >= len(expected)  # type: ignore[index]
+    assert _psi_links(fresh_world) == expected - before
+    assert linked["links"] == len(expected - before)  # type: ignore[index]
+    assert linked["already_linked"] == len(expected & before)  # type: ignore[index]
+    assert fin["intersection"] >= len(expected)  # type: ignore[index]
     for f in (k_dir / "request.bin", g_dir / "response.bin", g_dir / "setup.bin"):
         body = f.read_bytes()
         assert b"example.com" not in body.lower() and b"+86139" not in body

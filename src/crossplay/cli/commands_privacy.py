@@ -25,10 +25,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                  "zh-CN": "重合数: {n} (本方 {size} 个联系方式, {users} 位用户)"},
     "psi.suppressed": {"en": "Overlap: fewer than {k} (suppressed)",
                        "zh-CN": "重合数: 少于 {k} (已隐藏)"},
-    "psi.links": {"en": "Intersection: {n} common contacts; {links} links recorded "
-                        "({amb} ambiguous skipped)",
-                  "zh-CN": "交集: {n} 个共同联系方式; 已记录 {links} 个账号关联 "
-                           "(跳过 {amb} 个不明确的)"},
+    "psi.links": {"en": "Intersection: {n} common contacts; {links} new links recorded, "
+                        "{existing} already linked (kept as they were), {amb} ambiguous "
+                        "skipped",
+                  "zh-CN": "交集: {n} 个共同联系方式; 新记录 {links} 个账号关联, "
+                           "{existing} 个已关联 (保持不变), 跳过 {amb} 个不明确的"},
     "psi.rejected": {"en": "Rejected contacts: {what}", "zh-CN": "被拒绝的联系方式: {what}"},
     "psi.bytes": {"en": "Sent {sent:,} bytes, received {recv:,} bytes in {s:.2f} s",
                   "zh-CN": "发送 {sent:,} 字节, 接收 {recv:,} 字节, 用时 {s:.2f} 秒"},
@@ -168,7 +169,8 @@ def _render_psi(ctx: typer.Context, data: dict[str, Any]) -> None:
                              users=data["users"]), highlight=False)
     else:
         out.print(st.msg("psi.links", n=data["intersection"], links=data["links"],
-                         amb=data["ambiguous"]), highlight=False)
+                         existing=data["already_linked"], amb=data["ambiguous"]),
+                  highlight=False)
     if data.get("rejected"):
         what = ", ".join(f"{k}={v}" for k, v in data["rejected"].items())
         out.print(st.msg("psi.rejected", what=what), highlight=False)
@@ -189,15 +191,20 @@ def psi_serve(
                                          help="Worker processes (= shards).")] = 2,
     once: Annotated[bool, typer.Option(help="Stop after one finished session.")] = False,
 ) -> None:
-    """Serve this side of PSI over HTTP; prints the URL on stderr when ready."""
-    from crossplay.privacy.psi_service import PsiServer, print_ready
+    """Serve this side of PSI over HTTP; prints the URL on stderr when ready.
+
+    Every caller presents an API key of the *other* partner with scope psi (create one
+    with `crossplay apikey create --partner OTHER --scope psi` and hand it over).
+    """
+    from crossplay.privacy.psi_http import print_ready, serve
+    from crossplay.privacy.psi_service import PsiServer
     from crossplay.privacy.psi_sides import load_side
 
     st = state(ctx)
     chosen = _mode(mode)
     side = load_side(st.settings, partner, contacts, chosen)
-    PsiServer(st.settings, partner, side, chosen, workers=workers, once=once).serve(
-        host, port, print_ready)
+    serve(PsiServer(st.settings, partner, side, chosen, workers=workers, once=once),
+          host, port, print_ready)
     stdout().print(st.msg("psi.served"))
 
 
@@ -208,13 +215,17 @@ def psi_join(
     contacts: ContactsOpt,
     url: Annotated[str, typer.Option(help="The other side's `psi serve` URL.")],
     mode: ModeOpt = "cardinality",
+    api_key_file: Annotated[Path | None, typer.Option(
+        help="File holding the API key the other partner created for this side (else env "
+             "CROSSPLAY_PSI_API_KEY).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run PSI against a serving side; prints the overlap or records the links."""
-    from crossplay.privacy.psi_service import join
+    from crossplay.privacy.psi_service import client_api_key, join
 
     st = state(ctx)
-    result = join(st.settings, partner, contacts, url, _mode(mode)).as_dict()
+    key = client_api_key(api_key_file)
+    result = join(st.settings, partner, contacts, url, _mode(mode), key).as_dict()
     if as_json:
         print_json(result)
     else:
@@ -231,7 +242,7 @@ def psi_request(
     as_json: JsonOpt = False,
 ) -> None:
     """File mode, client step 1: write request.bin (send it) and a private state file."""
-    from crossplay.privacy.psi_service import file_request
+    from crossplay.privacy.psi_files import file_request
 
     st = state(ctx)
     data = file_request(st.settings, partner, contacts, _mode(mode), out)
@@ -248,7 +259,7 @@ def psi_respond(
     as_json: JsonOpt = False,
 ) -> None:
     """File mode, server step 2: write setup.bin and response.bin (send both back)."""
-    from crossplay.privacy.psi_service import file_respond
+    from crossplay.privacy.psi_files import file_respond
 
     st = state(ctx)
     data = file_respond(st.settings, partner, contacts, request, out)
@@ -263,8 +274,8 @@ def psi_finish(
     response: Annotated[Path, typer.Option(help="response.bin from the other side.")],
     as_json: JsonOpt = False,
 ) -> None:
-    """File mode, client step 3: the overlap size, or tokens.bin to send (intersection)."""
-    from crossplay.privacy.psi_service import file_finish
+    """File mode, client step 3: the overlap size, or tags.bin to send (intersection)."""
+    from crossplay.privacy.psi_files import file_finish
 
     st = state(ctx)
     result = file_finish(st.settings, state_file, setup, response).as_dict()
@@ -280,15 +291,15 @@ def psi_pairs(
     partner: SidePartnerOpt,
     contacts: ContactsOpt,
     request: Annotated[Path, typer.Option(help="The request.bin of this run.")],
-    tokens: Annotated[Path, typer.Option(help="tokens.bin from the other side.")],
+    tags: Annotated[Path, typer.Option(help="tags.bin from the other side.")],
     out: Annotated[Path, typer.Option(help="Where to write pairs.bin.")],
     as_json: JsonOpt = False,
 ) -> None:
-    """File mode, server step 4 (intersection): this side's keys for the matched tokens."""
-    from crossplay.privacy.psi_service import file_pairs
+    """File mode, server step 4 (intersection): this side's keys for the matched tags."""
+    from crossplay.privacy.psi_files import file_pairs
 
     st = state(ctx)
-    data = file_pairs(st.settings, partner, contacts, request, tokens, out)
+    data = file_pairs(st.settings, partner, contacts, request, tags, out)
     _files_done(ctx, data, as_json, data["pairs"])
 
 
@@ -300,15 +311,17 @@ def psi_link(
     as_json: JsonOpt = False,
 ) -> None:
     """File mode, client step 5: record the links (method psi)."""
-    from crossplay.privacy.psi_service import file_link
+    from crossplay.privacy.psi_files import file_link
 
     st = state(ctx)
     data = file_link(st.settings, state_file, pairs)
     if as_json:
         print_json(data)
     else:
-        stdout().print(st.msg("psi.links", n=data["links"] + data["ambiguous"],
-                              links=data["links"], amb=data["ambiguous"]), highlight=False)
+        stdout().print(st.msg("psi.links", n=data["links"] + data["already_linked"]
+                              + data["refused"] + data["ambiguous"], links=data["links"],
+                              existing=data["already_linked"], amb=data["ambiguous"]),
+                       highlight=False)
 
 
 def _files_done(ctx: typer.Context, data: dict[str, Any], as_json: bool, what: str) -> None:

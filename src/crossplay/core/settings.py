@@ -44,6 +44,15 @@ class Settings(BaseSettings):
     batch_rows: int = Field(default=262_144, ge=1_000, description="rows per ingest batch")
     privacy_k: int = Field(default=10, ge=2, description="smallest group released to a partner")
     privacy_epsilon_budget: float = Field(default=3.0, gt=0, description="DP budget per partner")
+    psi_max_items: int = Field(default=5_000_000, ge=1,
+                               description="most contacts a PSI client may announce per run")
+    psi_max_size_ratio: float = Field(
+        default=10.0, gt=0, description="... and at most this many times the server's own")
+    psi_sessions_per_hour: int = Field(default=30, ge=1, description="PSI sessions per key/h")
+    psi_open_sessions: int = Field(default=2, ge=1, description="open PSI sessions per key")
+    psi_session_idle_s: float = Field(default=600.0, gt=0, description="idle PSI session TTL")
+    psi_body_timeout_s: float = Field(default=30.0, gt=0,
+                                      description="longest pause inside an HTTP body")
 
     @field_validator("knowledge_secret", "game_secret")
     @classmethod

@@ -1,45 +1,45 @@
-"""PSI over HTTP on loopback (``psi serve`` / ``psi join``) and over files.
+"""The serving side's sessions (``psi serve``) and the joining side (``psi join``).
 
-HTTP (JSON for control, framed binary for PSI messages; see :mod:`crossplay.privacy.psi`)::
+One session is one run of the protocol (:mod:`crossplay.privacy.psi`) for one caller, in
+strict order::
 
-    POST /v1/session                 {"mode", "protocol"}  -> {"session", "salt", "shards"}
-    POST /v1/session/<id>/sizes      {"sizes": [...]}      -> {} (server setup starts)
-    POST /v1/session/<id>/request    frames(requests)      -> frames(setups + responses)
-    POST /v1/session/<id>/pairs      8-byte tokens          -> 16-byte keys, in order
+    open      POST /v1/session              {"mode", "protocol", "partner"}
+    sized     POST /v1/session/<id>/sizes   {"sizes": [...]}
+    answered  POST /v1/session/<id>/request frames(requests) -> frames(setups + responses)
+    done      POST /v1/session/<id>/pairs   tags -> keys        (intersection mode only)
 
-Files (partners who can only exchange files)::
-
-    client: psi request  -> request.bin + a private state file
-    server: psi respond  -> setup.bin + response.bin  (stateless: the key is used once)
-    client: psi finish   -> the cardinality, or tokens.bin (intersection mode)
-    server: psi pairs    -> pairs.bin
-    client: psi link     -> links recorded in the operational database
+Every call carries a partner API key with scope ``psi`` (:mod:`crossplay.access.apikeys`);
+the transport (:mod:`crossplay.privacy.psi_http`) authenticates it before anything else,
+and :meth:`PsiServer.admit` refuses a key of the serving partner itself. A session
+belongs to the key that opened it (another key cannot see it), each step is allowed once
+and only after the previous one, and any refused step ends the session. Sizes are bounded
+by :func:`client_limit`; sessions per key by :class:`~crossplay.access.ratelimit.SessionLimiter`.
+What the server hands out (re-blinded elements, pair answers) is audited per step.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
+import math
 import os
 import secrets
-import signal
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from crossplay.access.apikeys import ApiKey, Forbidden
+from crossplay.access.http import Conflict
+from crossplay.access.ratelimit import RateLimited, SessionLimiter
+from crossplay.core.errors import ConfigError, NotFoundError
 from crossplay.core.settings import Settings
-from crossplay.core.types import Partner
+from crossplay.core.types import PARTNERS, Partner
 from crossplay.privacy.contacts import ContactSet
 from crossplay.privacy.psi import (
     MODES,
     PROTOCOL,
+    TAG_BYTES,
     ClientRun,
     Mode,
     PsiError,
@@ -47,206 +47,294 @@ from crossplay.privacy.psi import (
     new_key,
     pack,
     pack_keys,
-    pack_tokens,
+    pack_tags,
     pool,
-    token,
     unpack,
     unpack_keys,
-    unpack_tokens,
+    unpack_tags,
 )
 from crossplay.privacy.psi_sides import (
     PsiResult,
-    audit_run,
+    audit_client,
+    audit_server,
     client_links,
     load_side,
     new_salt,
     server_pairs,
 )
 
-MAX_BODY = 512 * 1024 * 1024
-MAX_SESSIONS = 8
-SESSION_TTL_S = 3600.0
-_TOKENS_MAGIC = b"CPSI-TOKENS/1\n"
-_KEYS_MAGIC = b"CPSI-KEYS/1\n"
+if TYPE_CHECKING:
+    from crossplay.privacy.psi_http import PsiClient
+
+Step = Literal["open", "sized", "answered", "done"]
+
+#: environment variable holding the key ``psi join`` presents
+API_KEY_ENV = "CROSSPLAY_PSI_API_KEY"
+#: sessions held at once by one server, all keys together (memory bound)
+MAX_SESSIONS = 16
+#: JSON control messages are small
+JSON_CAP = 64 * 1024
+#: bytes per announced element a request may take (a compressed point and framing: ~35)
+REQUEST_BYTES_PER_ITEM = 64
+FRAME_SLACK = 4096
+
+
+def client_limit(settings: Settings, server_items: int) -> int:
+    """Most items a client may announce for one run against ``server_items`` items:
+    ``psi_max_items``, and at most ``psi_max_size_ratio`` times the server's own."""
+    return min(settings.psi_max_items, math.floor(settings.psi_max_size_ratio * server_items))
+
+
+def check_sizes(sizes: Any, shards: int, limit: int, server_items: int) -> list[int]:
+    """The announced per-shard sizes, or a :class:`PsiError` saying what is wrong."""
+    if (not isinstance(sizes, list) or len(sizes) != shards
+            or not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes)):
+        raise PsiError(f"sizes must be a list of {shards} integers, one per shard",
+                       code="psi_bad_sizes")
+    if any(n < 0 for n in sizes):
+        raise PsiError("sizes must not be negative", code="psi_bad_sizes")
+    total = sum(sizes)
+    if total > limit:
+        raise PsiError(f"{total:,} items announced; this side accepts at most {limit:,} per "
+                       f"run (psi_max_items, and psi_max_size_ratio x its own "
+                       f"{server_items:,} items)", code="psi_too_many_items")
+    return list(sizes)
 
 
 @dataclass
 class _Session:
+    sid: str
+    key_id: str
+    caller: Partner
     run: ServerRun
-    done: bool = False
-    created: float = field(default_factory=time.monotonic)
+    step: Step = "open"
+    elements: int = 0
+    touched: float = field(default_factory=time.monotonic)
+    busy: threading.Lock = field(default_factory=threading.Lock)
 
 
 class PsiServer:
-    """The serving side: one contact set, any number of sessions (or one with ``once``)."""
+    """The serving side: one contact set, sessions for authenticated other-partner keys."""
 
     def __init__(self, settings: Settings, partner: Partner, contacts: ContactSet, mode: Mode,
                  *, workers: int = 2, once: bool = False) -> None:
+        if mode not in MODES:
+            raise PsiError(f"mode must be one of {', '.join(MODES)}")
         self.settings, self.partner, self.contacts, self.mode = settings, partner, contacts, mode
         self.workers, self.once = workers, once
+        self.max_items = client_limit(settings, len(contacts.owners))
+        self.limiter = SessionLimiter(settings.psi_sessions_per_hour,
+                                      settings.psi_open_sessions)
         self.sessions: dict[str, _Session] = {}
         self.lock = threading.Lock()
         self.finished = threading.Event()
+        self.on_finished: Callable[[], None] = lambda: None
         self.executor = pool(workers)
 
-    def new_session(self, body: dict[str, Any]) -> dict[str, Any]:
-        if body.get("protocol") != PROTOCOL:
-            raise PsiError(f"protocol {body.get('protocol')!r} is not {PROTOCOL}")
-        if body.get("mode") != self.mode:
-            raise PsiError(f"this side serves {self.mode} only, not {body.get('mode')!r}")
-        sid, salt = secrets.token_hex(8), new_salt()
-        run = ServerRun(self.mode, salt, self.workers, self.contacts.items, new_key())
-        with self.lock:
-            now = time.monotonic()
-            for old in [k for k, v in self.sessions.items()
-                        if v.done or now - v.created > SESSION_TTL_S]:
-                del self.sessions[old]
-            if len(self.sessions) >= MAX_SESSIONS:
-                raise PsiError("too many open PSI sessions; try again later")
-            self.sessions[sid] = _Session(run)
-        return {"session": sid, "salt": salt.hex(), "shards": self.workers}
+    # --- admission -----------------------------------------------------------------------
 
-    def session(self, sid: str) -> _Session:
+    def admit(self, key: ApiKey) -> None:
+        """Refuse a key of the serving partner itself (no game <-> game PSI)."""
+        if key.partner == self.partner:
+            raise Forbidden(f"API key {key.key_id} belongs to {key.partner}, the partner this "
+                            f"server serves: PSI runs between the two partners, so use a key "
+                            f"of the other partner", code="same_partner")
+
+    def body_cap(self, key: ApiKey, sid: str, step: str) -> int:
+        """The most bytes the body of ``step`` of this session may hold."""
+        if step in ("open", "sizes"):
+            return JSON_CAP
+        s = self._get(key, sid)
+        if step == "request":
+            return sum(s.run.client_sizes) * REQUEST_BYTES_PER_ITEM + FRAME_SLACK
+        return max(s.elements, 0) * TAG_BYTES
+
+    @property
+    def max_body(self) -> int:
+        return self.max_items * REQUEST_BYTES_PER_ITEM + FRAME_SLACK
+
+    # --- sessions ------------------------------------------------------------------------
+
+    def _reap(self) -> None:
+        idle = self.settings.psi_session_idle_s
+        now = time.monotonic()
+        with self.lock:
+            old = [s for s in self.sessions.values() if now - s.touched > idle]
+            for s in old:
+                del self.sessions[s.sid]
+        for s in old:
+            self.limiter.release(s.key_id)
+
+    def _get(self, key: ApiKey, sid: str) -> _Session:
+        self._reap()
         with self.lock:
             s = self.sessions.get(sid)
-        if s is None or s.done:
-            raise PsiError("unknown or finished session")
+        if s is None or s.key_id != key.key_id:
+            raise NotFoundError("unknown, expired or finished PSI session: open a new one",
+                                code="psi_no_session")
+        s.touched = time.monotonic()
         return s
 
-    def close_session(self, sid: str) -> None:
-        s = self.session(sid)
-        s.done = True
-        result = PsiResult(self.mode, self.partner, len(self.contacts.owners),
-                           self.contacts.users, -1, True)
-        audit_run(self.settings, result, "server", sid)
-        if self.once:
+    def _end(self, s: _Session, *, completed: bool) -> None:
+        with self.lock:
+            held = self.sessions.pop(s.sid, None)
+        if held is not None:
+            self.limiter.release(s.key_id)
+        s.step = "done"
+        if completed and self.once:
             self.finished.set()
+            self.on_finished()
 
-    def handle(self, path: str, body: bytes) -> tuple[bytes, str]:
-        parts = path.strip("/").split("/")
-        if parts == ["v1", "session"]:
-            return _json(self.new_session(_load(body))), "application/json"
-        if len(parts) != 4 or parts[:2] != ["v1", "session"]:
-            raise PsiError(f"no such endpoint: {path}")
-        sid, step = parts[2], parts[3]
-        s = self.session(sid)
-        if step == "sizes":
-            sizes = _load(body).get("sizes")
-            if not isinstance(sizes, list) or not all(isinstance(n, int) for n in sizes):
-                raise PsiError("sizes must be a list of integers")
-            s.run.start_setup(self.executor, sizes)
-            return _json({}), "application/json"
-        if step == "request":
-            setups, responses = s.run.respond(self.executor, unpack(body))
-            if self.mode == "cardinality":
-                self.close_session(sid)
-            return pack([*setups, *responses]), "application/octet-stream"
-        if step == "pairs" and self.mode == "intersection":
-            answers = server_pairs(self.contacts, s.run.salt, unpack_tokens(body),
-                                   sum(s.run.client_sizes))
-            self.close_session(sid)
-            return pack_keys(answers), "application/octet-stream"
-        raise PsiError(f"no such step: {step}")
+    def open_session(self, key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
+        self.admit(key)
+        if body.get("protocol") != PROTOCOL:
+            raise PsiError(f"protocol {body.get('protocol')!r} is not {PROTOCOL}: update "
+                           "crossplay on the joining side", code="psi_protocol")
+        if body.get("mode") != self.mode:
+            raise PsiError(f"this side serves {self.mode} only, not {body.get('mode')!r}",
+                           code="psi_mode")
+        claimed = body.get("partner")
+        if claimed not in PARTNERS:
+            raise PsiError("say which partner is joining: partner must be knowledge or game",
+                           code="psi_bad_partner")
+        if claimed != key.partner:
+            raise Forbidden(f"API key {key.key_id} belongs to {key.partner}, not {claimed}",
+                            code="key_partner_mismatch")
+        self._reap()
+        with self.lock:
+            if len(self.sessions) >= MAX_SESSIONS:
+                raise RateLimited("this PSI server holds too many open sessions; try again "
+                                  "in a minute", retry_after=60)
+        self.limiter.acquire(key.key_id)
+        sid = secrets.token_hex(12)
+        run = ServerRun(self.mode, new_salt(), self.workers, self.contacts.items, new_key())
+        with self.lock:
+            self.sessions[sid] = _Session(sid, key.key_id, key.partner, run)
+        return {"session": sid, "salt": run.salt.hex(), "shards": self.workers,
+                "partner": self.partner, "max_items": self.max_items}
 
-    def serve(self, host: str, port: int, ready: Callable[[str], None]) -> None:
-        """Serve until interrupted (or after one session with ``once``)."""
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                try:
-                    length = int(self.headers.get("Content-Length", "0"))
-                    if length > MAX_BODY:
-                        raise PsiError("message too large")
-                    body = self.rfile.read(length)
-                    out, ctype = outer.handle(self.path, body)
-                    code = 200
-                except PsiError as exc:
-                    out, ctype, code = _json({"error": exc.message}), "application/json", 400
-                except Exception as exc:  # a bad message must not kill the server
-                    out, ctype, code = (_json({"error": f"internal error: {type(exc).__name__}"}),
-                                        "application/json", 500)
-                self.send_response(code)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
+    def _step(self, key: ApiKey, sid: str, expected: Step,
+              work: Callable[[_Session], bytes]) -> bytes:
+        """Run one step of a session: in order, once, one at a time; a refused step ends
+        the session (a run cannot be retried piecemeal)."""
+        s = self._get(key, sid)
+        if not s.busy.acquire(blocking=False):
+            raise Conflict("another step of this session is running", code="psi_busy")
         try:
-            httpd = ThreadingHTTPServer((host, port), Handler)
-        except OSError as exc:
-            self.executor.shutdown(cancel_futures=True)
-            raise PsiError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-        httpd.daemon_threads = True
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, lambda *_: self.finished.set())
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
-            ready(f"http://{host}:{httpd.server_address[1]}")
-            while not self.finished.wait(0.2):
-                pass
+            if s.step != expected:
+                raise Conflict(f"out of order: this session is at step {s.step!r}; the "
+                               "protocol is session, sizes, request, pairs — open a new "
+                               "session", code="psi_out_of_order")
+            return work(s)
+        except Exception:
+            self._end(s, completed=False)
+            raise
         finally:
-            httpd.shutdown()
-            httpd.server_close()
-            self.executor.shutdown(cancel_futures=True)
+            s.busy.release()
+
+    def sizes(self, key: ApiKey, sid: str, body: dict[str, Any]) -> dict[str, Any]:
+        def work(s: _Session) -> bytes:
+            sizes = check_sizes(body.get("sizes"), self.workers, self.max_items,
+                                len(self.contacts.owners))
+            s.run.start_setup(self.executor, sizes)
+            s.step = "sized"
+            return b""
+
+        self._step(key, sid, "open", work)
+        return {}
+
+    def request(self, key: ApiKey, sid: str, body: bytes) -> bytes:
+        def work(s: _Session) -> bytes:
+            setups, responses = s.run.respond(self.executor, unpack(body))
+            s.elements = sum(s.run.client_sizes)
+            s.step = "answered"
+            audit_server(self.settings, self.mode, self.partner, step="response",
+                         session=s.sid, caller=s.caller, key_id=s.key_id,
+                         set_size=len(self.contacts.owners), elements=s.elements)
+            if self.mode == "cardinality":
+                self._end(s, completed=True)
+            return pack([*setups, *responses])
+
+        return self._step(key, sid, "sized", work)
+
+    def pairs(self, key: ApiKey, sid: str, body: bytes) -> bytes:
+        if self.mode != "intersection":
+            raise NotFoundError("pairs exist only in intersection mode", code="psi_no_pairs")
+
+        def work(s: _Session) -> bytes:
+            tags = unpack_tags(body)
+            if len(tags) > s.elements:
+                raise PsiError(f"{len(tags):,} tags for a request of {s.elements:,} items: "
+                               "refused", code="psi_too_many_tags")
+            answers = server_pairs(self.contacts, s.run.items_for(tags))
+            handed = sum(a is not None for a in answers)
+            audit_server(self.settings, self.mode, self.partner, step="pairs",
+                         session=s.sid, caller=s.caller, key_id=s.key_id,
+                         set_size=len(self.contacts.owners), elements=s.elements,
+                         tags=len(tags), pairs=handed)
+            self._end(s, completed=True)
+            return pack_keys(answers)
+
+        return self._step(key, sid, "answered", work)
+
+    def close(self) -> None:
+        self.executor.shutdown(cancel_futures=True)
 
 
-def _json(data: Any) -> bytes:
-    return json.dumps(data).encode("utf-8")
+# --- the joining side --------------------------------------------------------------------------
 
-
-def _load(body: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise PsiError("the body is not JSON") from None
-    if not isinstance(data, dict):
-        raise PsiError("the body must be a JSON object")
-    return data
-
-
-class _Http:
-    def __init__(self, url: str, timeout: float) -> None:
-        self.url, self.timeout = url.rstrip("/"), timeout
-        self.sent = self.received = 0
-
-    def post(self, path: str, body: bytes, ctype: str = "application/json") -> bytes:
-        req = urllib.request.Request(self.url + path, data=body, method="POST",
-                                     headers={"Content-Type": ctype})
-        self.sent += len(body)
+def client_api_key(path: Path | None) -> str:
+    """The key ``psi join`` presents: the file's content, else ``$CROSSPLAY_PSI_API_KEY``."""
+    if path is not None:
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                out: bytes = resp.read()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode("utf-8", "replace")
-            with contextlib.suppress(ValueError, KeyError, TypeError):
-                detail = json.loads(detail)["error"]
-            raise PsiError(f"the other side refused: {detail}") from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise PsiError(f"cannot reach the PSI server at {self.url}: {exc}") from None
-        self.received += len(out)
-        return out
-
-    def post_json(self, path: str, data: dict[str, Any]) -> dict[str, Any]:
-        return _load(self.post(path, _json(data)))
+            text = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read the API key file {path}: {exc}") from None
+        if not text:
+            raise ConfigError(f"the API key file {path} is empty")
+        return text
+    text = os.environ.get(API_KEY_ENV, "").strip()
+    if not text:
+        raise ConfigError(
+            f"psi join needs the API key the other partner created for you: put it in a "
+            f"file (mode 0600) and pass --api-key-file FILE, or set {API_KEY_ENV}",
+            code="missing_api_key")
+    return text
 
 
 def join(settings: Settings, partner: Partner, contacts_path: Path, url: str, mode: Mode,
-         *, timeout: float = 3600.0) -> PsiResult:
+         api_key: str, *, timeout: float = 3600.0) -> PsiResult:
     """The joining (client) side over HTTP: run one session; record links if asked."""
+    from crossplay.privacy.psi_http import PsiClient
+
     if mode not in MODES:
         raise PsiError(f"mode must be one of {', '.join(MODES)}")
     t0 = time.perf_counter()
     contacts = load_side(settings, partner, contacts_path, mode)
-    http = _Http(url, timeout)
-    secs: dict[str, float] = {"load": time.perf_counter() - t0}
-    hello = http.post_json("/v1/session", {"mode": mode, "protocol": PROTOCOL})
+    load_s = time.perf_counter() - t0
+    http = PsiClient(url, api_key, timeout)
+    try:
+        result = _run_join(settings, partner, contacts, url, mode, http)
+    finally:
+        http.close()
+    result.seconds = {"load": round(load_s, 3), **result.seconds,
+                      "total": round(time.perf_counter() - t0, 3)}
+    audit_client(settings, result)
+    return result
+
+
+def _run_join(settings: Settings, partner: Partner, contacts: ContactSet, url: str,
+              mode: Mode, http: PsiClient) -> PsiResult:
+    secs: dict[str, float] = {}
+    hello = http.post_json("/v1/session", {"mode": mode, "protocol": PROTOCOL,
+                                           "partner": partner})
+    server = hello.get("partner")
+    if server not in PARTNERS:
+        raise PsiError("the PSI server did not say which partner it serves")
+    if server == partner:
+        raise PsiError(f"the server at {url} serves {server}, the same partner as this "
+                       f"side: PSI links a knowledge user and a game user; join the other "
+                       f"partner's server", code="same_partner")
     sid, salt, shards = str(hello["session"]), bytes.fromhex(hello["salt"]), int(hello["shards"])
     run = ClientRun(mode, salt, shards, contacts.items, new_key())
     http.post_json(f"/v1/session/{sid}/sizes", {"sizes": run.sizes()})
@@ -255,161 +343,25 @@ def join(settings: Settings, partner: Partner, contacts_path: Path, url: str, mo
         requests = run.requests(ex)
         secs["client_request"] = time.perf_counter() - t
         t = time.perf_counter()
-        frames = unpack(http.post(f"/v1/session/{sid}/request", pack(requests),
-                                  "application/octet-stream"))
+        frames = unpack(http.post(f"/v1/session/{sid}/request", pack(requests)))
         secs["server_setup_and_response"] = time.perf_counter() - t
         t = time.perf_counter()
-        size, matched = run.finish(ex, frames[:shards], frames[shards:])
+        outcome = run.finish(ex, frames[:shards], frames[shards:])
         secs["client_intersection"] = time.perf_counter() - t
-    result = PsiResult(mode, partner, len(contacts.owners), contacts.users, size,
-                       mode == "cardinality" and size < settings.privacy_k,
-                       rejected=contacts.rejected)
+    result = PsiResult(mode, partner, len(contacts.owners), contacts.users, outcome.size,
+                       mode == "cardinality" and outcome.size < settings.privacy_k,
+                       session=sid, rejected=contacts.rejected)
     if mode == "intersection":
         t = time.perf_counter()
-        body = http.post(f"/v1/session/{sid}/pairs",
-                         pack_tokens([token(salt, i) for i in matched]),
-                         "application/octet-stream")
-        answers = unpack_keys(body, len(matched))
-        result.links, result.ambiguous = client_links(settings, contacts, matched,
-                                                      answers, partner, sid)
+        answers = unpack_keys(http.post(f"/v1/session/{sid}/pairs", pack_tags(outcome.tags)),
+                              len(outcome.tags))
+        result.pairs_received = sum(a is not None for a in answers)
+        done, result.ambiguous = client_links(settings, contacts, outcome.matched, answers,
+                                              partner, server, sid)
+        result.links, result.already_linked, result.refused = (done.added, done.existing,
+                                                               done.refused)
         secs["pairs_and_links"] = time.perf_counter() - t
-    secs["total"] = time.perf_counter() - t0
     result.seconds = {k: round(v, 3) for k, v in secs.items()}
     result.bytes_sent, result.bytes_received = http.sent, http.received
-    audit_run(settings, result, "client", sid)
     return result
 
-
-# --- file mode -------------------------------------------------------------------------------
-
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise PsiError(f"cannot read {path}: {exc.strerror}") from None
-
-
-def file_request(settings: Settings, partner: Partner, contacts_path: Path, mode: Mode,
-                 out_dir: Path, *, shards: int = 2) -> dict[str, Any]:
-    """Client, step 1: ``request.bin`` (for the other side) and ``client-state.json``."""
-    contacts = load_side(settings, partner, contacts_path, mode)
-    salt, key = new_salt(), new_key()
-    run = ClientRun(mode, salt, shards, contacts.items, key)
-    with pool(shards) as ex:
-        requests = run.requests(ex)
-    header = _json({"protocol": PROTOCOL, "mode": mode, "salt": salt.hex(), "shards": shards,
-                    "sizes": run.sizes()})
-    _write_private(out_dir / "request.bin", pack([header, *requests]))
-    state = {"protocol": PROTOCOL, "mode": mode, "partner": partner, "salt": salt.hex(),
-             "shards": shards, "key": key.hex(), "contacts": str(contacts_path.resolve())}
-    _write_private(out_dir / "client-state.json", _json(state))
-    return {"request": str(out_dir / "request.bin"), "state": str(out_dir / "client-state.json"),
-            "set_size": len(contacts.owners), "users": contacts.users,
-            "rejected": contacts.rejected}
-
-
-def _parse_request(path: Path) -> tuple[dict[str, Any], list[bytes]]:
-    frames = unpack(_read(path))
-    if not frames:
-        raise PsiError(f"{path} is empty")
-    header = _load(frames[0])
-    if header.get("protocol") != PROTOCOL:
-        raise PsiError(f"{path} is not a {PROTOCOL} request")
-    return header, frames[1:]
-
-
-def file_respond(settings: Settings, partner: Partner, contacts_path: Path, request: Path,
-                 out_dir: Path) -> dict[str, Any]:
-    """Server, step 2: ``setup.bin`` and ``response.bin`` for the client's request."""
-    header, requests = _parse_request(request)
-    mode: Mode = header["mode"]
-    if mode not in MODES:
-        raise PsiError(f"unknown mode {mode!r} in {request}")
-    contacts = load_side(settings, partner, contacts_path, mode)
-    shards = int(header["shards"])
-    run = ServerRun(mode, bytes.fromhex(header["salt"]), shards, contacts.items, new_key())
-    with pool(shards) as ex:
-        run.start_setup(ex, [int(n) for n in header["sizes"]])
-        setups, responses = run.respond(ex, requests)
-    _write_private(out_dir / "setup.bin", pack(setups))
-    _write_private(out_dir / "response.bin", pack(responses))
-    result = PsiResult(mode, partner, len(contacts.owners), contacts.users, -1, True)
-    audit_run(settings, result, "server", header["salt"][:16])
-    return {"setup": str(out_dir / "setup.bin"), "response": str(out_dir / "response.bin"),
-            "set_size": len(contacts.owners), "rejected": contacts.rejected}
-
-
-def _state(path: Path) -> dict[str, Any]:
-    data = _load(_read(path))
-    if data.get("protocol") != PROTOCOL:
-        raise PsiError(f"{path} is not a PSI client state file")
-    return data
-
-
-def file_finish(settings: Settings, state_path: Path, setup: Path,
-                response: Path) -> PsiResult:
-    """Client, step 3: the cardinality, or ``tokens.bin`` beside the state (intersection)."""
-    st = _state(state_path)
-    partner: Partner = st["partner"]
-    mode: Mode = st["mode"]
-    salt = bytes.fromhex(st["salt"])
-    contacts = load_side(settings, partner, Path(st["contacts"]), mode)
-    run = ClientRun(mode, salt, int(st["shards"]), contacts.items, bytes.fromhex(st["key"]))
-    with pool(run.shards) as ex:
-        size, matched = run.finish(ex, unpack(_read(setup)), unpack(_read(response)))
-    result = PsiResult(mode, partner, len(contacts.owners), contacts.users, size,
-                       mode == "cardinality" and size < settings.privacy_k,
-                       rejected=contacts.rejected)
-    if mode == "intersection":
-        st["matched"] = matched
-        _write_private(state_path, _json(st))
-        _write_private(state_path.parent / "tokens.bin",
-                       _TOKENS_MAGIC + pack_tokens([token(salt, i) for i in matched]))
-    audit_run(settings, result, "client", st["salt"][:16])
-    return result
-
-
-def file_pairs(settings: Settings, partner: Partner, contacts_path: Path, request: Path,
-               tokens: Path, out: Path) -> dict[str, Any]:
-    """Server, step 4: ``pairs.bin`` (its keys for the client's matched tokens)."""
-    header, _ = _parse_request(request)
-    if header["mode"] != "intersection":
-        raise PsiError("pairs exist only in intersection mode")
-    contacts = load_side(settings, partner, contacts_path, "intersection")
-    raw = _read(tokens)
-    if not raw.startswith(_TOKENS_MAGIC):
-        raise PsiError(f"{tokens} is not a token file of `crossplay psi finish`")
-    answers = server_pairs(contacts, bytes.fromhex(header["salt"]),
-                           unpack_tokens(raw[len(_TOKENS_MAGIC):]),
-                           sum(int(n) for n in header["sizes"]))
-    _write_private(out, _KEYS_MAGIC + pack_keys(answers))
-    return {"pairs": str(out), "count": sum(a is not None for a in answers)}
-
-
-def file_link(settings: Settings, state_path: Path, pairs_path: Path) -> dict[str, Any]:
-    """Client, step 5: record the links (method psi)."""
-    st = _state(state_path)
-    if "matched" not in st:
-        raise PsiError("run `crossplay psi finish` first")
-    partner: Partner = st["partner"]
-    contacts = load_side(settings, partner, Path(st["contacts"]), "intersection")
-    raw = _read(pairs_path)
-    if not raw.startswith(_KEYS_MAGIC):
-        raise PsiError(f"{pairs_path} is not a pairs file of `crossplay psi pairs`")
-    matched = list(st["matched"])
-    answers = unpack_keys(raw[len(_KEYS_MAGIC):], len(matched))
-    links, ambiguous = client_links(settings, contacts, matched, answers, partner,
-                                    st["salt"][:16])
-    return {"links": links, "ambiguous": ambiguous}
-
-
-def print_ready(url: str) -> None:
-    sys.stderr.write(f"PSI server listening on {url}\n")
-    sys.stderr.flush()

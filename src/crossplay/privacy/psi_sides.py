@@ -1,4 +1,4 @@
-"""What each PSI side does with its own data: choose its set, pair tokens, record links."""
+"""What each PSI side does with its own data: choose its set, pair tags, record links, audit."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from crossplay.core.settings import Settings
 from crossplay.core.types import Partner
 from crossplay.privacy.audit import record
 from crossplay.privacy.contacts import ContactSet, read_contacts
+from crossplay.privacy.links import PsiLinks
 from crossplay.privacy.policy import Purpose, granted_sql
-from crossplay.privacy.psi import Mode, PsiError, token
+from crossplay.privacy.psi import Mode, PsiError
 
 
 def load_side(settings: Settings, partner: Partner, contacts: Path, mode: Mode) -> ContactSet:
@@ -32,18 +33,14 @@ def load_side(settings: Settings, partner: Partner, contacts: Path, mode: Mode) 
     return found.restrict(keys)
 
 
-def server_pairs(contacts: ContactSet, salt: bytes, tokens: list[bytes],
-                 limit: int) -> list[str | None]:
-    """For each token, in order, the server's user_key of that item (one owner) or None."""
-    if len(tokens) > limit:
-        raise PsiError(f"{len(tokens)} tokens for a request of {limit} items: refused")
-    wanted = set(tokens)
-    found: dict[bytes, str] = {}
-    for item, keys in contacts.owners.items():
-        t = token(salt, item)
-        if t in wanted and len(keys) == 1:
-            found[t] = keys[0]
-    return [found.get(t) for t in tokens]
+def server_pairs(contacts: ContactSet, items: list[str | None]) -> list[str | None]:
+    """For each matched server item (or None), its owner's user_key when it has exactly one
+    owner, else None (a contact shared by several users pairs with nobody)."""
+    out: list[str | None] = []
+    for item in items:
+        keys = contacts.owners.get(item, []) if item is not None else []
+        out.append(keys[0] if len(keys) == 1 else None)
+    return out
 
 
 @dataclass
@@ -55,7 +52,11 @@ class PsiResult:
     intersection: int
     suppressed: bool
     links: int = 0
+    already_linked: int = 0
+    refused: int = 0
     ambiguous: int = 0
+    pairs_received: int = 0
+    session: str = ""
     rejected: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     bytes_sent: int = 0
@@ -69,14 +70,18 @@ class PsiResult:
 
 
 def client_links(settings: Settings, contacts: ContactSet, matched: list[str],
-                 answers: list[str | None], client: Partner,
-                 run_id: str) -> tuple[int, int]:
-    """Record links (method psi) from the server's answers (one per matched item, in
-    order); returns (links, ambiguous: a contact shared by several users on a side)."""
-    from crossplay.privacy.links import add_links
+                 answers: list[str | None], client: Partner, server: Partner,
+                 run_id: str) -> tuple[PsiLinks, int]:
+    """Record new links (method psi) from the server's answers (one per matched item, in
+    order); returns (what was recorded, ambiguous: a contact shared by several users on a
+    side, or answered with no key)."""
+    from crossplay.privacy.links import add_psi_links
 
+    if client == server:
+        raise PsiError(f"both sides of this run are {client}: PSI links join a knowledge "
+                       "user and a game user; nothing was recorded", code="same_partner")
     if len(answers) != len(matched):
-        raise PsiError("the answer does not match the tokens sent")
+        raise PsiError("the answer does not match the tags sent")
     found: set[tuple[str, str]] = set()
     ambiguous = 0
     for item, other in zip(matched, answers, strict=True):
@@ -85,16 +90,31 @@ def client_links(settings: Settings, contacts: ContactSet, matched: list[str],
             ambiguous += 1
             continue
         found.add((mine[0], other) if client == "knowledge" else (other, mine[0]))
-    add_links(settings, sorted(found), method="psi", source=f"psi:{run_id}",
-              actor=f"psi:{client}")
-    return len(found), ambiguous
+    done = add_psi_links(settings, sorted(found), source=f"psi:{run_id}",
+                         actor=f"psi:{client}")
+    return done, ambiguous
 
 
-def audit_run(settings: Settings, result: PsiResult, role: str, run_id: str) -> None:
+def audit_client(settings: Settings, result: PsiResult) -> None:
+    """The client's audit entry: what it learnt and recorded in this run."""
     record(settings, f"psi_{result.mode}", actor=f"psi:{result.partner}",
-           details={"role": role, "run": run_id, "set_size": result.set_size,
+           details={"role": "client", "session": result.session,
+                    "set_size": result.set_size,
                     "intersection": None if result.suppressed else result.intersection,
-                    "links": result.links})
+                    "pairs_received": result.pairs_received, "links_added": result.links,
+                    "already_linked": result.already_linked, "refused": result.refused,
+                    "ambiguous": result.ambiguous})
+
+
+def audit_server(settings: Settings, mode: Mode, partner: Partner, *, step: str,
+                 session: str, caller: str, key_id: str | None, set_size: int,
+                 elements: int, tags: int = 0, pairs: int = 0) -> None:
+    """The server's audit entry for a step that handed something out: ``response`` (the
+    re-blinded request of ``elements`` items) or ``pairs`` (``pairs`` keys for ``tags``)."""
+    record(settings, f"psi_{mode}", actor=f"psi:{partner}",
+           details={"role": "server", "step": step, "session": session, "caller": caller,
+                    "key_id": key_id, "set_size": set_size, "client_elements": elements,
+                    "tags_received": tags, "pairs_returned": pairs})
 
 
 def new_salt() -> bytes:
