@@ -102,6 +102,86 @@ def test_empty_cells_are_refused_not_dropped(cli: CliRunner, tmp_path: Path) -> 
     assert r.code == 2 and "1 empty value" in r.err_flat
 
 
+def _flag_file(path: Path, true: str, false: str, n: int = 600) -> Path:
+    """A conversion flag spelled ``true`` / ``false`` (B converts more than A)."""
+    rows = [f"{'AB'[i % 2]},{true if (i % 7 < (3 if i % 2 else 2)) else false},{i % 5}"
+            for i in range(n)]
+    path.write_text("variant,converted,orders\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("true,false", [("True", "False"), ("true", "false"),
+                                        ("TRUE", "FALSE"), ("yes", "no"), ("Yes", "No")])
+def test_boolean_metric_columns_are_read_as_one_and_zero(cli: CliRunner, tmp_path: Path,
+                                                         true: str, false: str) -> None:
+    args = ["--control", "A", "--metric", "converted", "--metric", "orders", "--json"]
+    ref = cli("experiment", "analyze", "--from-file", _flag_file(tmp_path / "01.csv", "1", "0"),
+              *args)
+    assert ref.code == 0, ref.err
+    res = cli("experiment", "analyze", "--from-file",
+              _flag_file(tmp_path / "flags.csv", true, false), *args)
+    assert res.code == 0, res.err
+    got, want = res.json(), ref.json()
+    assert got["comparisons"] == want["comparisons"]
+    conv = next(c for c in got["comparisons"] if c["metric"] == "converted")
+    assert conv["test"] == "two-proportion z"  # read as a proportion, not a mean
+
+
+def test_boolean_parquet_and_jsonl_columns_are_read_as_one_and_zero(cli: CliRunner,
+                                                                    tmp_path: Path) -> None:
+    df = pd.DataFrame({"variant": ["A", "B"] * 200,
+                       "converted": [i % 3 == 0 for i in range(400)]})
+    df.to_parquet(tmp_path / "b.parquet")
+    df.to_json(tmp_path / "b.jsonl", orient="records", lines=True)
+    df.assign(converted=df.converted.astype(int)).to_parquet(tmp_path / "i.parquet")
+    args = ["--control", "A", "--metric", "converted", "--json"]
+    want = cli("experiment", "analyze", "--from-file", tmp_path / "i.parquet", *args).json()
+    for name in ("b.parquet", "b.jsonl"):
+        res = cli("experiment", "analyze", "--from-file", tmp_path / name, *args)
+        assert res.code == 0, res.err
+        assert res.json()["comparisons"] == want["comparisons"]
+
+
+@pytest.mark.parametrize("cell,shown", [
+    ("maybe", "'maybe'"),
+    ("nan", "'nan'"),
+    ("inf", "'inf'"),
+    ("1,5", "'1,5'"),
+])
+def test_a_metric_value_that_is_not_a_number_is_named(cli: CliRunner, tmp_path: Path,
+                                                       cell: str, shown: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(f'variant,converted\nA,1\nB,0\nA,"{cell}"\nB,1\nA,0\n',
+                    encoding="utf-8")
+    for lang in ("en", "zh-CN"):
+        r = cli("--lang", lang, "experiment", "analyze", "--from-file", path, "--control", "A",
+                "--metric", "converted")
+        assert r.code == 2 and "Traceback" not in r.err
+        assert f"metric column 'converted' holds {shown}, not numbers" in r.err_flat
+
+
+def test_a_bad_value_past_the_type_detection_sample_is_named(cli: CliRunner,
+                                                             tmp_path: Path) -> None:
+    """DuckDB types a CSV column from a sample of its rows; a bad value far below it used
+    to end in a conversion traceback."""
+    rows = [f"{'AB'[i % 2]},{i % 2},{i % 9}.5" for i in range(30_000)]
+    rows[25_000] = "A,1,n/a"
+    path = tmp_path / "late.csv"
+    path.write_text("variant,converted,revenue\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    r = cli("experiment", "analyze", "--from-file", path, "--control", "A",
+            "--metric", "converted", "--metric", "revenue")
+    assert r.code == 2 and "Traceback" not in r.err
+    assert "metric column 'revenue' holds 'n/a', not numbers" in r.err_flat
+
+
+def test_values_too_large_to_square_are_refused(cli: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text("variant,revenue\nA,1e308\nB,2\nA,3\nB,1e308\n", encoding="utf-8")
+    r = cli("experiment", "analyze", "--from-file", path, "--control", "A",
+            "--metric", "revenue")
+    assert r.code == 2 and "too large to analyse" in r.err_flat
+
+
 def test_plan(cli: CliRunner, tmp_path: Path) -> None:
     r = cli("experiment", "plan", "--baseline", "0.05", "--mde", "0.1", "--daily", "2000",
             "--json")

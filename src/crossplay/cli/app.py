@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 from typer.exceptions import TyperException
 
 from crossplay import __version__
@@ -77,8 +78,9 @@ def run(argv: list[str] | None = None) -> int:
     try:
         rv: Any = app(args=argv, prog_name="crossplay", standalone_mode=False)
     except CrossplayError as exc:
-        stderr().print(f"[bold red]error[/] [dim]({exc.code})[/]: {exc.message}",
-                       markup=True, highlight=False)
+        # the message often quotes input (a path, a line of a file): printed literally
+        stderr().print(Text.assemble(("error", "bold red"), " ", (f"({exc.code})", "dim"),
+                                     ": ", exc.message), highlight=False)
         return 2
     except typer.Exit as exc:
         return exc.exit_code

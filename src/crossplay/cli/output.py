@@ -1,4 +1,12 @@
-"""Console output shared by all commands: JSON for scripts, Rich tables for people."""
+"""Console output shared by all commands: JSON for scripts, Rich tables for people.
+
+Everything the CLI prints through Rich goes through the consoles made here, and much of it
+is text a user or a partner controls: file contents quoted in an error, ids, paths, column
+names, titles. These consoles therefore interpret neither Rich markup nor emoji codes —
+``[/x]``, ``[a-z]``, ``[rating]`` and ``:x:`` print as written, in messages, table cells and
+titles alike. Where the CLI wants colour it passes ``style=`` to ``print`` or builds a
+:class:`rich.text.Text`, never a markup string.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +24,7 @@ from rich.table import Table
 def _console(file: TextIO) -> Console:
     # a pipe or a file gets wide tables instead of Rich's 80-column default
     width = None if file.isatty() else 200
-    return Console(file=file, soft_wrap=True, width=width)
+    return Console(file=file, soft_wrap=True, width=width, markup=False, emoji=False)
 
 
 def stdout() -> Console:
@@ -46,7 +54,8 @@ def progress_bar(label: str, *, enabled: bool) -> Iterator[Any]:
     if not enabled:
         yield lambda done, total: None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                  TaskProgressColumn(),
                   TimeElapsedColumn(), console=stderr(), transient=True) as bar:
         task = bar.add_task(label, total=None)
 

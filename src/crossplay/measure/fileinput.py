@@ -3,12 +3,19 @@
 DuckDB reduces the file to summary statistics per variant in one pass (the statistics
 never see the rows). Problems — a missing column, text in a metric, empty cells — raise
 :class:`MeasureError` naming the column and what to do; nothing is dropped silently.
+
+Metric values are numbers, or booleans read as 1 / 0 (a conversion flag): a BOOLEAN column,
+or text ``true`` / ``false`` / ``yes`` / ``no`` in any case. Anything else — text, NaN,
+infinity, a value DuckDB's CSV type detection did not see in its sample — is refused with
+the column and the first bad value.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -49,30 +56,156 @@ def _reader(path: Path) -> str:
 
 
 def open_file(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
-    """Register ``path`` as the view ``data``; returns its columns and DuckDB types."""
+    """Register ``path`` as the view ``data``; returns its columns and DuckDB types.
+
+    Also registers ``data_text``, the same file with every value as text (for a CSV, read
+    again without type detection), where :func:`summaries` looks for the first bad value
+    when a typed read fails.
+    """
+    reader = _reader(path)
+    text = (reader.replace(", header=true)", ", header=true, all_varchar=true)")
+            if reader.startswith("read_csv_auto(") else reader)
     try:
-        con.sql(f"CREATE OR REPLACE TEMP VIEW data AS SELECT * FROM {_reader(path)}")
+        con.sql(f"CREATE OR REPLACE TEMP VIEW data AS SELECT * FROM {reader}")
+        con.sql(f"CREATE OR REPLACE TEMP VIEW data_text AS SELECT * FROM {text}")
         rows = con.sql("DESCRIBE data").fetchall()
     except duckdb.Error as exc:
-        raise MeasureError(f"cannot read {path}: {exc}") from None
+        raise MeasureError(f"cannot read {path}: {_first_line(exc)}") from None
     return {str(r[0]): str(r[1]) for r in rows}
 
 
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE",
-            "DECIMAL", "BOOLEAN", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+            "DECIMAL", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")
+
+#: text read as 1 / 0 in a metric column (compared trimmed and lower-cased)
+TRUE_WORDS = ("true", "yes")
+FALSE_WORDS = ("false", "no")
 
 
-def _check_numeric(columns: dict[str, str], col: str, what: str) -> None:
+def _text_value(sql: str) -> str:
+    """A text value as DOUBLE: true/yes -> 1, false/no -> 0, a number as itself, else NULL."""
+    low = f"lower(trim({sql}))"
+    ones = ", ".join(lit(w) for w in TRUE_WORDS)
+    zeros = ", ".join(lit(w) for w in FALSE_WORDS)
+    return (f"CASE WHEN {low} IN ({ones}) THEN 1::DOUBLE WHEN {low} IN ({zeros}) "
+            f"THEN 0::DOUBLE ELSE TRY_CAST(trim({sql}) AS DOUBLE) END")
+
+
+def value_sql(columns: dict[str, str], col: str, what: str) -> str:
+    """SQL for ``col`` of the view ``data`` as DOUBLE (booleans as 1 / 0); NULL where a
+    value is not a number. Refuses a missing column or one of a non-numeric type."""
     if col not in columns:
         raise MeasureError(f"{what} column {col!r} is not in the file; columns: "
                            f"{', '.join(columns)}")
-    if not columns[col].upper().startswith(_NUMERIC):
-        raise MeasureError(f"{what} column {col!r} holds {columns[col]}, not numbers: "
-                           "give a numeric column (0/1 for a conversion)")
+    typ, c = columns[col].upper(), ident(col)
+    if typ == "BOOLEAN":
+        # not CAST(... AS DOUBLE): DuckDB pushes such a cast into the CSV reader, which
+        # then fails on the text "True"
+        return f"CASE WHEN {c} THEN 1::DOUBLE WHEN NOT {c} THEN 0::DOUBLE END"
+    if typ.startswith(_NUMERIC):
+        return f"CAST({c} AS DOUBLE)"
+    if typ == "VARCHAR":
+        return _text_value(c)
+    raise MeasureError(f"{what} column {col!r} holds {columns[col]}, not numbers: "
+                       "give a numeric column (0/1 or true/false for a conversion)")
 
 
-def _num(col: str) -> str:
-    return f"CAST({ident(col)} AS DOUBLE)"
+def _bad_value_sql(value: str) -> str:
+    """The condition "this value is not a finite number" for :func:`value_sql`'s SQL."""
+    return f"({value} IS NULL OR NOT isfinite({value}))"
+
+
+def _first_bad_value(con: duckdb.DuckDBPyConnection, view: str, col: str, value: str,
+                     where: str = "true") -> str | None:
+    rows = con.sql(f"SELECT CAST({ident(col)} AS VARCHAR) FROM {view} "
+                   f"WHERE ({where}) AND {ident(col)} IS NOT NULL AND "
+                   f"{_bad_value_sql(value)} LIMIT 1").fetchall()
+    return str(rows[0][0]) if rows else None
+
+
+def _not_a_number(what: str, col: str, value: str) -> MeasureError:
+    return MeasureError(
+        f"{what} column {col!r} holds {value!r}, not numbers: give numbers (true/false or "
+        f"yes/no count as 1/0); fix or remove the rows holding such values")
+
+
+def checked_values(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
+                   what: dict[str, str], *, where: str = "true",
+                   nonempty: tuple[str, ...] = ()) -> dict[str, str]:
+    """:func:`value_sql` of each column of ``what`` (column -> its role, for messages),
+    after checking in one pass over the rows matching ``where`` that no cell of these (and
+    of ``nonempty``) is empty and every value is a finite number (else a MeasureError
+    naming the column and the first bad value)."""
+    num = {c: value_sql(columns, c, w) for c, w in what.items()}
+    for c in nonempty:
+        if c not in columns:
+            raise MeasureError(f"column {c!r} is not in the file; columns: "
+                               f"{', '.join(columns)}")
+    checks = [f"count(*) FILTER (WHERE {ident(c)} IS NULL)" for c in nonempty]
+    for c in what:
+        checks += [f"count(*) FILTER (WHERE {ident(c)} IS NULL)",
+                   f"count(*) FILTER (WHERE {ident(c)} IS NOT NULL AND "
+                   f"{_bad_value_sql(num[c])})"]
+    try:
+        counts = con.sql(f"SELECT {', '.join(checks)} FROM data WHERE {where}").fetchall()[0]
+        for c, k in zip(nonempty, counts, strict=False):
+            if k:
+                raise _empty(c, k)
+        for i, c in enumerate(what):
+            empty, bad = counts[len(nonempty) + 2 * i], counts[len(nonempty) + 2 * i + 1]
+            if empty:
+                raise _empty(c, empty)
+            if bad:
+                value = _first_bad_value(con, "data", c, num[c], where)
+                raise _not_a_number(what[c], c, "" if value is None else value)
+    except duckdb.Error as exc:
+        raise _read_failed(con, exc, what) from None
+    return num
+
+
+def _empty(col: str, k: int) -> MeasureError:
+    return MeasureError(f"column {col!r} has {k:,} empty value(s): fill them (0 when "
+                        "nothing happened) or remove those rows before analysing")
+
+
+def _read_failed(con: duckdb.DuckDBPyConnection, exc: duckdb.Error,
+                 used: dict[str, str]) -> MeasureError:
+    """A typed read failed (a CSV value past the type detector's sample): find and name the
+    first bad value, reading every column as text."""
+    for col, what in used.items():
+        bad = _first_bad_value(con, "data_text", col, _text_value(ident(col)))
+        if bad is not None:
+            return _not_a_number(what, col, bad)
+    return MeasureError(f"cannot read the file: {_first_line(exc)}")
+
+
+def _moments(con: duckdb.DuckDBPyConnection, variant_col: str, num: dict[str, str],
+             metrics: list[str], guardrails: list[str], covariate: str | None,
+             ratios: list[RatioSpec]) -> list[tuple[Any, ...]]:
+    """Per variant: its value, n and the sums the statistics need."""
+    aggs: list[str] = []
+    for m in [*metrics, *guardrails]:
+        y = num[m]
+        aggs += [f"sum({y})", f"sum({y}*{y})",
+                 f"count(*) FILTER (WHERE {y} NOT IN (0, 1))"]
+        if covariate:
+            x = num[covariate]
+            aggs += [f"sum({x})", f"sum({x}*{x})", f"sum({x}*{y})"]
+    for r in ratios:
+        y, x = num[r.numerator], num[r.denominator]
+        aggs += [f"sum({y})", f"sum({y}*{y})", f"sum({x})", f"sum({x}*{x})", f"sum({x}*{y})"]
+    rows = con.sql(f"SELECT CAST({ident(variant_col)} AS VARCHAR) AS v, count(*) AS n, "
+                   f"{', '.join(aggs)} FROM data GROUP BY 1 ORDER BY 1").fetchall()
+    for row in rows:
+        if not all(math.isfinite(float(v)) for v in row[2:]):
+            raise MeasureError(
+                f"values in variant {row[0]!r} are too large to analyse (their squares "
+                f"overflow): check the metric columns for values such as 1e308")
+    return rows
 
 
 def summaries(con: duckdb.DuckDBPyConnection, columns: dict[str, str], *, variant_col: str,
@@ -91,36 +224,19 @@ def summaries(con: duckdb.DuckDBPyConnection, columns: dict[str, str], *, varian
                            f"{', '.join(columns)}")
     if not metrics and not ratios:
         raise MeasureError("name at least one --metric (or --ratio)")
+    what: dict[str, str] = {}  # column -> its role, for messages
     for m in metrics + guardrails:
-        _check_numeric(columns, m, "metric")
+        what.setdefault(m, "metric")
     if covariate:
-        _check_numeric(columns, covariate, "covariate")
+        what.setdefault(covariate, "covariate")
     for r in ratios:
-        _check_numeric(columns, r.numerator, "ratio numerator")
-        _check_numeric(columns, r.denominator, "ratio denominator")
-    used = [*metrics, *guardrails, *([covariate] if covariate else []),
-            *(c for r in ratios for c in (r.numerator, r.denominator))]
-    nulls = ", ".join(f"count(*) FILTER (WHERE {ident(c)} IS NULL)" for c in used)
-    null_counts = con.sql(f"SELECT count(*) FILTER (WHERE {ident(variant_col)} IS NULL), "
-                          f"{nulls} FROM data").fetchall()[0]
-    for c, k in zip([variant_col, *used], null_counts, strict=True):
-        if k:
-            raise MeasureError(f"column {c!r} has {k:,} empty value(s): fill them (0 when "
-                               "nothing happened) or remove those rows before analysing")
-
-    aggs: list[str] = []
-    for m in [*metrics, *guardrails]:
-        y = _num(m)
-        aggs += [f"sum({y})", f"sum({y}*{y})",
-                 f"count(*) FILTER (WHERE {y} NOT IN (0, 1))"]
-        if covariate:
-            x = _num(covariate)
-            aggs += [f"sum({x})", f"sum({x}*{x})", f"sum({x}*{y})"]
-    for r in ratios:
-        y, x = _num(r.numerator), _num(r.denominator)
-        aggs += [f"sum({y})", f"sum({y}*{y})", f"sum({x})", f"sum({x}*{x})", f"sum({x}*{y})"]
-    rows = con.sql(f"SELECT CAST({ident(variant_col)} AS VARCHAR) AS v, count(*) AS n, "
-                   f"{', '.join(aggs)} FROM data GROUP BY 1 ORDER BY 1").fetchall()
+        what.setdefault(r.numerator, "ratio numerator")
+        what.setdefault(r.denominator, "ratio denominator")
+    num = checked_values(con, columns, what, nonempty=(variant_col,))
+    try:
+        rows = _moments(con, variant_col, num, metrics, guardrails, covariate, ratios)
+    except duckdb.Error as exc:
+        raise _read_failed(con, exc, what) from None
     out: list[MetricSummary] = []
     per = 6 if covariate else 3
     for i, m in enumerate([*metrics, *guardrails]):

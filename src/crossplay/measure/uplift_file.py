@@ -10,7 +10,7 @@ import numpy as np
 
 from crossplay.ingest.sqlbase import ident, lit
 from crossplay.measure.errors import MeasureError
-from crossplay.measure.fileinput import _check_numeric, open_file
+from crossplay.measure.fileinput import checked_values, open_file, value_sql
 
 
 def read_uplift_file(path: Path, *, treatment_col: str, treatment: str, control: str,
@@ -25,11 +25,12 @@ def read_uplift_file(path: Path, *, treatment_col: str, treatment: str, control:
         if treatment_col not in cols:
             raise MeasureError(f"treatment column {treatment_col!r} is not in the file; "
                                f"columns: {', '.join(cols)}")
-        for f in features:
-            _check_numeric(cols, f, "feature")
-        _check_numeric(cols, outcome, "outcome")
+        what = {f: "feature" for f in features}
+        what.setdefault(outcome, "outcome")
         if true_effect_col:
-            _check_numeric(cols, true_effect_col, "true effect")
+            what.setdefault(true_effect_col, "true effect")
+        for c, role in what.items():
+            value_sql(cols, c, role)  # a missing or non-numeric column: refused first
         if id_col and id_col not in cols:
             raise MeasureError(f"id column {id_col!r} is not in the file")
         arm = f"CAST({ident(treatment_col)} AS VARCHAR)"
@@ -39,14 +40,9 @@ def read_uplift_file(path: Path, *, treatment_col: str, treatment: str, control:
                 raise MeasureError(f"no rows with {treatment_col} = {v!r}; values seen: "
                                    f"{', '.join(map(str, arms))}")
         used = [*features, outcome, *([true_effect_col] if true_effect_col else [])]
-        nulls = con.sql("SELECT " + ", ".join(
-            f"count(*) FILTER (WHERE {ident(c)} IS NULL)" for c in used)
-            + f" FROM data WHERE {arm} IN ({lit(treatment)}, {lit(control)})").fetchall()[0]
-        for c, n in zip(used, nulls, strict=True):
-            if n:
-                raise MeasureError(f"column {c!r} has {n:,} empty value(s): fill or remove "
-                                   "those rows")
-        sel = ", ".join(f"CAST({ident(c)} AS DOUBLE) AS {ident(c)}" for c in used)
+        num = checked_values(con, cols, what,
+                             where=f"{arm} IN ({lit(treatment)}, {lit(control)})")
+        sel = ", ".join(f"{num[c]} AS {ident(c)}" for c in used)
         idsel = f", CAST({ident(id_col)} AS VARCHAR) AS __id" if id_col else ""
         df = con.sql(f"SELECT {arm} = {lit(treatment)} AS __t, {sel}{idsel} FROM data "
                      f"WHERE {arm} IN ({lit(treatment)}, {lit(control)})").df()
