@@ -6,12 +6,16 @@ import importlib
 import threading
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from crossplay.core.errors import ConfigError
 from crossplay.core.settings import Settings
 from crossplay.opdb import meta
+
+#: the PostgreSQL advisory lock held while creating tables (any fixed 64-bit number that
+#: no other lock of the database uses: crc32 of "crossplay.opdb.schema")
+SCHEMA_LOCK_KEY = 0x5518AF29
 
 _ENGINES: dict[str, Engine] = {}
 _SCHEMA_READY: set[str] = set()
@@ -83,7 +87,14 @@ def dispose_engines() -> None:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create every feature's tables (idempotent; done once per database per process)."""
+    """Create every feature's tables (idempotent; done once per database per process).
+
+    Safe when several processes use an empty database for the first time at once: the
+    check-then-create runs in one transaction that first takes a lock every creator takes —
+    on PostgreSQL a transaction-scoped advisory lock (DDL is transactional there, so the
+    next creator sees the finished tables and creates nothing), on SQLite the write lock
+    of ``BEGIN IMMEDIATE`` (see :func:`get_engine`).
+    """
     key = str(engine.url)
     if key in _SCHEMA_READY:
         return
@@ -93,7 +104,11 @@ def ensure_schema(engine: Engine) -> None:
         if key in _SCHEMA_READY:
             return
         try:
-            meta.metadata.create_all(engine)
+            with engine.begin() as con:
+                if con.dialect.name == "postgresql":
+                    con.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                {"key": SCHEMA_LOCK_KEY})
+                meta.metadata.create_all(con)
         except SQLAlchemyError as exc:
             raise ConfigError(f"cannot create the operational tables: {exc}") from None
         _SCHEMA_READY.add(key)

@@ -28,26 +28,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from crossplay.core import clock
 from crossplay.core.errors import CrossplayError
 from crossplay.core.settings import Settings
-from crossplay.opdb import get_engine, metadata
+from crossplay.opdb import ensure_schema, get_engine
 from crossplay.privacy.tables import audit_log
 
 GENESIS = "0" * 64
 _FORBIDDEN_DETAIL_KEYS = frozenset({"native_id", "user_id", "phone", "email", "contact",
                                     "contacts", "k_user_id", "g_user_id"})
 _PG_LOCK_KEY = 0x63727370  # 'crsp'
-_ready: set[str] = set()
-_ready_lock = threading.Lock()
 
 
 class AuditError(CrossplayError):
@@ -98,19 +95,10 @@ def entry_hash(seq: int, ts: str, action: str, actor: str, subject: str | None,
 
 
 def engine_for(settings: Settings | str) -> Engine:
-    """The operational engine with the privacy tables created (once per process)."""
-    from crossplay.privacy import tables
-
+    """The operational engine with the tables created (once per process, and safe when
+    several processes use an empty database at once: :func:`crossplay.opdb.ensure_schema`)."""
     engine = get_engine(settings)
-    key = str(engine.url)
-    if key not in _ready:
-        with _ready_lock:
-            if key not in _ready:
-                try:
-                    metadata.create_all(engine, tables=list(tables.ALL))
-                except OperationalError as exc:
-                    raise AuditError(f"cannot create the privacy tables: {exc}") from None
-                _ready.add(key)
+    ensure_schema(engine)
     return engine
 
 
