@@ -89,7 +89,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "mix.verdict.mix": {
         "en": "Verdict: {policy} wins on held-out data — {d:+.3f} ± {se:.3f} items per slate "
               "over 50/50 ({sig}).",
-        "zh-CN": "结论：留出数据上 {policy} 最好 — 比 50/50 多 {d:+.3f} ± {se:.3f} 个/组"
+        "zh-CN": "结论：留出数据上{policy}最好 — 比 50/50 多 {d:+.3f} ± {se:.3f} 个/组"
                  "（{sig}）。"},
     "mix.verdict.no_time": {
         "en": "Verdict: no held-out comparison — every event in the lake has one timestamp, "
@@ -122,8 +122,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "mix.applied.segment": {
         "en": "Segment {segment} gets 50/50 instead: there {policy} is significantly worse "
               "than 50/50 ({d:+.3f} ± {se:.3f} items per slate).",
-        "zh-CN": "分群 {segment} 改用 50/50：在该分群中 {policy} 显著差于 50/50"
+        "zh-CN": "分群「{segment}」改用 50/50：在该分群中{policy}显著差于 50/50"
                  "（{d:+.3f} ± {se:.3f} 个/组）。"},
+    "mix.policy_title": {"en": "The applied policy per segment (slate of {n})",
+                         "zh-CN": "各分群采用的策略（每组 {n} 个内容）"},
     "mix.saved": {"en": "Saved the applied policy to {path}",
                   "zh-CN": "已将采用的策略保存到 {path}"},
     # errors of the content mix (crossplay.recommend.contentmix / mixdata), by code
@@ -251,6 +253,7 @@ def print_mix(msg: Messages, data: dict[str, Any]) -> None:
     prows = [[segment_name(msg, r["segment"]), policy_name(msg, r["policy"]),
               _f(r["alpha"]), _f(r["beta"]), str(r["knowledge_items"])]
              for r in data["policy"]["segments"]]
-    o.print(table(None, [msg("mix.col.segment"), msg("mix.col.policy"), "α", "β",
-                         msg("mix.col.knowledge_items")], prows))
+    o.print(table(msg("mix.policy_title", n=data["policy"]["n"]),
+                  [msg("mix.col.segment"), msg("mix.col.policy"), "α", "β",
+                   msg("mix.col.knowledge_items")], prows))
     o.print(msg("mix.saved", path=data["saved"]), highlight=False)
