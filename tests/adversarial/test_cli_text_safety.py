@@ -98,3 +98,15 @@ def test_sql_tables_print_values_and_column_names_literally(
         res = cli(*d, "--lang", lang, "sql", f"SELECT {values}", data=False)
         assert res.code == 0, res.err
         _assert_literal(res, *HOSTILE, *(f"{t} col" for t in HOSTILE))
+
+
+def test_apikey_list_prints_a_hostile_key_name_literally(cli: CliRunner) -> None:
+    name = "[bold red]ops:x: [/x] [a-z]"
+    made = cli("apikey", "create", "--partner", "game", "--scope", "psi", "--name", name,
+               "--json")
+    assert made.code == 0, made.err
+    for lang in LANGS:
+        res = cli("--lang", lang, "apikey", "list")
+        assert res.code == 0, res.err
+        _assert_literal(res, name)
+        assert "\\[" not in res.out  # not escaped for a markup parser that is not there

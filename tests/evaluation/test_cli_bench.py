@@ -103,6 +103,18 @@ def test_bad_file_names_the_line(cli: CliRunner, tmp_path: Path) -> None:
     assert cli("bench", "list", "--json").json() == []
 
 
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_a_first_line_that_looks_like_markup_is_quoted_literally(cli: CliRunner,
+                                                                 tmp_path: Path,
+                                                                 lang: str) -> None:
+    """``[/x]`` in the quoted header used to end in a Rich MarkupError traceback."""
+    f = write(tmp_path / "r.txt", "who [/x] what :x: [rating]\n1 2 3\n")
+    r = cli("--lang", lang, "bench", "import", f, "--format", "uir", "--name", "r")
+    assert r.code == 2 and "Traceback" not in r.err
+    assert "the header 'who [/x] what :x: [rating]' names no user column" in r.err_flat
+    assert "user item [rating] [timestamp]" in r.err_flat
+
+
 def test_run_refuses_models_without_item_text(cli: CliRunner, tmp_path: Path) -> None:
     movielens_like(tmp_path / "ml")
     cli("bench", "import", tmp_path / "ml", "--format", "movielens", "--name", "ml")

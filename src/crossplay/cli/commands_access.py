@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from crossplay.cli.i18n import add_messages
 from crossplay.cli.output import print_json, stdout, table
@@ -118,7 +117,7 @@ def apikey_list(
     rows = []
     for k in keys:
         d = k.as_dict()
-        rows.append((k.key_id, k.partner, escape(k.name), ", ".join(k.scopes),
+        rows.append((k.key_id, k.partner, k.name, ", ".join(k.scopes),
                      d["created_at"], d["last_used_at"] or "—", d["revoked_at"] or "—"))
     stdout().print(table(None, cols, rows))
 
