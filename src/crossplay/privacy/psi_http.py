@@ -34,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 
 from crossplay.access.apikeys import ApiKey, authenticate, bearer_secret
 from crossplay.access.http import BodyLimit, install_error_handlers, read_body
+from crossplay.core.errors import CrossplayError
 from crossplay.privacy.psi import PsiError
 from crossplay.privacy.psi_service import JSON_CAP, PsiServer
 
@@ -71,17 +72,25 @@ def create_app(server: PsiServer) -> Any:
         body = _object(await read_body(request, server.body_cap(key, sid, "sizes")))
         return JSONResponse(await run_in_threadpool(server.sizes, key, sid, body))
 
+    async def step_body(request: Request, key: ApiKey, sid: str, step: str) -> bytes:
+        """The body of a protocol step; a refused body ends the session too."""
+        try:
+            return await read_body(request, server.body_cap(key, sid, step))
+        except CrossplayError:
+            server.abort(key, sid)
+            raise
+
     @app.post("/v1/session/{sid}/request")
     async def psi_request(sid: str, request: Request) -> Response:
         key = await caller(request)
-        body = await read_body(request, server.body_cap(key, sid, "request"))
+        body = await step_body(request, key, sid, "request")
         out = await run_in_threadpool(server.request, key, sid, body)
         return Response(out, media_type="application/octet-stream")
 
     @app.post("/v1/session/{sid}/pairs")
     async def pairs(sid: str, request: Request) -> Response:
         key = await caller(request)
-        body = await read_body(request, server.body_cap(key, sid, "pairs"))
+        body = await step_body(request, key, sid, "pairs")
         out = await run_in_threadpool(server.pairs, key, sid, body)
         return Response(out, media_type="application/octet-stream")
 

@@ -146,8 +146,17 @@ class PsiServer:
             return JSON_CAP
         s = self._get(key, sid)
         if step == "request":
+            self._expect(s, "sized")
             return sum(s.run.client_sizes) * REQUEST_BYTES_PER_ITEM + FRAME_SLACK
-        return max(s.elements, 0) * TAG_BYTES
+        self._expect(s, "answered")
+        return s.elements * TAG_BYTES
+
+    def abort(self, key: ApiKey, sid: str) -> None:
+        """End a session whose step was refused before it ran (e.g. its body too large)."""
+        with self.lock:
+            s = self.sessions.get(sid)
+        if s is not None and s.key_id == key.key_id:
+            self._end(s, completed=False)
 
     @property
     def max_body(self) -> int:
@@ -213,6 +222,14 @@ class PsiServer:
         return {"session": sid, "salt": run.salt.hex(), "shards": self.workers,
                 "partner": self.partner, "max_items": self.max_items}
 
+    def _expect(self, s: _Session, expected: Step) -> None:
+        """Refuse (and end the session) unless it is at step ``expected``."""
+        if s.step != expected:
+            self._end(s, completed=False)
+            raise Conflict(f"out of order: this session is at step {s.step!r}; the protocol "
+                           "is session, sizes, request, pairs — open a new session",
+                           code="psi_out_of_order")
+
     def _step(self, key: ApiKey, sid: str, expected: Step,
               work: Callable[[_Session], bytes]) -> bytes:
         """Run one step of a session: in order, once, one at a time; a refused step ends
@@ -221,10 +238,7 @@ class PsiServer:
         if not s.busy.acquire(blocking=False):
             raise Conflict("another step of this session is running", code="psi_busy")
         try:
-            if s.step != expected:
-                raise Conflict(f"out of order: this session is at step {s.step!r}; the "
-                               "protocol is session, sizes, request, pairs — open a new "
-                               "session", code="psi_out_of_order")
+            self._expect(s, expected)
             return work(s)
         except Exception:
             self._end(s, completed=False)
