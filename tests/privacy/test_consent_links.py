@@ -152,10 +152,11 @@ def test_consent_cli(cli, settings) -> None:  # type: ignore[no-untyped-def]
     assert bad.code == 2 and "unknown purpose" in bad.err_flat
 
 
-def test_psi_join_without_a_server_is_a_clear_error(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_psi_join_without_a_server_is_a_clear_error(cli, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from tests.conftest import write
 
     k = write(tmp_path / "k.csv", "user_id,phone\nu1,13800138000\n")
+    monkeypatch.setenv("CROSSPLAY_PSI_API_KEY", "cp_0123456789ab_" + "k" * 43)
     res = cli("psi", "join", "--partner", "knowledge", "--contacts", k, "--url",
               "http://127.0.0.1:9")
     assert res.code == 2 and "cannot reach" in res.err_flat

@@ -254,3 +254,18 @@ def test_garbage_request_file_is_refused(cli: CliRunner, tmp_path: Path) -> None
     res = cli("psi", "respond", "--partner", "game", "--contacts", g, "--request", bad,
               "--out", tmp_path / "g")
     assert res.code == 2 and "PSI message" in res.err_flat
+
+
+def test_psi_join_asks_for_the_api_key_it_needs(cli: CliRunner, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    k = write(tmp_path / "k.csv", "user_id,phone\nu1,13800138000\n")
+    monkeypatch.delenv("CROSSPLAY_PSI_API_KEY", raising=False)
+    base = ("psi", "join", "--partner", "knowledge", "--contacts", k, "--url",
+            "http://127.0.0.1:9")
+    res = cli(*base)
+    assert res.code == 2 and "missing_api_key" in res.err and "--api-key-file" in res.err_flat
+    empty = write(tmp_path / "empty.key", "\n")
+    res = cli(*base, "--api-key-file", empty)
+    assert res.code == 2 and "is empty" in res.err_flat
+    res = cli(*base, "--api-key-file", tmp_path / "missing.key")
+    assert res.code == 2 and "cannot read the API key file" in res.err_flat
