@@ -518,3 +518,27 @@ def test_a_rerun_keeps_binding_links_labelled_binding(served: Served, tmp_path: 
     assert {p for p in bound if final[p] == "binding"} == bound
     assert {p: m for p, m in final.items() if p not in before} == {
         p: "psi" for p in final if p not in before}
+
+
+def test_an_abandoned_session_frees_its_slot_when_idle(served: Served) -> None:
+    """A caller that opens sessions and walks away holds its own slots only until they are
+    idle for ``psi_session_idle_s``; then the same key can run again."""
+    from crossplay.access.apikeys import authenticate
+    from crossplay.access.ratelimit import RateLimited
+    from crossplay.privacy.psi_service import PsiServer
+    from crossplay.privacy.psi_sides import load_side
+
+    s = served.world.settings(psi_session_idle_s=0.5, psi_open_sessions=1)
+    key = authenticate(s, served.keys["attacker"], "psi")
+    side = load_side(s, "game", served.contacts["game"], "intersection")
+    server = PsiServer(s, "game", side, "intersection", workers=1)
+    try:
+        body = {"mode": "intersection", "protocol": PROTOCOL, "partner": "knowledge"}
+        server.open_session(key, body)
+        with pytest.raises(RateLimited, match="1 open session"):
+            server.open_session(key, body)
+        time.sleep(0.7)
+        hello = server.open_session(key, body)  # the abandoned one expired
+        assert len(server.sessions) == 1 and hello["session"] in server.sessions
+    finally:
+        server.close()

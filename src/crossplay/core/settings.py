@@ -50,7 +50,7 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="... and at most this many times the server's own")
     psi_sessions_per_hour: int = Field(default=30, ge=1, description="PSI sessions per key/h")
     psi_open_sessions: int = Field(default=2, ge=1, description="open PSI sessions per key")
-    psi_session_idle_s: float = Field(default=600.0, gt=0, description="idle PSI session TTL")
+    psi_session_idle_s: float = Field(default=1800.0, gt=0, description="idle PSI session TTL")
     psi_body_timeout_s: float = Field(default=30.0, gt=0,
                                       description="longest pause inside an HTTP body")
 

@@ -167,8 +167,9 @@ class PsiServer:
     def _reap(self) -> None:
         idle = self.settings.psi_session_idle_s
         now = time.monotonic()
-        with self.lock:
-            old = [s for s in self.sessions.values() if now - s.touched > idle]
+        with self.lock:  # a session whose step is running is not idle
+            old = [s for s in self.sessions.values()
+                   if now - s.touched > idle and not s.busy.locked()]
             for s in old:
                 del self.sessions[s.sid]
         for s in old:
@@ -244,6 +245,7 @@ class PsiServer:
             self._end(s, completed=False)
             raise
         finally:
+            s.touched = time.monotonic()  # idle time counts from the end of a step
             s.busy.release()
 
     def sizes(self, key: ApiKey, sid: str, body: dict[str, Any]) -> dict[str, Any]:
