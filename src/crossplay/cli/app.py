@@ -22,7 +22,7 @@ from crossplay.cli import (
     commands_recommend,
     commands_world,
 )
-from crossplay.cli.i18n import Messages, detect_lang
+from crossplay.cli.i18n import Messages, detect_lang, error_text, use_language
 from crossplay.cli.output import stderr
 from crossplay.cli.state import State
 from crossplay.core.errors import CrossplayError
@@ -57,8 +57,10 @@ def root(
     """crossplay: load both partners' logs, link, learn, recommend, campaign, measure."""
     if lang is not None and lang not in ("en", "zh-CN"):
         raise typer.BadParameter("use en or zh-CN", param_hint="--lang")
+    use_language(detect_lang(lang))
     settings = load_settings(data_dir=data_dir)
     chosen = detect_lang(lang or (settings.lang if settings.lang != "en" else None))
+    use_language(chosen)
     ctx.obj = State(settings=settings, msg=Messages(chosen))
 
 
@@ -80,7 +82,7 @@ def run(argv: list[str] | None = None) -> int:
     except CrossplayError as exc:
         # the message often quotes input (a path, a line of a file): printed literally
         stderr().print(Text.assemble(("error", "bold red"), " ", (f"({exc.code})", "dim"),
-                                     ": ", exc.message), highlight=False)
+                                     ": ", error_text(exc)), highlight=False)
         return 2
     except typer.Exit as exc:
         return exc.exit_code

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from crossplay.core.errors import CrossplayError
 from crossplay.core.types import Lang
 
 MESSAGES: dict[str, dict[Lang, str]] = {
@@ -94,6 +95,32 @@ def add_messages(catalog: dict[str, dict[Lang, str]]) -> None:
 def detect_lang(explicit: str | None = None) -> Lang:
     value = explicit or os.environ.get("CROSSPLAY_LANG") or os.environ.get("LANG", "")
     return "zh-CN" if value.lower().startswith("zh") else "en"
+
+
+#: the language of the running invocation, for errors printed after its command ended
+_ACTIVE: dict[str, Lang] = {}
+
+
+def use_language(lang: Lang) -> None:
+    """Remember the language chosen for this invocation (see :func:`error_text`)."""
+    _ACTIVE["lang"] = lang
+
+
+def error_text(exc: CrossplayError) -> str:
+    """``exc``'s message in the invocation's language.
+
+    English is the message as raised; another language uses the catalog entry
+    ``err.<code>`` formatted with ``exc.params``, falling back to the raised message when
+    there is no entry or it quotes a value the error does not carry.
+    """
+    lang = _ACTIVE.get("lang") or detect_lang()
+    entry = MESSAGES.get(f"err.{exc.code}")
+    if lang == "en" or entry is None:
+        return exc.message
+    try:
+        return entry[lang].format(**exc.params)
+    except (KeyError, IndexError, ValueError):
+        return exc.message
 
 
 class Messages:

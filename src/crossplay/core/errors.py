@@ -13,15 +13,23 @@ The CLI maps any ``CrossplayError`` to exit code 2 with its message (never a tra
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class CrossplayError(Exception):
-    """Base of all crossplay errors; ``code`` is stable, ``message`` says what to do."""
+    """Base of all crossplay errors; ``code`` is stable, ``message`` says what to do.
+
+    ``params`` are the values the message quotes: a face that has the message in another
+    language (the CLI's catalog entry ``err.<code>``) renders it from them.
+    """
 
     code: str = "crossplay_error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None,
+                 params: Mapping[str, object] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.params: dict[str, object] = dict(params or {})
         if code is not None:
             self.code = code
 
