@@ -1,4 +1,4 @@
-"""Commands over the data spine: ingest, quarantine, sql, stats, runs, keys."""
+"""Commands over the data spine: ingest, quarantine, sql, stats, runs, keys, lake."""
 
 from __future__ import annotations
 
@@ -12,20 +12,126 @@ from typing import Annotated, Any, Literal
 
 import typer
 
+from crossplay.cli.i18n import add_messages
 from crossplay.cli.output import print_json, progress_bar, stdout, table
 from crossplay.cli.state import state
+from crossplay.core.errors import QueryError
 from crossplay.core.secrets import init_secret
-from crossplay.core.types import Kind, Partner
+from crossplay.core.types import Kind, Lang, Partner
 from crossplay.ingest.mapping import Mapping, load_mapping
 from crossplay.ingest.pipeline import IngestSummary, ingest
 from crossplay.ingest.sources import expand_sources
 from crossplay.lake import Lake
 from crossplay.warehouse import lake_stats, query
 
+MESSAGES: dict[str, dict[Lang, str]] = {
+    # refusals of `crossplay sql` (crossplay.warehouse.readonly); en mirrors the raised text
+    "err.sql_unparsable": {"en": "cannot parse the query: {detail}",
+                           "zh-CN": "无法解析该查询: {detail}"},
+    "err.sql_statements": {"en": "give exactly one statement (got {n})",
+                           "zh-CN": "请只提交一条语句 (收到 {n} 条)"},
+    "err.read_only": {
+        "en": "`crossplay sql` is read-only and runs one SELECT (or EXPLAIN of one): this "
+              "{kind} statement is refused. The lake changes only through `crossplay ingest`.",
+        "zh-CN": "`crossplay sql` 是只读的, 只执行一条 SELECT (或对它的 EXPLAIN): 已拒绝这条 "
+                 "{kind} 语句。数据湖只能通过 `crossplay ingest` 修改。"},
+    "err.sql_file_access": {
+        "en": "refused: the statement reaches for a file, directory, extension or secret, and "
+              "`crossplay sql` opens none; query the lake's tables and views instead (listed "
+              "by `crossplay sql --help`). DuckDB said: {detail}",
+        "zh-CN": "已拒绝: 该语句试图访问文件、目录、扩展或密钥, 而 `crossplay sql` 一概不开放; "
+                 "请改为查询数据湖的表和视图 (见 `crossplay sql --help`)。DuckDB 提示: {detail}"},
+    "err.sql_settings_locked": {
+        "en": "refused: settings cannot be changed from a query. DuckDB said: {detail}",
+        "zh-CN": "已拒绝: 不能在查询中修改设置。DuckDB 提示: {detail}"},
+    "err.lake_changed": {
+        "en": "a lake file went away while the query ran (a writer replaced it): run the "
+              "query again. DuckDB said: {detail}",
+        "zh-CN": "查询运行期间有数据湖文件被替换 (另一个进程正在写入): 请重新运行查询。"
+                 "DuckDB 提示: {detail}"},
+    "err.query_failed": {"en": "query failed: {detail}", "zh-CN": "查询失败: {detail}"},
+    "err.bad_scope": {"en": "unknown scope {scope!r}: use knowledge or game",
+                      "zh-CN": "未知的范围 {scope!r}: 请使用 knowledge 或 game"},
+    # a damaged lake (crossplay.lake.store)
+    "err.lake_manifest_missing": {
+        "en": "the lake manifest {path} is missing, but the lake has committed before: run "
+              "`crossplay lake recover` to restore its backup copy (do not ingest first: a "
+              "writer would treat every file as left over)",
+        "zh-CN": "数据湖清单 {path} 不见了, 但该数据湖此前提交过数据: 请运行 "
+                 "`crossplay lake recover` 恢复清单的备份副本 (不要先导入: 写入进程会把所有"
+                 "文件当作残留删除)"},
+    "err.lake_manifest_unreadable": {
+        "en": "cannot read the lake manifest {path}: {reason}",
+        "zh-CN": "无法读取数据湖清单 {path}: {reason}"},
+    "err.lake_manifest_corrupt": {
+        "en": "the lake manifest {path} is corrupt ({reason}). Its backup copy is intact "
+              "({files} files, {runs} runs): run `crossplay lake recover` to restore it",
+        "zh-CN": "数据湖清单 {path} 已损坏 ({reason})。其备份副本完好 ({files} 个文件, "
+                 "{runs} 次导入): 请运行 `crossplay lake recover` 恢复"},
+    "err.lake_manifest_lost": {
+        "en": "the lake manifest {path} is corrupt ({reason}) and there is no intact backup "
+              "copy: restore _manifest.json from a backup of the data directory, or move "
+              "{lake} aside and ingest every export again (`crossplay ingest` is idempotent)",
+        "zh-CN": "数据湖清单 {path} 已损坏 ({reason}), 且没有完好的备份副本: 请从数据目录的"
+                 "备份恢复 _manifest.json, 或把 {lake} 移开后重新导入全部数据 "
+                 "(`crossplay ingest` 可重复执行)"},
+    "err.lake_too_new": {
+        "en": "the lake at {lake} has schema version {version}; this crossplay reads up to "
+              "{supported}: upgrade crossplay",
+        "zh-CN": "{lake} 的数据湖结构版本为 {version}, 本版 crossplay 最高支持 {supported}: "
+                 "请升级 crossplay"},
+    "err.lake_file_missing": {
+        "en": "the lake manifest lists {n} file(s) that do not exist (first: {first}): files "
+              "were removed outside crossplay. Restore them from a backup of the data "
+              "directory, or run `crossplay lake recover --drop-missing` to publish the "
+              "manifest without them, then ingest the affected exports again (ingest is "
+              "idempotent)",
+        "zh-CN": "数据湖清单列出的 {n} 个文件不存在 (第一个: {first}): 有文件在 crossplay "
+                 "之外被删除。请从数据目录的备份恢复这些文件, 或运行 `crossplay lake recover "
+                 "--drop-missing` 发布去掉这些文件的清单, 然后重新导入受影响的数据 (导入可"
+                 "重复执行)"},
+    "err.lake_unrecoverable": {
+        "en": "the backup copy {path} is missing, unreadable or lists missing files, so it "
+              "cannot replace the manifest: restore _manifest.json from a backup of the data "
+              "directory, or move {lake} aside and ingest every export again",
+        "zh-CN": "备份副本 {path} 不存在、无法读取或列出了缺失的文件, 不能用来替换清单: "
+                 "请从数据目录的备份恢复 _manifest.json, 或把 {lake} 移开后重新导入全部数据"},
+    "err.lake_files_unrecoverable": {
+        "en": "the backup copy {path} is missing, unreadable or lists missing files, so it "
+              "cannot replace the manifest: run `crossplay lake recover --drop-missing` to "
+              "keep every other file, or restore the missing files from a backup",
+        "zh-CN": "备份副本 {path} 不存在、无法读取或列出了缺失的文件, 不能用来替换清单: "
+                 "请运行 `crossplay lake recover --drop-missing` 保留其余所有文件, "
+                 "或从备份恢复缺失的文件"},
+    # crossplay lake recover
+    "lake.intact": {"en": "The lake manifest is intact ({files} files, {runs} runs): nothing "
+                          "to recover.",
+                    "zh-CN": "数据湖清单完好 ({files} 个文件, {runs} 次导入): 无需恢复。"},
+    "lake.backup": {"en": "Restored the manifest from its backup copy: {files} files, {runs} "
+                          "runs.",
+                    "zh-CN": "已从备份副本恢复清单: {files} 个文件, {runs} 次导入。"},
+    "lake.dropped": {"en": "Published the manifest without {n} missing file(s): {files}",
+                     "zh-CN": "已发布去掉 {n} 个缺失文件后的清单: {files}"},
+    "lake.aside": {"en": "A copy of the broken manifest is kept as {name}.",
+                   "zh-CN": "损坏清单的副本已保留为 {name}。"},
+    "lake.lost": {"en": "Ingest the exports of these runs again (ingest is idempotent): {runs}",
+                  "zh-CN": "请重新导入这些导入批次的数据 (导入可重复执行): {runs}"},
+    "lake.lost_unknown": {
+        "en": "The broken manifest could not be read: compare `crossplay runs` with your "
+              "exports and ingest any that are missing again (ingest is idempotent).",
+        "zh-CN": "损坏的清单无法读取: 请对照 `crossplay runs` 与原始导出文件, 重新导入缺少的"
+                 "部分 (导入可重复执行)。"},
+    "lake.reingest": {"en": "Ingest the affected partners' exports again to put the rows back "
+                            "(ingest is idempotent).",
+                      "zh-CN": "请重新导入受影响合作方的数据以补回这些行 (导入可重复执行)。"},
+}
+add_messages(MESSAGES)
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 quarantine_app = typer.Typer(help="Rows that were rejected, with the reason.",
                              no_args_is_help=True)
 keys_app = typer.Typer(help="Partner secrets used for pseudonymous keys.", no_args_is_help=True)
+lake_app = typer.Typer(help="The lake's manifest: recovery after damage.", no_args_is_help=True)
 
 
 def ingest_cmd(
@@ -167,19 +273,26 @@ def sql_cmd(
         "--as", help="Query as this partner: only its own rows are visible.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Query the lake with one read-only DuckDB statement.
+    """Query the lake with one read-only DuckDB statement (SELECT or EXPLAIN SELECT).
 
     Tables: events, items, social_edges, consents, links, quarantine.
-    Views: items_current, consents_current, links_current.
+    Views: items_current, consents_current, links_current, joint_profiles (once built).
     With --as PARTNER only that partner's rows exist (no links: joint data is released
-    only through profiles and `crossplay release`).
+    only through profiles and `crossplay release`). Files, settings, extensions and
+    writes are out of reach (docs/privacy.md, "The read-only SQL surface").
     """
-    res = query(state(ctx).settings, statement, limit=limit, scope=scope)
     from crossplay.privacy.audit import record
 
-    record(state(ctx).settings, "sql", actor=f"partner:{scope}" if scope else "operator",
-           details={"scope": scope or "all", "rows": len(res.rows),
-                    "statement_sha256": hashlib.sha256(statement.encode()).hexdigest()})
+    settings = state(ctx).settings
+    audit = {"scope": scope or "all", "statement_sha256": hashlib.sha256(
+        statement.encode("utf-8", "surrogatepass")).hexdigest()}
+    actor = f"partner:{scope}" if scope else "operator"
+    try:
+        res = query(settings, statement, limit=limit, scope=scope)
+    except QueryError as exc:
+        record(settings, "sql", actor=actor, details={**audit, "refused": exc.code})
+        raise
+    record(settings, "sql", actor=actor, details={**audit, "rows": len(res.rows)})
     fmt = "json" if as_json else out_format
     if fmt == "json":
         print_json([dict(zip(res.columns, r, strict=True)) for r in res.rows])
@@ -244,6 +357,39 @@ def keys_init(
         stdout().print(st.msg("keys.created", path=path), highlight=False)
 
 
+@lake_app.command("recover")
+def lake_recover(
+    ctx: typer.Context,
+    drop_missing: Annotated[bool, typer.Option(
+        "--drop-missing", help="Keep a readable manifest and drop only the files it lists "
+                               "that do not exist (instead of restoring the backup copy).")]
+    = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Repair a corrupt or missing manifest, or one listing files that do not exist."""
+    st = state(ctx)
+    done = Lake(st.settings.lake_dir).recover(drop_missing=drop_missing)
+    if as_json:
+        print_json(asdict(done))
+        return
+    msg, out = st.msg, stdout()
+    if done.action == "none":
+        out.print(msg("lake.intact", files=done.files, runs=done.runs), highlight=False)
+        return
+    if done.action == "backup":
+        out.print(msg("lake.backup", files=done.files, runs=done.runs), highlight=False)
+        if done.lost_runs is None:
+            out.print(msg("lake.lost_unknown"), highlight=False)
+        elif done.lost_runs:
+            out.print(msg("lake.lost", runs=", ".join(done.lost_runs)), highlight=False)
+    else:
+        out.print(msg("lake.dropped", n=len(done.dropped), files=", ".join(done.dropped)),
+                  highlight=False)
+        out.print(msg("lake.reingest"), highlight=False)
+    if done.kept_aside:
+        out.print(msg("lake.aside", name=done.kept_aside), highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest_cmd)
     app.command("sql")(sql_cmd)
@@ -251,6 +397,7 @@ def register(app: typer.Typer) -> None:
     app.command("runs")(runs_cmd)
     app.add_typer(quarantine_app, name="quarantine")
     app.add_typer(keys_app, name="keys")
+    app.add_typer(lake_app, name="lake")
 
 
 __all__ = ["register"]

@@ -1,5 +1,6 @@
 """The lake: partitioned Parquet files under the data directory, committed atomically."""
 
-from crossplay.lake.store import Lake, Manifest, RunRecord
+from crossplay.lake.manifest import Manifest, RunRecord
+from crossplay.lake.store import Lake, Recovery
 
-__all__ = ["Lake", "Manifest", "RunRecord"]
+__all__ = ["Lake", "Manifest", "Recovery", "RunRecord"]

@@ -3,6 +3,7 @@
 Layout under ``<data_dir>/lake``::
 
     _manifest.json                       the committed state (the only source of truth)
+    _manifest.backup.json                a copy of it, written after each publish
     .lock                                held (flock) by the one process writing
     _staging/<run_id>/                   a run's work in progress
     events/partner=P/platform=X/date=D/r<run_id>-<n>.parquet
@@ -14,65 +15,53 @@ place, then replaces ``_manifest.json`` atomically (write, fsync, rename, fsync 
 Readers only ever read files the manifest lists, so a crash at any point — ``kill -9``
 included — leaves the lake exactly as the last committed manifest describes it; files
 a dead run left behind are removed by the next writer.
+
+After each publish the same bytes go (the same way) to ``_manifest.backup.json``: the last
+committed manifest, or after a crash between the two writes the one before it — either a
+committed state. A manifest that cannot be read (truncated, not JSON, the wrong shape, a
+path outside its table), a missing one beside a backup, or one that lists files which do
+not exist is a :class:`~crossplay.core.errors.ConfigError` that says what is wrong and what
+to do, never a traceback, and no writer proceeds past it (a writer that took a broken
+manifest for an empty one would delete every file as left over). :meth:`Lake.recover`
+restores the backup when it is intact, or drops missing files on request. Rewrites in place
+(erasure, key rotation: :meth:`Lake.replace`) remove the backup before they publish, so no
+copy ever lists the files an erasure or a rotation removed.
 """
 
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
+from crossplay.core import clock
 from crossplay.core.errors import ConfigError
+from crossplay.lake.manifest import Manifest, ManifestShapeError, RunRecord
 from crossplay.schema import SCHEMA_VERSION
 
 MANIFEST = "_manifest.json"
-LAKE_FORMAT = 1
+BACKUP = "_manifest.backup.json"
 
 
 @dataclass(frozen=True)
-class RunRecord:
-    """What one ingest run did (kept in the manifest)."""
+class Recovery:
+    """What :meth:`Lake.recover` did: ``none`` (nothing was wrong), ``backup`` (restored
+    the backup copy) or ``dropped`` (published the manifest without its missing files).
+    ``lost_runs`` are runs of the broken manifest the published one lacks (None when it
+    could not be read), ``dropped`` the files taken out; ``kept_aside`` names the copy of
+    the broken manifest left beside it."""
 
-    run_id: str
-    partner: str
-    table: str
-    sources: list[str]
-    started_at: str
-    finished_at: str
-    read: int
-    accepted: int
-    duplicates: int
-    already_ingested: int
-    quarantined: int
-    quarantined_by_reason: dict[str, int]
-    seconds: float
-
-
-@dataclass
-class Manifest:
-    schema_version: int = SCHEMA_VERSION
-    format: int = LAKE_FORMAT
-    tables: dict[str, list[str]] = field(default_factory=dict)
-    runs: list[RunRecord] = field(default_factory=list)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
-
-    @classmethod
-    def from_json(cls, text: str) -> Manifest:
-        data: dict[str, Any] = json.loads(text)
-        return cls(
-            schema_version=int(data.get("schema_version", SCHEMA_VERSION)),
-            format=int(data.get("format", LAKE_FORMAT)),
-            tables={k: list(v) for k, v in data.get("tables", {}).items()},
-            runs=[RunRecord(**r) for r in data.get("runs", [])],
-        )
+    action: Literal["none", "backup", "dropped"]
+    files: int
+    runs: int
+    lost_runs: list[str] | None = None
+    dropped: list[str] = field(default_factory=list)
+    kept_aside: str | None = None
 
 
 def _fsync_dir(path: Path) -> None:
@@ -81,6 +70,17 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    """Write ``path`` atomically: a temporary sibling, fsync, rename (the caller fsyncs the
+    directory)."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
 
 
 class Lake:
@@ -94,27 +94,106 @@ class Lake:
         return self.root / MANIFEST
 
     @property
+    def backup_path(self) -> Path:
+        return self.root / BACKUP
+
+    @property
     def staging_root(self) -> Path:
         return self.root / "_staging"
 
     def read_manifest(self) -> Manifest:
+        """The committed manifest (empty for a new lake); a ConfigError when it is broken."""
+        return self._read_checked()[1]
+
+    def _read_checked(self) -> tuple[bytes, Manifest]:
         try:
-            text = self.manifest_path.read_text(encoding="utf-8")
+            raw = self.manifest_path.read_bytes()
         except FileNotFoundError:
-            return Manifest()
-        manifest = Manifest.from_json(text)
+            if self.backup_path.is_file():
+                raise ConfigError(
+                    f"the lake manifest {self.manifest_path} is missing, but the lake has "
+                    "committed before: run `crossplay lake recover` to restore its backup "
+                    "copy (do not ingest first: a writer would treat every file as left "
+                    "over)", code="lake_manifest_missing",
+                    params={"path": str(self.manifest_path)}) from None
+            return b"", Manifest()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the lake manifest {self.manifest_path}: {exc}",
+                              code="lake_manifest_unreadable",
+                              params={"path": str(self.manifest_path),
+                                      "reason": str(exc)}) from None
+        try:
+            manifest = Manifest.from_json(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise self._corrupt("not UTF-8 text") from None
+        except ManifestShapeError as exc:
+            raise self._corrupt(str(exc)) from None
         if manifest.schema_version > SCHEMA_VERSION:
             raise ConfigError(
                 f"the lake at {self.root} has schema version {manifest.schema_version}; "
-                f"this crossplay reads up to {SCHEMA_VERSION}: upgrade crossplay")
-        return manifest
+                f"this crossplay reads up to {SCHEMA_VERSION}: upgrade crossplay",
+                code="lake_too_new", params={"lake": str(self.root), "supported": SCHEMA_VERSION,
+                                             "version": manifest.schema_version})
+        return raw, manifest
 
-    def files(self, table: str, partner: str | None = None) -> list[Path]:
-        """Committed Parquet files of ``table`` (optionally one partner's)."""
-        rels = self.read_manifest().tables.get(table, [])
+    def _corrupt(self, reason: str) -> ConfigError:
+        backup = self._backup_if_intact()
+        params: dict[str, object] = {"path": str(self.manifest_path), "reason": reason}
+        if backup is not None:
+            params |= {"files": _count(backup), "runs": len(backup.runs)}
+            return ConfigError(
+                f"the lake manifest {self.manifest_path} is corrupt ({reason}). Its backup "
+                f"copy is intact ({params['files']} files, {params['runs']} runs): run "
+                "`crossplay lake recover` to restore it", code="lake_manifest_corrupt",
+                params=params)
+        return ConfigError(
+            f"the lake manifest {self.manifest_path} is corrupt ({reason}) and there is no "
+            f"intact backup copy: restore {MANIFEST} from a backup of the data directory, or "
+            f"move {self.root} aside and ingest every export again (`crossplay ingest` is "
+            "idempotent)", code="lake_manifest_lost", params=params | {"lake": str(self.root)})
+
+    def _backup_if_intact(self) -> Manifest | None:
+        """The backup copy when it parses and every file it lists exists."""
+        try:
+            backup = Manifest.from_json(self.backup_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ManifestShapeError):
+            return None
+        if backup.schema_version > SCHEMA_VERSION or self._missing(backup):
+            return None
+        return backup
+
+    def _missing(self, manifest: Manifest, table: str | None = None,
+                 partner: str | None = None) -> list[str]:
+        return [r for r in self._rels(manifest, table, partner)
+                if not (self.root / r).is_file()]
+
+    @staticmethod
+    def _rels(manifest: Manifest, table: str | None, partner: str | None) -> list[str]:
+        rels = ([r for v in manifest.tables.values() for r in v] if table is None
+                else manifest.tables.get(table, []))
         if partner is not None:
             rels = [r for r in rels if f"/partner={partner}/" in f"/{r}"]
-        return [self.root / r for r in rels]
+        return rels
+
+    def files(self, table: str, partner: str | None = None) -> list[Path]:
+        """Committed Parquet files of ``table`` (optionally one partner's).
+
+        A listed file that does not exist is a ConfigError (``lake_file_missing``) unless
+        a writer published a new manifest meanwhile (then the new one is read)."""
+        for _attempt in range(3):
+            raw, manifest = self._read_checked()
+            missing = self._missing(manifest, table, partner)
+            if not missing:
+                return [self.root / r for r in self._rels(manifest, table, partner)]
+            if self._read_checked()[0] == raw:
+                break
+        raise ConfigError(
+            f"the lake manifest lists {len(missing)} file(s) that do not exist (first: "
+            f"{missing[0]}): files were removed outside crossplay. Restore them from a backup "
+            "of the data directory, or run `crossplay lake recover --drop-missing` to publish "
+            "the manifest without them, then ingest the affected exports again (ingest is "
+            "idempotent)", code="lake_file_missing",
+            params={"n": len(missing), "first": missing[0]})
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -174,7 +253,8 @@ class Lake:
 
         Each swap is ``(table, old rel, new rel)``: the staged ``base/<new rel>`` moves
         into place and takes the old file's slot in the manifest; an empty new rel drops
-        the old file. Old files are deleted only after the new manifest is published.
+        the old file. Old files are deleted only after the new manifest is published; the
+        backup is removed before it (no copy may list the old files).
         """
         if not swaps:
             return
@@ -191,16 +271,83 @@ class Lake:
                 listed[idx] = added
             else:
                 del listed[idx]
-        self._publish(manifest)
+        self._publish(manifest, drop_backup=True)
         for _table, old, _added in swaps:
             (self.root / old).unlink(missing_ok=True)
 
-    def _publish(self, manifest: Manifest) -> None:
-        """Replace the manifest atomically (write, fsync, rename, fsync dir)."""
-        tmp = self.root / (MANIFEST + ".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(manifest.to_json())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.manifest_path)
+    def recover(self, *, drop_missing: bool = False) -> Recovery:
+        """Repair a broken manifest (takes the writer lock).
+
+        An unreadable or missing manifest, or one listing files that do not exist, is
+        replaced by the backup copy when that is intact; with ``drop_missing`` a readable
+        manifest is instead published without its missing files. A copy of the broken
+        manifest stays beside it as ``_manifest.broken-<time>.json``. Raises ConfigError
+        when neither is possible.
+        """
+        with self.lock():
+            current: Manifest | None = None
+            try:
+                current = self.read_manifest()
+            except ConfigError as exc:
+                if exc.code not in _BROKEN:
+                    raise
+            missing = self._missing(current) if current is not None else []
+            if current is not None and not missing:
+                return Recovery("none", _count(current), len(current.runs))
+            if current is not None and drop_missing:
+                gone = set(missing)
+                for table, rels in current.tables.items():
+                    current.tables[table] = [r for r in rels if r not in gone]
+                aside = self._copy_aside()
+                self._publish(current, drop_backup=True)
+                return Recovery("dropped", _count(current), len(current.runs),
+                                lost_runs=[], dropped=missing, kept_aside=aside)
+            backup = self._backup_if_intact()
+            if backup is None:
+                raise ConfigError(
+                    f"the backup copy {self.backup_path} is missing, unreadable or lists "
+                    "missing files, so it cannot replace the manifest: "
+                    + ("run `crossplay lake recover --drop-missing` to keep every other file, "
+                       "or restore the missing files from a backup"
+                       if current is not None else
+                       f"restore {MANIFEST} from a backup of the data directory, or move "
+                       f"{self.root} aside and ingest every export again"),
+                    code="lake_unrecoverable" if current is None else "lake_files_unrecoverable",
+                    params={"path": str(self.backup_path), "lake": str(self.root)})
+            known = {r.run_id for r in backup.runs}
+            lost = ([r.run_id for r in current.runs if r.run_id not in known]
+                    if current is not None else None)
+            aside = self._copy_aside()
+            self._publish(backup)
+            return Recovery("backup", _count(backup), len(backup.runs),
+                            lost_runs=lost, kept_aside=aside)
+
+    def _copy_aside(self) -> str | None:
+        """Copy the broken manifest to ``_manifest.broken-<time>.json`` (for a post-mortem)."""
+        if not self.manifest_path.is_file():
+            return None
+        aside = self.root / f"_manifest.broken-{clock.now().strftime('%Y%m%dT%H%M%S%f')}.json"
+        _write_durably(aside, self.manifest_path.read_bytes())
+        return aside.name
+
+    def _publish(self, manifest: Manifest, *, drop_backup: bool = False) -> None:
+        """Replace the manifest atomically (write, fsync, rename, fsync dir), then its backup.
+
+        ``drop_backup`` removes the backup first (for rewrites that delete files): a crash
+        in between leaves the committed manifest and no backup, never a backup that lists
+        deleted files.
+        """
+        text = manifest.to_json().encode("utf-8")
+        if drop_backup:
+            self.backup_path.unlink(missing_ok=True)
+        _write_durably(self.manifest_path, text)
         _fsync_dir(self.root)
+        _write_durably(self.backup_path, text)
+        _fsync_dir(self.root)
+
+
+_BROKEN = ("lake_manifest_corrupt", "lake_manifest_lost", "lake_manifest_missing")
+
+
+def _count(manifest: Manifest) -> int:
+    return sum(len(v) for v in manifest.tables.values())
