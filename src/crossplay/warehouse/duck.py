@@ -4,24 +4,33 @@ Views: ``events``, ``items``, ``social_edges``, ``consents``, ``links``, ``quara
 (every committed row), ``items_current``, ``consents_current``, ``links_current``
 (the latest state) and, once built, ``joint_profiles``. ``consents`` and ``links`` also
 hold the live decisions and links of the operational database
-(:mod:`crossplay.privacy.live`). ``query`` runs one read-only statement; anything else is
-refused.
+(:mod:`crossplay.privacy.live`).
 
-Scopes: ``connect(settings, scope="knowledge")`` (and ``query(..., scope=...)``, i.e.
-``crossplay sql --as knowledge``) builds the views from that partner's files only, never
-defines ``links`` / ``links_current``, registers only that partner's live consents, and
-lets DuckDB read only that partner's lake directories: the other partner's rows are not
-reachable by any statement. Joint data reaches a partner only through profiles and
-releases (:mod:`crossplay.privacy`).
+Scopes: ``connect(settings, scope="knowledge")`` builds the views from that partner's files
+only, never defines ``links`` / ``links_current`` and registers only that partner's live
+consents. Joint data reaches a partner only through profiles and releases
+(:mod:`crossplay.privacy`).
+
+Sealed connections (``sealed=True``, what :mod:`crossplay.warehouse.readonly` runs people's
+statements on): the views read Arrow datasets over the committed files, which this process
+opens read-only, and DuckDB itself gets no file system at all (``enable_external_access``
+off from the start, no allowed directories or paths), no extension loading or installing,
+no Python replacement scans and, last, a locked configuration. The connection holds no
+table, only views, so nothing in it can be written either; under a scope the other
+partner's files are not even opened.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from crossplay.core.errors import QueryError
 from crossplay.core.settings import Settings
@@ -88,11 +97,15 @@ _LIVE_SQL = {
 #: tables that hold joint (cross-partner) data: never visible under a partner scope
 JOINT_TABLES = frozenset({"links"})
 
-
-@dataclass(frozen=True)
-class QueryResult:
-    columns: list[str]
-    rows: list[tuple[Any, ...]]
+#: DuckDB settings of a sealed connection, given when it opens (before any statement)
+SEALED_CONFIG: dict[str, str | bool] = {
+    "enable_external_access": False,        # no file, network or database access at all
+    "autoload_known_extensions": False,     # nothing loads or installs behind our back
+    "autoinstall_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_persistent_secrets": False,
+    "python_enable_replacements": False,    # no Python variable readable as a table
+}
 
 
 def _table_columns(name: str) -> list[tuple[str, str]]:
@@ -109,62 +122,108 @@ def _table_columns(name: str) -> list[tuple[str, str]]:
     return cols
 
 
-def _view_sql(lake: Lake, name: str, scope: Partner | None = None) -> str:
+def _partitions(name: str) -> dict[str, str]:
+    parts = ("partner",) if name == "quarantine" else TABLES[name].partition_by  # type: ignore[index]
+    return {c: _PARTITION_TYPES[c] for c in parts}
+
+
+def _parquet_source(name: str, files: list[Path]) -> str:
+    file_list = "[" + ", ".join(lit(str(p)) for p in files) + "]"
+    hive = _partitions(name)
+    if not hive:
+        return f"read_parquet({file_list}, union_by_name = true)"
+    hive_sql = "{" + ", ".join(f"{lit(c)}: {lit(t)}" for c, t in hive.items()) + "}"
+    return (f"read_parquet({file_list}, hive_partitioning = true, hive_types = {hive_sql}, "
+            "union_by_name = true)")
+
+
+@cache
+def _arrow_schema(name: str) -> pa.Schema:
+    """The Arrow schema of a table's view (its columns and DuckDB types, partitions too)."""
+    cols = ", ".join(f"CAST(NULL AS {t}) AS {ident(c)}" for c, t in _table_columns(name))
+    with duckdb.connect() as con:
+        con.execute("SET TimeZone = 'UTC'")
+        return con.sql(f"SELECT {cols} LIMIT 0").to_arrow_table().schema
+
+
+def _dataset(lake: Lake, name: str, files: list[Path]) -> ds.Dataset:
+    """The committed files as an Arrow dataset: opened read-only, by this process."""
+    schema = _arrow_schema(name)
+    hive = _partitions(name)
+    if not hive:
+        return ds.dataset([str(p) for p in files], schema=schema, format="parquet")
+    partitioning = ds.partitioning(pa.schema([schema.field(c) for c in hive]), flavor="hive")
+    return ds.dataset([str(p) for p in files], schema=schema, format="parquet",
+                      partitioning=partitioning, partition_base_dir=str(lake.root / name))
+
+
+def _view_sql(con: duckdb.DuckDBPyConnection, lake: Lake, name: str,
+              scope: Partner | None, sealed: bool) -> str:
     cols = _table_columns(name)
     files = lake.files(name, partner=scope)
-    select = ", ".join(ident(c) for c, _ in cols)
     if not files:
         empty = ", ".join(f"CAST(NULL AS {t}) AS {ident(c)}" for c, t in cols)
         return f"SELECT {empty} WHERE false"
-    file_list = "[" + ", ".join(lit(str(p)) for p in files) + "]"
-    parts = ("partner",) if name == "quarantine" else TABLES[name].partition_by  # type: ignore[index]
-    hive = {c: _PARTITION_TYPES[c] for c in parts}
-    hive_sql = "{" + ", ".join(f"{lit(c)}: {lit(t)}" for c, t in hive.items()) + "}"
-    if not hive:
-        return f"SELECT {select} FROM read_parquet({file_list}, union_by_name = true)"
-    return (f"SELECT {select} FROM read_parquet({file_list}, hive_partitioning = true, "
-            f"hive_types = {hive_sql}, union_by_name = true)")
+    if sealed:
+        con.register(f"__lake_{name}", _dataset(lake, name, files))
+        source = ident(f"__lake_{name}")
+    else:
+        source = _parquet_source(name, files)
+    return f"SELECT {', '.join(ident(c) for c, _ in cols)} FROM {source}"
 
 
-def connect(settings: Settings, *, scope: Partner | None = None,
-            live: bool = True) -> duckdb.DuckDBPyConnection:
+def connect(settings: Settings, *, scope: Partner | None = None, live: bool = True,
+            sealed: bool = False) -> duckdb.DuckDBPyConnection:
     """A fresh in-memory DuckDB with the lake's views (a snapshot of the manifest).
 
     ``scope``: only that partner's rows exist (see the module docstring). ``live=False``
-    leaves out the operational DB's live consents and links (the lake alone).
+    leaves out the operational DB's live consents and links (the lake alone). ``sealed``:
+    for statements from people (see the module docstring); its configuration is locked.
     """
     from crossplay.privacy.live import CONSENT_SCHEMA, LINK_SCHEMA, read_live
 
     if scope is not None and scope not in PARTNERS:
-        raise QueryError(f"unknown scope {scope!r}: use knowledge or game", code="bad_scope")
-    con = duckdb.connect(config={"threads": settings.duckdb_threads,
-                                 "memory_limit": settings.duckdb_memory_limit})
-    con.execute("SET TimeZone = 'UTC'")
-    lake = Lake(settings.lake_dir)
-    live_consents, live_links = (read_live(settings) if live
-                                 else (CONSENT_SCHEMA.empty_table(), LINK_SCHEMA.empty_table()))
-    if scope is not None:
-        live_consents = live_consents.filter(pc.equal(live_consents["partner"], scope))
-    con.register("__live_consents", live_consents)
-    if scope is None:
-        con.register("__live_links", live_links)
-    for name in (*TABLES, "quarantine"):
-        if scope is not None and name in JOINT_TABLES:
-            continue
-        sql = _view_sql(lake, name, scope)
-        if name in _LIVE_SQL:
-            sql = f"{sql} UNION ALL BY NAME {_LIVE_SQL[name]}"
-        con.execute(f"CREATE VIEW {ident(name)} AS {sql}")
-    for name, sql in _CURRENT_VIEWS.items():
-        if scope is not None and name == "links_current":
-            continue
-        con.execute(f"CREATE VIEW {ident(name)} AS {sql}")
-    _profiles_view(con, settings, scope)
+        raise QueryError(f"unknown scope {scope!r}: use knowledge or game", code="bad_scope",
+                         params={"scope": scope})
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "threads": settings.duckdb_threads, "memory_limit": settings.duckdb_memory_limit}
+    if sealed:
+        config.update(SEALED_CONFIG)
+    con = duckdb.connect(config=config)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")  # it would print into --json / csv
+        lake = Lake(settings.lake_dir)
+        live_consents, live_links = (read_live(settings) if live
+                                     else (CONSENT_SCHEMA.empty_table(),
+                                           LINK_SCHEMA.empty_table()))
+        if scope is not None:
+            live_consents = live_consents.filter(pc.equal(live_consents["partner"], scope))
+        con.register("__live_consents", live_consents)
+        if scope is None:
+            con.register("__live_links", live_links)
+        for name in (*TABLES, "quarantine"):
+            if scope is not None and name in JOINT_TABLES:
+                continue
+            sql = _view_sql(con, lake, name, scope, sealed)
+            if name in _LIVE_SQL:
+                sql = f"{sql} UNION ALL BY NAME {_LIVE_SQL[name]}"
+            con.execute(f"CREATE VIEW {ident(name)} AS {sql}")
+        for name, sql in _CURRENT_VIEWS.items():
+            if scope is not None and name == "links_current":
+                continue
+            con.execute(f"CREATE VIEW {ident(name)} AS {sql}")
+        _profiles_view(con, settings, scope, sealed)
+        if sealed:
+            con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
 def _profiles_view(con: duckdb.DuckDBPyConnection, settings: Settings,
-                   scope: Partner | None) -> None:
+                   scope: Partner | None, sealed: bool) -> None:
     """``joint_profiles`` (see :mod:`crossplay.privacy.profiles`) when it has been built.
 
     Under a scope it is an in-memory copy without the other partner's key, so no
@@ -175,62 +234,18 @@ def _profiles_view(con: duckdb.DuckDBPyConnection, settings: Settings,
     path = profile_path(settings)
     if not path.is_file():
         return
+    other = "g_user_key" if scope == "knowledge" else "k_user_key"
+    if sealed:
+        data = (ds.dataset(str(path), format="parquet") if scope is None
+                else pq.read_table(path).drop_columns([other]))
+        con.register("__joint_profiles", data)
+        con.execute("CREATE VIEW joint_profiles AS SELECT * FROM __joint_profiles")
+        return
     src = f"read_parquet({lit(str(path.resolve()))})"
     if scope is None:
         con.execute(f"CREATE VIEW joint_profiles AS SELECT * FROM {src}")
     else:
-        other = "g_user_key" if scope == "knowledge" else "k_user_key"
         con.execute(f"CREATE TEMP TABLE joint_profiles AS SELECT * EXCLUDE ({other}) FROM {src}")
-
-
-def readable_dirs(settings: Settings, scope: Partner | None) -> list[str]:
-    """Directories a query may read: the lake, or a partner's own partitions under scope."""
-    root = settings.lake_dir.resolve()
-    if scope is None:
-        return [str(root) + "/"]
-    return [f"{root / name / f'partner={scope}'}/"
-            for name in (*TABLES, "quarantine") if name not in JOINT_TABLES]
-
-
-_ALLOWED = {"SELECT", "EXPLAIN"}
-
-
-def query(settings: Settings, sql: str, *, limit: int | None = None,
-          scope: Partner | None = None) -> QueryResult:
-    """Run one read-only statement over the lake; writes are refused with a QueryError.
-
-    With ``scope``, the statement sees only that partner's rows (``crossplay sql --as``).
-    """
-    try:
-        statements = duckdb.extract_statements(sql)
-    except duckdb.Error as exc:
-        raise QueryError(f"cannot parse the query: {exc}") from None
-    if len(statements) != 1:
-        raise QueryError(f"give exactly one statement (got {len(statements)})")
-    kind = str(statements[0].type).rsplit(".", 1)[-1]
-    if kind not in _ALLOWED:
-        raise QueryError(f"`crossplay sql` is read-only: a {kind} statement is refused. "
-                         "The lake changes only through `crossplay ingest`.",
-                         code="read_only")
-    con = connect(settings, scope=scope)
-    try:
-        dirs = ", ".join(lit(d) for d in readable_dirs(settings, scope))
-        con.execute(f"SET allowed_directories = [{dirs}]")
-        if scope is None:
-            from crossplay.privacy.profiles import profile_path
-
-            profile = lit(str(profile_path(settings).resolve()))
-            con.execute(f"SET allowed_paths = [{profile}]")
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
-        rel = con.execute(sql)
-        columns = [d[0] for d in rel.description or []]
-        rows = rel.fetchmany(limit) if limit is not None else rel.fetchall()
-        return QueryResult(columns, [tuple(r) for r in rows])
-    except duckdb.Error as exc:
-        raise QueryError(f"query failed: {exc}") from None
-    finally:
-        con.close()
 
 
 def lake_stats(settings: Settings) -> dict[str, Any]:
