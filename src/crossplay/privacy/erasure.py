@@ -11,11 +11,16 @@ with the person ids of that key's links (computed first):
    every column marked with :func:`crossplay.opdb.pseudonym` (partner keys, the other
    partner's keys of this person's links are *not* erased — that account is a different
    user's — but rows keyed by the person id are);
-3. **derived files**: every Parquet file under ``<data_dir>/derived`` with a column of
-   :data:`crossplay.core.derived.PERSON_COLUMNS` (profiles, audiences, recommendations);
+3. **derived files**: artefacts whose rows are addressed by *position* (trained
+   recommender bundles: user table, history and user factors share row indexes) are
+   handed to the module that owns them (:data:`ROW_INDEXED_MODULES`), which blanks the
+   person's rows in place so that no other row moves; then every other Parquet file under
+   ``<data_dir>/derived`` with a column of :data:`crossplay.core.derived.PERSON_COLUMNS`
+   (profiles, audiences, exported recommendations, release members) loses the rows;
 4. an audit entry whose subject is a one-way digest, with counts only.
 
-Recomputed artefacts (models trained earlier) forget the person at their next training.
+What models learned *across* users (item factors, similarities, popularity counts) is
+not per person; it forgets the person at the next training.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import importlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -42,6 +48,12 @@ from crossplay.privacy.lake_rewrite import rewrite_lake
 
 #: lake columns that hold a person's pseudonymous key
 LAKE_KEY_COLUMNS = ("user_key", "src_user_key", "dst_key", "k_user_key", "g_user_key")
+
+#: modules owning derived artefacts addressed by row position. Each exposes
+#: ``forget_keys(settings, keys: frozenset[str]) -> (rows blanked per artefact, the Parquet
+#: files it owns)``; erasure leaves those files to it (imported by name, like the
+#: operational table modules, so this floor does not import a higher one)
+ROW_INDEXED_MODULES: tuple[str, ...] = ("crossplay.recommend.store",)
 
 
 @dataclass
@@ -120,7 +132,7 @@ def forget(settings: Settings, partner: Partner, native_id: str, *,
 
     report.lake_rows = rewrite_lake(Lake(settings.lake_dir), rewrite)
     report.db_rows = _erase_db(settings, partner, key, person_ids)
-    report.derived_rows = _erase_derived(settings, keys)
+    report.derived_rows = _erase_derived(settings, keys, frozenset(keys.to_pylist()))
     record(settings, "erasure", actor=actor, subject=report.subject,
            details={"person_ids": len(person_ids), "lake_rows": report.lake_rows,
                     "db_rows": report.db_rows, "derived_rows": report.derived_rows})
@@ -154,13 +166,26 @@ def _erase_db(settings: Settings, partner: Partner, key: str,
     return out
 
 
-def _erase_derived(settings: Settings, keys: pa.Array) -> dict[str, int]:
+def _erase_derived(settings: Settings, keys: pa.Array,
+                   key_set: frozenset[str]) -> dict[str, int]:
     root = settings.data_dir / "derived"
     out: dict[str, int] = {}
     if not root.is_dir():
         return out
+    owned: set[Path] = set()
+    for module in ROW_INDEXED_MODULES:
+        try:
+            forget_keys = importlib.import_module(module).forget_keys
+        except Exception as exc:
+            raise ConfigError(f"cannot import {module} ({exc}); its row-indexed files "
+                              "would be left holding the person, so the erasure stopped "
+                              "after the lake and database steps: fix it and run forget "
+                              "again") from None
+        blanked, files = forget_keys(settings, key_set)
+        owned |= set(files)
+        out |= {f"{name} (rows blanked)": n for name, n in blanked.items()}
     for path in sorted(root.rglob("*.parquet")):
-        if path.name.startswith("."):
+        if path.name.startswith(".") or path in owned:
             continue
         t = pq.read_table(path)
         keep = _keep_mask(t, keys, [])

@@ -155,6 +155,16 @@ def _popular(unit: Unit, domain: Domain, n: int) -> tuple[np.ndarray, np.ndarray
     return ids[0], sc[0]
 
 
+def _support(unit: Unit) -> np.ndarray:
+    """Users per item as trained (the "N people" of a popular reason): the popularity
+    model's counts, which erasure leaves as they were, like every other across-user
+    statistic, so blanking one user's history changes no one else's explanations."""
+    pop = unit.popularity
+    if isinstance(pop, Popularity) and pop.by == "users":
+        return np.asarray(pop.popularity_, np.int64)
+    return np.asarray((unit.history > 0).sum(axis=0)).ravel()
+
+
 def recommend_for(settings: Settings, *, partner: Partner, user_key: str,
                   domain: Domain | None = None, n: int = 10, explain: bool = False,
                   lang: Lang = "en", version: str | None = None,
@@ -208,26 +218,38 @@ def recommend_for(settings: Settings, *, partner: Partner, user_key: str,
             notes.append("no behaviour in the trained model")
     result["policy"] = "; ".join(dict.fromkeys(notes))
     if unit is not None and row is not None:
-        hist = unit.history[row]
-        cand = unit.items.available & unit.items.in_domains((d,))
-        ids, sc = unit.model.recommend(np.array([row]), hist, n, candidates=cand)
-        ids, sc = ids[0], sc[0]
         result |= {"personalised": True, "unit": unit.name, "model": unit.model.name}
         if unit.info.get("scope") == "joint":
-            from crossplay.privacy.audit import record
+            from crossplay.privacy.audit import person_subject, record
 
+            # a digest, not the key: the log is append-only and erasure cannot edit it
             record(settings, "recommend_cross_read", actor=actor,
-                   subject=f"{partner}:{user_key}",
+                   subject=person_subject(partner, user_key),
                    details={"domain": d, "unit": unit.name, "n": n})
     else:
-        unit = load_unit(in_unit_path)
-        ids, sc = _popular(unit, d, n)
+        unit, row = load_unit(in_unit_path), None
+    result["items"] = unit_items(unit, row, d, n, explain=explain, lang=lang)
+    return result
+
+
+def unit_items(unit: Unit, row: int | None, domain: Domain, n: int, *,
+               explain: bool = False, lang: Lang = "en") -> list[dict[str, Any]]:
+    """What one user sees from a loaded unit: the top ``n`` items of ``domain`` for
+    training row ``row`` (personalised), or the popular list when ``row`` is ``None``;
+    with ``explain``, each item's reason. No consent check: callers decide the row."""
+    if row is not None:
+        hist = unit.history[row]
+        cand = unit.items.available & unit.items.in_domains((domain,))
+        ids, sc = unit.model.recommend(np.array([row]), hist, n, candidates=cand)
+        ids, sc = ids[0], sc[0]
+    else:
+        ids, sc = _popular(unit, domain, n)
         hist = sp.csr_matrix((1, len(unit.items)), dtype=np.float32)
-    support = np.asarray((unit.history > 0).sum(axis=0)).ravel()
+    support = _support(unit)
     items = []
     keep = ids >= 0
     reasons = (explain_items(unit.model, hist, ids[keep], unit.content)
-               if explain and result["personalised"] else None)
+               if explain and row is not None else None)
     f = unit.items.frame
     for r, (i, s) in enumerate(zip(ids[keep], sc[keep], strict=True)):
         entry: dict[str, Any] = {"rank": r + 1, "item_id": str(f.at[i, "item_id"]),
@@ -243,8 +265,7 @@ def recommend_for(settings: Settings, *, partner: Partner, user_key: str,
             entry["why"] = reason_text(rr, unit.items, lang, popular_count=int(support[i]))
             entry["why_detail"] = rr.as_dict(unit.items)
         items.append(entry)
-    result["items"] = items
-    return result
+    return items
 
 
 # --- batch export ----------------------------------------------------------------------------

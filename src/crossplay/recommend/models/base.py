@@ -12,6 +12,10 @@ consumed and, for memory-based models, what to score from). Scores of excluded i
 ``-inf``; each result row is ``N`` item indexes, padded with ``-1`` when fewer candidates
 exist.
 
+Erasure: ``forget_users(rows)`` blanks the per-user state of training rows in place, so
+row indexes stay aligned with the bundle's user table (see
+:func:`crossplay.recommend.store.forget_keys`).
+
 Artifacts: ``save(dir)`` writes ``model.json`` (model name, artifact version, parameters)
 and ``state.npz`` (arrays only, no pickle); ``load_model(dir)`` rebuilds the model.
 """
@@ -137,6 +141,18 @@ class Recommender(ABC):
         sims[0, itemid] = -np.inf
         ids, sc = top_n(sims, N)
         return ids[0], sc[0]
+
+    # --- erasure -------------------------------------------------------------------------
+    def forget_users(self, rows: IntArray) -> bool:
+        """Blank everything learned *per user* for the training rows ``rows`` (erasure).
+
+        Other rows keep their index and their state, so every other user's scores are
+        unchanged; what the model learned across users (item factors, similarities,
+        popularity) stays until the next training. Returns whether any state changed.
+        Models with user-indexed state override this; the rest hold none.
+        """
+        self._check_fitted()
+        return False
 
     # --- artifacts -------------------------------------------------------------------------
     def _state(self) -> dict[str, Any]:

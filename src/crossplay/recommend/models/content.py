@@ -100,6 +100,16 @@ class ContentBased(Recommender):
     def _item_vectors(self) -> sp.csr_matrix:
         return self.item_vectors_
 
+    def _labelled(self) -> npt.NDArray[np.bool_]:
+        """Which features are whole tags or categories (computed once per loaded model:
+        every explained item asks)."""
+        cached: npt.NDArray[np.bool_] | None = getattr(self, "_labelled_cache", None)
+        if cached is None or cached.size != self.vocabulary_.size:
+            cached = np.char.startswith(self.vocabulary_.astype(str), "tag:") | \
+                np.char.startswith(self.vocabulary_.astype(str), "cat:")
+            self._labelled_cache = cached
+        return cached
+
     def shared_features(self, item: int, history: npt.NDArray[np.int64],
                         top: int = 3, tags_only: bool = True) -> list[str]:
         """Features an item shares with a set of history items, strongest first (only
@@ -111,9 +121,7 @@ class ContentBased(Recommender):
         hist = np.asarray(self.item_vectors_[history].sum(axis=0)).ravel()
         w = target * hist
         if tags_only:
-            labelled = np.array([str(v).startswith(("tag:", "cat:")) for v in
-                                 self.vocabulary_], dtype=bool)
-            w = np.where(labelled, w, 0.0)
+            w = np.where(self._labelled(), w, 0.0)
         order = [i for i in np.argsort(-w)[:top] if w[i] > 0]
         return [str(self.vocabulary_[i]) for i in order]
 

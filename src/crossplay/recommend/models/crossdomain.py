@@ -116,6 +116,19 @@ class EMCDR(Recommender):
         out[:, self.target_items_] = ut @ self.target_model_.item_factors_.T
         return out
 
+    def forget_users(self, rows: IntArray) -> bool:
+        """Zero the erased users' factors in both domains and drop their target flag."""
+        self._check_fitted()
+        idx = np.asarray(rows, np.int64)
+        if idx.size == 0:
+            return False
+        self.source_model_.forget_users(idx)
+        self.target_model_.forget_users(idx)
+        has_target = np.array(self.has_target_, bool, copy=True)
+        has_target[idx] = False
+        self.has_target_ = has_target
+        return True
+
     def _item_vectors(self) -> FloatArray:
         V = np.zeros((self.n_items_, self.factors), np.float32)
         V[self.target_items_] = self.target_model_.item_factors_
@@ -208,6 +221,11 @@ class Hybrid(Recommender):
         cf_part = np.where(np.isfinite(cf), cf, 0.0)
         blend = w * cf_part + (1.0 - w) * ct
         return np.where(np.isfinite(ct), blend, -np.inf).astype(np.float32)
+
+    def forget_users(self, rows: IntArray) -> bool:
+        """The collaborative part holds the per-user state; content holds none."""
+        self._check_fitted()
+        return self.cf_model_.forget_users(rows) | self.content_model_.forget_users(rows)
 
     def _item_vectors(self) -> sp.csr_matrix:
         return self.content_model_.item_vectors_

@@ -14,11 +14,27 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from crossplay.core.errors import ConfigError
 from crossplay.recommend.dataset import Catalog
 from crossplay.recommend.models.base import FloatArray, IntArray, Recommender, top_n
+
+_CONTROLLER: list[ThreadpoolController] = []
+
+
+def _one_blas_thread() -> Any:
+    """A one-thread BLAS limit. The libraries are looked up once per process: a fresh
+    ``threadpool_limits`` scans them on every call (~3 ms), which dominated serving one
+    user and explaining a recommendation."""
+    if not _CONTROLLER:
+        # load every BLAS the factorisations use before looking the libraries up
+        import implicit.cpu.als
+        import implicit.cpu.bpr  # noqa: F401
+        import scipy.linalg  # noqa: F401
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
 class _Factorisation(Recommender):
@@ -39,7 +55,7 @@ class _Factorisation(Recommender):
 
     def _fit(self, X: sp.csr_matrix, catalog: Catalog | None) -> None:
         self._check_params()
-        with threadpool_limits(1, "blas"):
+        with _one_blas_thread():
             model = self._implicit()
             model.fit(X, show_progress=False)
         self.model_ = model
@@ -59,7 +75,7 @@ class _Factorisation(Recommender):
 
     def _scores(self, userids: IntArray | None, user_items: sp.csr_matrix) -> FloatArray:
         U = self.user_vectors(userids, user_items)
-        with threadpool_limits(1, "blas"):
+        with _one_blas_thread():
             return np.asarray(U @ self.item_factors_.T, np.float32)
 
     def recommend(self, userids: IntArray | None, user_items: sp.csr_matrix, N: int = 10,
@@ -82,7 +98,7 @@ class _Factorisation(Recommender):
         if items is not None and items.size == 0:
             return (np.full((uids.size, N), -1, np.int64),
                     np.full((uids.size, N), -np.inf, np.float32))
-        with threadpool_limits(1, "blas"):
+        with _one_blas_thread():
             ids, sc = self.model_.recommend(uids, X, N=N, items=items,
                                             filter_already_liked_items=(
                                                 filter_already_liked_items))
@@ -100,12 +116,26 @@ class _Factorisation(Recommender):
     def _item_vectors(self) -> FloatArray:
         return self.item_factors_
 
+    def forget_users(self, rows: IntArray) -> bool:
+        """Zero the erased users' factors (their scores become 0: never served, since the
+        bundle no longer maps any key to those rows)."""
+        self._check_fitted()
+        idx = np.asarray(rows, np.int64)
+        if idx.size == 0:
+            return False
+        factors = np.array(self.user_factors_, np.float32, copy=True)
+        factors[idx] = 0.0
+        self.user_factors_ = factors
+        if hasattr(self, "model_"):
+            self.model_.user_factors = np.ascontiguousarray(factors)
+        return True
+
     def _state(self) -> dict[str, Any]:
         return {"user_factors_": self.user_factors_, "item_factors_": self.item_factors_}
 
     def _set_state(self, state: dict[str, Any]) -> None:
         super()._set_state(state)
-        with threadpool_limits(1, "blas"):
+        with _one_blas_thread():
             model = self._implicit()
         model.user_factors = np.ascontiguousarray(self.user_factors_)
         model.item_factors = np.ascontiguousarray(self.item_factors_)
