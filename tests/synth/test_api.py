@@ -19,7 +19,8 @@ TINY = WorldConfig(people=300, days=10, seed=3, chunk_people=120)
 
 
 def test_public_names_are_pinned() -> None:
-    assert crossplay.synth.__all__ == ["GenerationReport", "WorldConfig", "generate_world"]
+    assert crossplay.synth.__all__ == ["GenerationReport", "WorldConfig", "generate_world",
+                                       "recent_start"]
 
 
 def test_defaults_match_the_documented_demo() -> None:

@@ -6,10 +6,11 @@
 
 writes each partner's exports in its own shape (CSV / GB18030 CSV / Parquet / JSON
 lines), one mapping file per export kind, a ``manifest.json`` with the expected ingest
-counts, and ``ground_truth/`` (never an input to a model).
+counts, and ``ground_truth/`` (never an input to a model). ``recent_start(days)`` is the
+first day of a window that ends yesterday (what ``crossplay generate`` and the demo use).
 """
 
-from crossplay.synth.config import GenerationReport, WorldConfig
+from crossplay.synth.config import GenerationReport, WorldConfig, recent_start
 from crossplay.synth.world import generate_world
 
-__all__ = ["GenerationReport", "WorldConfig", "generate_world"]
+__all__ = ["GenerationReport", "WorldConfig", "generate_world", "recent_start"]

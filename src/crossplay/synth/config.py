@@ -6,11 +6,29 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from crossplay.core import clock
 from crossplay.core.errors import ConfigError
 
 MAX_PEOPLE = 100_000_000  # the knowledge id space: "K" + 8 digits
 MAX_DAYS = 3_660
+#: the world's local time zone (naive export times, local dates, the campaign window)
+TIMEZONE = "Asia/Shanghai"
+
+
+def recent_start(days: int, now: dt.datetime | None = None) -> dt.date:
+    """First day of a window of ``days`` local days that ends *yesterday* (Asia/Shanghai).
+
+    ``now`` defaults to :func:`crossplay.core.clock.now` (which honours ``CROSSPLAY_NOW``),
+    so a world generated today looks like an export pulled this morning: its newest events
+    are from yesterday, and expiry, churn and retention answer as of today.
+    """
+    instant = clock.now() if now is None else now
+    if instant.tzinfo is None:
+        raise ConfigError("recent_start needs an aware datetime", code="synth_config")
+    yesterday = instant.astimezone(ZoneInfo(TIMEZONE)).date() - dt.timedelta(days=1)
+    return yesterday - dt.timedelta(days=days - 1)
 
 
 @dataclass(frozen=True)
@@ -47,6 +65,11 @@ class WorldConfig:
     @property
     def chunks(self) -> int:
         return -(-self.people // self.chunk_people)
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last local day of the window (inclusive)."""
+        return self.start + dt.timedelta(days=self.days - 1)
 
     def validate(self) -> None:
         """Raise ``ConfigError`` naming the first setting to change."""

@@ -76,6 +76,12 @@ PLANTED_AFFINITIES: tuple[tuple[str, str], ...] = (
     ("休闲", "心理学"), ("模拟", "设计"), ("益智", "编程"), ("RPG", "历史"),
 )
 
+#: the same affinities seen from the stream side: a stream category named after a genre
+#: loads like that genre, and esports-event streams load on "competitive" alone
+PLANTED_STREAM_AFFINITIES: tuple[tuple[str, str], ...] = (
+    *PLANTED_AFFINITIES, ("电竞赛事", "电竞"),
+)
+
 #: sharpness of interest-driven choices (probability ∝ (interest · loading)^β)
 CHOICE_SHARPNESS = 1.6
 
@@ -236,4 +242,4 @@ VIEW_CHANNELS: tuple[str, ...] = ("organic", "search", "recommend", "share")
 VIEW_CHANNEL_P = (0.45, 0.25, 0.25, 0.05)
 
 CAMPAIGN_ID = "cmp_autumn_learn"
-CAMPAIGN_TITLE = "秋季学习季 · 玩家专享课程券 / Autumn learning season: course coupons for players"
+CAMPAIGN_TITLE = "学习季 · 玩家专享课程券 / Learning season: course coupons for players"

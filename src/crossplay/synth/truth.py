@@ -140,6 +140,7 @@ def truth_document(summary: TruthSummary, window: CampaignWindow, start: dt.date
     g = domain.loading_matrix(domain.GENRE_LOADINGS)
     c = domain.loading_matrix(domain.COURSE_LOADINGS)
     affinity = g @ c.T
+    stream_affinity = domain.loading_matrix(domain.STREAM_LOADINGS) @ c.T
     per_arch: dict[str, Any] = {}
     for a, arch in enumerate(domain.ARCHETYPES):
         per_arch[arch.key] = {name: int(summary.counts[name][a]) for name in _COUNTERS}
@@ -172,6 +173,13 @@ def truth_document(summary: TruthSummary, window: CampaignWindow, start: dt.date
              "affinity": round(float(affinity[domain.GENRES.index(gname),
                                               domain.COURSE_CATEGORIES.index(cname)]), 3)}
             for gname, cname in domain.PLANTED_AFFINITIES
+        ],
+        "planted_stream_affinities": [
+            {"stream_category": sname, "course_category": cname,
+             "affinity": round(float(stream_affinity[domain.STREAM_CATEGORIES.index(sname),
+                                                     domain.COURSE_CATEGORIES.index(cname)]),
+                               3)}
+            for sname, cname in domain.PLANTED_STREAM_AFFINITIES
         ],
         "campaign": {
             "id": domain.CAMPAIGN_ID, "title": domain.CAMPAIGN_TITLE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import shutil
@@ -188,6 +189,24 @@ class _World:
             duplicate_rows=sum(s.duplicates for s in events),
             expected_accepted=expected, seconds=seconds, manifest=self.out / MANIFEST,
         )
+
+
+def world_config(world: Path) -> WorldConfig:
+    """The config the complete world in ``world`` was generated with (from its manifest);
+    ``ConfigError`` (code ``synth_out``) when ``world`` holds no complete world."""
+    try:
+        manifest = json.loads((Path(world) / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("complete") is not True:
+            raise ValueError("incomplete")
+        c = manifest["config"]
+        return WorldConfig(people=int(c["people"]), days=int(c["days"]), seed=int(c["seed"]),
+                           start=dt.date.fromisoformat(c["start"]),
+                           dirty_rate=float(c["dirty_rate"]),
+                           duplicate_rate=float(c["duplicate_rate"]),
+                           chunk_people=int(c["chunk_people"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise ConfigError(f"{world} holds no complete synthetic world: run `crossplay "
+                          "generate` or `crossplay demo`", code="synth_out") from None
 
 
 def generate_world(
