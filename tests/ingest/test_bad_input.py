@@ -51,6 +51,16 @@ def quarantine(cli: CliRunner) -> list[dict]:  # type: ignore[type-arg]
          "the row has 6 fields; the header has 7"),
         ("2,K002,session,C1,2026-09-01 20:00:00,1,ios", "event_type_platform_mismatch",
          "event type 'session' is not a knowledge event type"),
+        ("2,K002,study,C1,2026-09-01 20:00:00,1e308,ios", "number_out_of_range",
+         "value '1e308' is outside ±1e+12 (after unit conversion)"),
+        ("2,K002,study,C1,2026-09-01T20:00:00+99:00,1,ios", "offset_out_of_range",
+         "has a UTC offset beyond ±14:00"),
+        ("2,K0\x0002,study,C1,2026-09-01 20:00:00,1,ios", "control_character",
+         "field 'user_id' holds a control character (NUL or another below U+0020)"),
+        ("2,K002,study,C1,2026-09-01 20:00:00,1,i\x00os", "control_character",
+         "field 'properties' holds a control character"),
+        ("2," + "K002" * 70 + ",study,C1,2026-09-01 20:00:00,1,ios", "too_long",
+         "field 'user_id' is 280 characters; the limit is 256"),
     ],
 )
 def test_bad_row_goes_to_quarantine_with_reason(
@@ -212,3 +222,28 @@ def test_timestamp_not_matching_the_mappings_format(cli: CliRunner, tmp_path: Pa
     assert s["quarantined_by_reason"] == {"bad_timestamp": 1}
     [q] = quarantine(cli)
     assert "does not match timestamp_format %Y-%m-%d %H:%M:%S of the mapping" in q["reason"]
+
+
+def test_compressed_files_in_a_directory_are_read(cli: CliRunner, tmp_path: Path) -> None:
+    import gzip
+
+    events_csv(tmp_path / "in" / "a.csv", GOOD)
+    body = (HEADER + "2,K2,study,C1,2026-09-01 20:00:00,1,ios\n").encode()
+    write(tmp_path / "in" / "b.csv.gz", gzip.compress(body))
+    write(tmp_path / "in" / "c.parquet.gz", b"not read: Parquet compresses itself")
+    s = ingest(cli, tmp_path / "in", mapping(tmp_path / "m.yaml"))
+    assert [Path(f["path"]).name for f in s["files"]] == ["a.csv", "b.csv.gz"]
+    assert (s["read"], s["accepted"]) == (2, 2)
+
+
+def test_an_unparseable_row_keeps_only_its_structure(cli: CliRunner, tmp_path: Path) -> None:
+    src = events_csv(tmp_path / "ev.csv", GOOD, '2,"K0,02",study,C1,2026-09-01 20:00:00,1,ios,x')
+    ingest(cli, src, mapping(tmp_path / "m.yaml"))
+    [q] = quarantine(cli)
+    assert q["reason_code"] == "wrong_field_count"
+    from crossplay.ingest.pseudonymise import user_key
+    from tests.conftest import K_SECRET
+
+    key = user_key(K_SECRET.encode(), "K0,02")
+    assert q["raw"].split(",")[1] == f'"{key}"', "the whole id became its user key"
+    assert "K0" not in q["raw"] and "study" not in q["raw"]

@@ -76,6 +76,13 @@ REASONS: dict[str, dict[Lang, str]] = {
     "malformed_json": {"en": "malformed JSON line", "zh-CN": "JSON 行格式错误"},
     "bad_encoding": {"en": "invalid bytes for the encoding", "zh-CN": "编码无效"},
     "conflicting_duplicate": {"en": "same id, different content", "zh-CN": "相同 ID 内容冲突"},
+    "control_character": {"en": "control character (e.g. NUL)", "zh-CN": "含控制字符(如 NUL)"},
+    "number_out_of_range": {"en": "number out of range", "zh-CN": "数值超出范围"},
+    "offset_out_of_range": {"en": "UTC offset beyond ±14:00", "zh-CN": "UTC 时差超出 ±14:00"},
+    "row_too_long": {"en": "row too long", "zh-CN": "行过长"},
+    "nested_too_deep": {"en": "JSON nested too deep", "zh-CN": "JSON 嵌套过深"},
+    "too_many_fields": {"en": "too many keys in a JSON line", "zh-CN": "JSON 行的键过多"},
+    "malformed_csv": {"en": "row not readable as CSV", "zh-CN": "CSV 行无法解析"},
 }
 
 

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = Field(default="4GB", description="DuckDB memory cap")
     duckdb_threads: int = Field(default=2, ge=1, le=256)
     batch_rows: int = Field(default=262_144, ge=1_000, description="rows per ingest batch")
+    ingest_max_columns: int = Field(default=2_000, ge=16,
+                                    description="widest export ingest reads (columns / keys)")
+    ingest_max_row_bytes: int = Field(default=32 << 20, ge=1_024,
+                                      description="longest row or line ingest reads")
     privacy_k: int = Field(default=10, ge=2, description="smallest group released to a partner")
     privacy_epsilon_budget: float = Field(default=3.0, gt=0, description="DP budget per partner")
     psi_max_items: int = Field(default=5_000_000, ge=1,

@@ -9,7 +9,7 @@ spill to the staging directory).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crossplay.core.settings import Settings
-from crossplay.ingest.batch import SourceBatch, SourceReject
-from crossplay.ingest.pseudonymise import Pseudonymiser, scrub_raw
+from crossplay.ingest.batch import SourceBatch, SourceReject, clean_text
+from crossplay.ingest.pseudonymise import Pseudonymiser, mask_sql
 from crossplay.ingest.sqlbase import Plan, ident, lit
 from crossplay.ingest.sqlplan import transform_sql
 
@@ -44,6 +44,8 @@ class RunState:
 
     def __init__(self, settings: Settings, plan: Plan, staging: Path) -> None:
         self.plan = plan
+        #: keys every value of a row that could not be parsed (None: no user ids to hide)
+        self.mask: Pseudonymiser | None = None
         self.staging = staging
         self.batch_rows = settings.batch_rows
         self.counts: dict[int, FileCounts] = {}
@@ -84,18 +86,14 @@ class RunState:
     def counts_for(self, file_index: int) -> FileCounts:
         return self.counts.setdefault(file_index, FileCounts())
 
-    def process(self, file_index: int, source: str, batch: SourceBatch, table: pa.Table,
-                pseudo: dict[str, Pseudonymiser]) -> pa.Table | None:
+    def process(self, file_index: int, source: str, batch: SourceBatch,
+                table: pa.Table) -> pa.Table | None:
         """Transform one batch (``table``: its rows, ids already pseudonymised).
 
         Returns the batch's new, valid rows (or None)."""
         counts = self.counts_for(file_index)
         if batch.rejects:
-            header = batch.table.column_names
-            id_cols = {self.plan.mapping.columns.get(n, n): ps for n, ps in pseudo.items()}
-            self.add_rejects(file_index, [
-                replace(r, raw=scrub_raw(r.raw, header, id_cols, self.plan.mapping.delimiter))
-                for r in batch.rejects])
+            self.add_rejects(file_index, batch.rejects)
             counts.read += len(batch.rejects)
             counts.quarantined += len(batch.rejects)
         if table.num_rows == 0:
@@ -194,17 +192,26 @@ class RunState:
         return new.select(self.stored) if new.num_rows else None
 
     def add_rejects(self, file_index: int, rejects: list[SourceReject]) -> None:
+        """Quarantine rows the reader could not parse; their raw text is masked.
+
+        Only names the mapping and the table define stay readable: a file's own header
+        or JSON keys are partner data like any other value.
+        """
         t = pa.table({
             "_file": pa.array([file_index] * len(rejects), pa.int32()),
             "_row": pa.array([r.row for r in rejects], pa.int64()),
-            "raw": pa.array([r.raw for r in rejects], pa.string()),
+            "raw": pa.array([clean_text(r.raw) for r in rejects], pa.string()),
             "code": pa.array([r.code for r in rejects], pa.string()),
             "column_name": pa.array([None] * len(rejects), pa.string()),
-            "message": pa.array([r.message for r in rejects], pa.string()),
+            "message": pa.array([clean_text(r.message) for r in rejects], pa.string()),
         })
+        m = self.plan.mapping
+        names = [*m.columns.values(), *m.properties, *self.plan.spec.field_names]
+        masked = mask_sql("raw", self.mask, names, m.delimiter)
         self.con.register("rej", t)
         try:
-            self.con.execute("INSERT INTO rejects SELECT * FROM rej")
+            self.con.execute("INSERT INTO rejects SELECT _file, _row, "
+                             f"{masked}, code, column_name, message FROM rej")
         finally:
             self.con.unregister("rej")
 

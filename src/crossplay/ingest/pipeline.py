@@ -25,9 +25,12 @@ import pyarrow.dataset as ds
 
 from crossplay.core import clock
 from crossplay.core.errors import CrossplayError, MappingError, SourceError
+from crossplay.core.secrets import secret_chain
 from crossplay.core.settings import Settings
 from crossplay.core.types import KIND_TABLE, Kind, Partner
 from crossplay.ingest.dedupe import FileCounts, RunState
+from crossplay.ingest.jsonl_reader import deep_json
+from crossplay.ingest.limits import ReadLimits
 from crossplay.ingest.mapping import Mapping
 from crossplay.ingest.prefetch import prefetch
 from crossplay.ingest.pseudonymise import Pseudonymiser, id_secrets, pseudonymise_batch
@@ -36,8 +39,9 @@ from crossplay.ingest.readers import (
     detect_format,
     open_source,
 )
-from crossplay.ingest.sqlbase import Plan, lit
+from crossplay.ingest.sqlbase import DEEP_CHECK_PREFIX, Plan, lit
 from crossplay.ingest.sqlplan import check_columns
+from crossplay.ingest.streams import describe
 from crossplay.lake import Lake, RunRecord
 from crossplay.schema import SCHEMA_VERSION, TableSpec, table_spec
 
@@ -117,12 +121,14 @@ def ingest(
         try:
             pseudo = {n: Pseudonymiser(secret, run.con.cursor())
                       for n, secret in secrets_by_field.items()}
+            if pseudo:  # rows that cannot be parsed are masked with the partner's keys
+                run.mask = Pseudonymiser(secret_chain(settings, partner), run.con.cursor())
             run.load_existing(lake.files(
                 spec.name, partner if "partner" in spec.partition_by else None))
             run.con.register("paths", pa.table({
                 "_file": pa.array(range(len(paths)), pa.int32()),
                 "path": pa.array([str(p) for p in paths], pa.string())}))
-            files = _read_all(run, paths, pseudo, progress)
+            files = _read_all(run, paths, pseudo, progress, ReadLimits.from_settings(settings))
             return _finish(run, lake, files, now, started)
         finally:
             run.con.close()
@@ -192,7 +198,7 @@ def _write_file_output(run: RunState, file_index: int, tables: Iterator[pa.Table
 
 
 def _read_all(run: RunState, paths: list[Path], pseudo: dict[str, Pseudonymiser],
-              progress: Progress | None) -> list[tuple[str, str, str]]:
+              progress: Progress | None, limits: ReadLimits) -> list[tuple[str, str, str]]:
     m = run.plan.mapping
     total_bytes = sum(p.stat().st_size for p in paths) or 1
     done_before = 0
@@ -208,14 +214,15 @@ def _read_all(run: RunState, paths: list[Path], pseudo: dict[str, Pseudonymiser]
                         path: Path = path, fmt: Format = fmt, i: int = i,
                         size: int = size, before: int = done_before) -> Iterator[pa.Table]:
                 batches = open_source(path, fmt, m.encoding, m.delimiter, run.batch_rows,
-                                      slow=slow)
+                                      slow=slow, limits=limits)
                 prepared = prefetch(
-                    (b, pseudonymise_batch(b.table, run.plan, pseudo)) for b in batches)
+                    (b, pseudonymise_batch(_mark_deep_json(b.table, run.plan, limits),
+                                           run.plan, pseudo)) for b in batches)
                 for batch, table in prepared:
-                    if not seen_header:
+                    if not seen_header and batch.table.num_columns:
                         check_columns(run.plan, batch.table.column_names, str(path))
                         seen_header.append(True)
-                    result = run.process(i, str(path), batch, table, pseudo)
+                    result = run.process(i, str(path), batch, table)
                     if progress is not None:
                         progress(before + min(batch.bytes_done, size), total_bytes)
                     if result is not None and result.num_rows:
@@ -223,22 +230,39 @@ def _read_all(run: RunState, paths: list[Path], pseudo: dict[str, Pseudonymiser]
 
             try:
                 _write_file_output(run, i, produce())
-                if not seen_header:
+                if run.counts_for(i).read == 0:
                     note = "empty file" if size == 0 else "no data rows"
                 break
             except CrossplayError:
                 raise
-            except (pa.ArrowException, UnicodeDecodeError, csv.Error, OSError) as exc:
+            except (pa.ArrowException, UnicodeError, csv.Error, OSError, EOFError) as exc:
                 run.forget_file(i, run.staging / "out")
                 if slow or fmt != "csv":
-                    raise SourceError(f"cannot read {path} as {fmt}: {exc}") from None
-                log.info("fast CSV path failed on %s (%s); reading row by row", path, exc)
+                    raise SourceError(f"cannot read {path} as {fmt}: {describe(exc)}") from None
+                log.info("fast CSV path failed on %s (%s); reading row by row", path,
+                         type(exc).__name__)
                 note = "read row by row"
         done_before += size
         if progress is not None:
             progress(done_before, total_bytes)
         out.append((str(path), fmt, note))
     return out
+
+
+def _mark_deep_json(batch: pa.Table, plan: Plan, limits: ReadLimits) -> pa.Table:
+    """Flag JSON fields given as text that nest too deep (``DEEP_CHECK_PREFIX`` + field):
+    the SQL's JSON functions and later readers of ``properties`` must not meet them."""
+    for f in plan.spec.fields:
+        if f.kind != "json":
+            continue
+        src = plan.mapping.columns.get(f.name, f.name)
+        if src not in batch.column_names or not pa.types.is_string(
+                batch.schema.field(src).type):
+            continue
+        deep = deep_json(batch.column(src), limits.max_json_depth)
+        if deep is not None:
+            batch = batch.append_column(DEEP_CHECK_PREFIX + f.name, deep)
+    return batch
 
 
 def _finish(run: RunState, lake: Lake, files: list[tuple[str, str, str]], now: datetime,

@@ -16,15 +16,24 @@ longer). Python's ``hmac`` has no vectorised form and costs ~1 µs per id in a P
 Key versions (see :mod:`crossplay.core.secrets`): after a rotation a partner has a chain
 of secrets and the key is ``HMAC(s_n, ... HMAC(s_2, HMAC(s_1, native_id)[:32])...)[:32]``
 (:func:`chained_user_key`); the SQL form nests the same expression.
+
+Ids are checked while they are keyed (the SQL only ever sees keys): an id longer than
+256 characters or holding a control character gets a problem code in a side column
+(``ID_CHECK_PREFIX`` + field) that the validation SQL turns into a quarantine reason.
+
+Rows that could not be parsed into fields (a CSV row with a field too many, a JSON line
+that is an array or does not parse) have no id column to key, so :func:`mask_sql` keys
+*every* value in their raw text (a quoted string or a run of characters that are not JSON
+/ CSV structure), keeping only the structure and known column names: whatever the shape,
+no native id survives, and an id that was a whole value becomes its ``user_key`` (so
+erasure finds the row and rotation re-keys it).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
-import re
+from collections.abc import Sequence
 
 import duckdb
 import pyarrow as pa
@@ -33,11 +42,15 @@ import pyarrow.compute as pc
 from crossplay.core.secrets import secret_chain
 from crossplay.core.settings import Settings
 from crossplay.core.types import Partner
-from crossplay.ingest.sqlbase import Plan
+from crossplay.ingest.limits import RAW_KEEP_CHARS
+from crossplay.ingest.sqlbase import ID_CHECK_PREFIX, Plan, lit
 from crossplay.schema import TableSpec
+from crossplay.schema.tables import MAX_ID_CHARS
 
 KEY_HEX_CHARS = 32
 _BLOCK = 64
+#: C0 control characters (NUL ... U+001F), in RE2 syntax
+CONTROL_CHARS = r"[\x00-\x1f]"
 
 
 def user_key(secret: bytes, native_id: str) -> str:
@@ -91,6 +104,13 @@ class Pseudonymiser:
     def key(self, native_id: str) -> str:
         return chained_user_key(self._chain, native_id)
 
+    def key_sql(self, column: str) -> str:
+        """SQL expression: the key of the text in ``column`` (no trimming)."""
+        expr = column
+        for s in self._chain:
+            expr = rekey_sql(s, expr)
+        return expr
+
     def keys(self, ids: pa.Array | pa.ChunkedArray) -> pa.Array:
         """Keys for ``ids`` (any type; cast to text). Null and blank ids stay null.
 
@@ -122,6 +142,29 @@ class Pseudonymiser:
         dict_keys = pc.take(self._known_keys, idx)
         return pc.take(dict_keys, encoded.indices)
 
+    def keys_checked(self, ids: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array | None]:
+        """:meth:`keys`, and each id's problem (None when no id has one).
+
+        A problem is 'C' (the id holds a control character: NUL ... U+001F) or
+        'L<n>' (it is n characters long, over the 256 allowed). Checked once per distinct id.
+        """
+        if isinstance(ids, pa.ChunkedArray):
+            ids = ids.combine_chunks()
+        if not pa.types.is_string(ids.type) and not pa.types.is_large_string(ids.type):
+            ids = ids.cast(pa.string())
+        keys = self.keys(ids)
+        encoded = ids.dictionary_encode()
+        trimmed = pc.utf8_trim_whitespace(encoded.dictionary)
+        lengths = pc.utf8_length(trimmed)
+        control = pc.match_substring_regex(trimmed, CONTROL_CHARS)
+        long = pc.greater(lengths, MAX_ID_CHARS)
+        if not (pc.any(control).as_py() or pc.any(long).as_py()):
+            return keys, None
+        problem = pc.if_else(control, pa.scalar("C"), pc.if_else(
+            long, pc.binary_join_element_wise("L", pc.cast(lengths, pa.string()), ""),
+            pa.scalar(None, pa.string())))
+        return keys, pc.take(problem, encoded.indices)
+
     def _hash(self, uniques: pa.Array) -> pa.Array:
         con = self._con or duckdb.connect()
         try:
@@ -150,13 +193,19 @@ def id_secrets(settings: Settings, spec: TableSpec,
 
 def pseudonymise_batch(batch: pa.Table, plan: Plan,
                       pseudo: dict[str, Pseudonymiser]) -> pa.Table:
-    """Replace native id columns by their keys before anything else sees them."""
+    """Replace native id columns by their keys before anything else sees them.
+
+    An id with a problem (too long, a control character) adds the side column
+    ``ID_CHECK_PREFIX + field`` for the validation SQL.
+    """
     for name, ps in pseudo.items():
         src = plan.mapping.columns.get(name, name)
         if src not in batch.column_names:
             continue
         idx = batch.column_names.index(src)
-        keys = ps.keys(batch.column(src))
+        keys, problems = ps.keys_checked(batch.column(src))
+        if problems is not None:
+            batch = batch.append_column(ID_CHECK_PREFIX + name, problems)
         if name == "dst_id":  # streamers are catalog items, not people: keep their id
             dst_type = _dst_types(batch, plan)
             if dst_type is not None:
@@ -183,36 +232,33 @@ def _dst_types(batch: pa.Table, plan: Plan) -> pa.Array | None:
     return arr
 
 
-def scrub_raw(raw: str, header: list[str], id_cols: dict[str, Pseudonymiser],
-              delimiter: str) -> str:
-    """Replace native ids inside an unparseable row's text by their keys.
+def mask_sql(raw: str, key: Pseudonymiser | None, names: Sequence[str], delimiter: str,
+             keep: int = RAW_KEEP_CHARS) -> str:
+    """SQL: the text in column ``raw`` with every value keyed (see the module docstring).
 
-    JSON text: every ``"<id column>": value`` pair; anything else is read as a CSV row
-    and the id columns are replaced by position.
+    A value is a quoted string (``"..."`` with ``\\"`` or ``""`` escapes; its content is
+    keyed, ``""`` read as ``"``) or a run of characters other than white space, ``"``,
+    ``, : { } [ ]`` and the delimiter. Values equal to a known column name stay. Only the
+    first ``keep`` characters are kept; a longer text ends with its length. Without a key
+    (a table with no user ids) the text is only shortened.
     """
-    text = raw.lstrip()
-    if text.startswith("{"):
-        for col, ps in id_cols.items():
-            pattern = r'("' + re.escape(col) + r'"\s*:\s*)("?)([^",}\s]*)\2'
-
-            def keyed(mt: re.Match[str], ps: Pseudonymiser = ps) -> str:
-                value = mt.group(3)
-                if not value or value == "null":
-                    return mt.group(0)
-                return f'{mt.group(1)}"{ps.key(value)}"'
-
-            raw = re.sub(pattern, keyed, raw)
-        return raw
-    fields = next(csv.reader([raw], delimiter=delimiter), [])
-    changed = False
-    for col, ps in id_cols.items():
-        if col in header:
-            i = header.index(col)
-            if i < len(fields) and fields[i].strip():
-                fields[i] = ps.key(fields[i].strip())
-                changed = True
-    if not changed:
-        return raw
-    buf = io.StringIO()
-    csv.writer(buf, delimiter=delimiter, lineterminator="").writerow(fields)
-    return buf.getvalue()
+    cut = f"left({raw}, {keep})"
+    suffix = (f"CASE WHEN length({raw}) > {keep} THEN ' … (' || length({raw}) || "
+              "' characters)' ELSE '' END")
+    if key is None:
+        return f"{cut} || {suffix}"
+    structure = "".join("\\" + c if c in "[]\\^-" else c for c in dict.fromkeys(
+        ' ",:{}[]' + delimiter))
+    token = r'"(?:[^"\\]|\\.|"")*"|[^\s' + structure + "]+"
+    known = ", ".join(lit(n) for n in dict.fromkeys(names)) or "''"
+    inner = "substr(p[2], 2, length(p[2]) - 2)"
+    value = f"trim(replace({inner}, '\"\"', '\"'))"
+    masked = (f"CASE WHEN p[2] IS NULL THEN '' WHEN p[2] IN ({known}) THEN p[2] "
+              f"WHEN left(p[2], 1) = '\"' AND length(p[2]) >= 2 AND right(p[2], 1) = '\"' "
+              f"THEN CASE WHEN {inner} IN ({known}) OR {value} = '' THEN p[2] "
+              f"ELSE '\"' || {key.key_sql(value)} || '\"' END "
+              f"ELSE {key.key_sql('p[2]')} END")
+    pattern = lit(token)
+    return (f"array_to_string(list_transform(list_zip(regexp_split_to_array({cut}, {pattern}), "
+            f"regexp_extract_all({cut}, {pattern})), lambda p: p[1] || {masked}), '') "
+            f"|| {suffix}")

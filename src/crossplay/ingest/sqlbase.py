@@ -11,6 +11,14 @@ from crossplay.core.types import Partner
 from crossplay.ingest.mapping import Mapping
 from crossplay.schema.tables import Field, TableSpec
 
+#: columns crossplay adds to a batch before the SQL (checks made in Arrow / Python);
+#: never part of a row's raw text
+INTERNAL_PREFIX = "__crossplay_"
+#: an id's problem: NULL, 'C' (control character) or 'L<length>' (too long)
+ID_CHECK_PREFIX = INTERNAL_PREFIX + "idcheck_"
+#: true when a JSON field's text nests deeper than the limit
+DEEP_CHECK_PREFIX = INTERNAL_PREFIX + "deep_"
+
 _SQL_TYPES = {
     "string": "VARCHAR", "pseudo_id": "VARCHAR", "enum": "VARCHAR", "number": "DOUBLE",
     "timestamp": "TIMESTAMPTZ", "bool": "BOOLEAN", "json": "VARCHAR", "tags": "VARCHAR[]",

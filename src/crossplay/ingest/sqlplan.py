@@ -12,8 +12,13 @@ import pyarrow as pa
 
 from crossplay.core.errors import MappingError
 from crossplay.core.types import PARTNER_PLATFORMS
+from crossplay.ingest.limits import MAX_JSON_DEPTH
 from crossplay.ingest.mapping import unit_factor
+from crossplay.ingest.pseudonymise import CONTROL_CHARS
 from crossplay.ingest.sqlbase import (
+    DEEP_CHECK_PREFIX,
+    ID_CHECK_PREFIX,
+    INTERNAL_PREFIX,
     Plan,
     ident,
     is_text,
@@ -23,10 +28,17 @@ from crossplay.ingest.sqlbase import (
     value_text,
 )
 from crossplay.ingest.sqltime import naive_ts_expr, ts_checks, ts_expr
-from crossplay.schema.tables import EVENT_TYPES, Field
+from crossplay.schema.tables import EVENT_TYPES, MAX_ID_CHARS, MAX_NUMBER, Field
 
 _TRUE = ("true", "t", "1", "yes", "y", "granted", "agree", "是", "同意")
 _FALSE = ("false", "f", "0", "no", "n", "revoked", "denied", "refused", "否", "拒绝")
+#: control characters a long text may not hold (tab, line feed and carriage return may)
+_TEXT_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+#: ... nor JSON text, as a byte or an escape (\u0000, \b, \f; an escaped backslash is not)
+_JSON_CONTROL = (_TEXT_CONTROL
+                 + r"|(^|[^\\])(\\\\)*\\(u00(0[0-8bBcCeEfF]|1[0-9a-fA-F])|[bf])")
+_CONTROL_MESSAGE = ("holds a control character (NUL or another below U+0020); remove it "
+                    "at the source")
 
 
 def check_columns(plan: Plan, columns: list[str], path: str) -> None:
@@ -104,13 +116,17 @@ def _text_expr(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> str:
     return expr
 
 
-def _number_expr(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> str:
+def _number_base(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> str:
+    """The number as the source gives it (DOUBLE, before unit conversion)."""
     typed = typed_source(plan, f, types)
     if typed is not None and (pa.types.is_integer(typed[1]) or pa.types.is_floating(typed[1])
                               or pa.types.is_decimal(typed[1])):
-        base = f"CAST({typed[0]} AS DOUBLE)"
-    else:
-        base = f"TRY_CAST(__t_{f.name} AS DOUBLE)"
+        return f"CAST({typed[0]} AS DOUBLE)"
+    return f"TRY_CAST(__t_{f.name} AS DOUBLE)"
+
+
+def _number_expr(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> str:
+    base = _number_base(plan, f, types)
     rule = plan.mapping.unit_rule(f.name)
     if rule is None:
         return base
@@ -171,19 +187,43 @@ def _checks(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> list[tuple[s
         out.append((f"{t} IS NULL", reason_sql(
             "missing_value", f.name,
             lit(f"required field '{f.name}' is empty (source column '{src}')"))))
+    check = ID_CHECK_PREFIX + f.name
+    if check in types:  # a pseudonymised id: checked before it became a key
+        out.append((f"{ident(check)} = 'C'", reason_sql(
+            "control_character", f.name, lit(f"field '{f.name}' {_CONTROL_MESSAGE}"))))
+        out.append((f"starts_with({ident(check)}, 'L')", reason_sql(
+            "too_long", f.name,
+            f"'field ''{f.name}'' is ' || substr({ident(check)}, 2) || ' characters; "
+            f"the limit is {MAX_ID_CHARS}'")))
     if f.kind in ("string", "enum", "tags"):
         out.append((f"strlen({t}) > {f.max_chars} AND length({t}) > {f.max_chars}", reason_sql(
             "too_long", f.name,
             f"'field ''{f.name}'' is ' || length({t}) || ' characters; the limit is "
             f"{f.max_chars}'")))
+    if f.kind in ("string", "tags"):
+        control = CONTROL_CHARS if f.max_chars <= MAX_ID_CHARS else _TEXT_CONTROL
+        out.append((f"regexp_matches({t}, {lit(control)})", reason_sql(
+            "control_character", f.name, lit(f"field '{f.name}' {_CONTROL_MESSAGE}"))))
     if f.kind == "json":
         out.append((f"strlen({p}) > {f.max_chars}", reason_sql(
             "too_long", f.name,
             f"'field ''{f.name}'' is ' || strlen({p}) || ' bytes; the "
             f"limit is {f.max_chars}'")))
-        out.append((f"{t} IS NOT NULL AND NOT (json_valid({t}) AND json_type({t}) = 'OBJECT')",
+        # json_type() fails on malformed text, and AND does not guard it in a batch that
+        # mixes valid and malformed rows: only CASE does
+        out.append((f"{t} IS NOT NULL AND coalesce(CASE WHEN json_valid({t}) THEN "
+                    f"json_type({t}) END, '') <> 'OBJECT'",
                      reason_sql("bad_json", f.name,
                              f"'field ''{f.name}'' is not a JSON object: ' || {value_text(f)}")))
+        deep = DEEP_CHECK_PREFIX + f.name
+        if deep in types:
+            out.append((ident(deep), reason_sql(
+                "nested_too_deep", f.name,
+                lit(f"field '{f.name}' nests deeper than {MAX_JSON_DEPTH} levels"))))
+        out.append((f"regexp_matches({p}, {lit(_JSON_CONTROL)})", reason_sql(
+            "control_character", f.name,
+            lit(f"field '{f.name}' holds a control character (NUL or another below "
+                "U+0020, as a byte or a \\u escape); remove it at the source"))))
     if f.kind == "enum":
         allowed = ", ".join(lit(v) for v in f.enum)
         shown = ", ".join(f.enum[:12]) + (", ..." if len(f.enum) > 12 else "")
@@ -192,8 +232,14 @@ def _checks(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> list[tuple[s
             f"'unknown {f.name} ''' || {value_text(f)} || '''; expected one of: {shown}. "
             f"Map it under values.{f.name} in the mapping'")))
     if f.kind == "number":
-        out.append((f"{t} IS NOT NULL AND ({p} IS NULL OR isnan({p}) OR isinf({p}))", reason_sql(
-            "not_a_number", f.name, f"'{f.name} ''' || {value_text(f)} || ''' is not a number'")))
+        base = _number_base(plan, f, types)
+        out.append((f"{t} IS NOT NULL AND ({p} IS NULL OR isnan({p}) OR isinf({base}))",
+                    reason_sql("not_a_number", f.name,
+                               f"'{f.name} ''' || {value_text(f)} || ''' is not a number'")))
+        out.append((f"isinf({p}) OR abs({p}) > {MAX_NUMBER!r}", reason_sql(
+            "number_out_of_range", f.name,
+            f"'{f.name} ''' || {value_text(f)} || ''' is outside ±{MAX_NUMBER:.0e} (after "
+            "unit conversion); check the value and the unit in the mapping'")))
         if f.min_value is not None:
             out.append((f"{p} < {f.min_value!r}", reason_sql(
                 "negative_value", f.name,
@@ -255,7 +301,7 @@ def transform_sql(
 ) -> str:
     """The SELECT producing staged rows from ``relation`` (a batch with ``_row``)."""
     spec = plan.spec
-    src_cols = [c for c in types if c != "_row"]
+    src_cols = [c for c in types if c != "_row" and not c.startswith(INTERNAL_PREFIX)]
     auto = {
         f.name: expr for f in spec.fields
         if f.name not in plan.mapping.columns and f.name not in plan.mapping.constants

@@ -17,6 +17,9 @@ from crossplay.ingest.sqlbase import Plan, lit, reason_sql, typed_source, value_
 from crossplay.schema.tables import Field
 
 DMY_RE = r"(\d{1,2})/(\d{1,2})/(\d{4})(.*)"
+#: a UTC offset after a time of day: groups hours, minutes (DuckDB reads +99:00 and +9999)
+OFFSET_RE = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*[+-](\d{2})(?::?(\d{2}))?(?::?\d{2})?\s*$"
+MAX_OFFSET_MINUTES = 14 * 60
 
 
 def fixed_offset_seconds(tz: str) -> int | None:
@@ -118,6 +121,15 @@ def ts_checks(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> list[tuple
     tz = plan.timezone
     out: list[tuple[str, str]] = []
     text_source = typed_source(plan, f, types) is None
+    if text_source and plan.mapping.timestamp_format not in ("epoch_s", "epoch_ms"):
+        hours = f"CAST(regexp_extract({t}, {lit(OFFSET_RE)}, 1) AS INT)"
+        minutes = f"coalesce(TRY_CAST(regexp_extract({t}, {lit(OFFSET_RE)}, 2) AS INT), 0)"
+        out.append((f"regexp_matches({t}, {lit(OFFSET_RE)}) AND "
+                    f"({hours} * 60 + {minutes} > {MAX_OFFSET_MINUTES} OR {minutes} > 59)",
+                    reason_sql(
+            "offset_out_of_range", f.name,
+            f"'timestamp ''' || {value_text(f)} || ''' has a UTC offset beyond ±14:00 (real "
+            f"offsets run from -12:00 to +14:00)'")))
     if text_source and plan.mapping.timestamp_format == "auto":
         a = f"CAST(regexp_extract({t}, {lit(DMY_RE)}, 1) AS INT)"
         b = f"CAST(regexp_extract({t}, {lit(DMY_RE)}, 2) AS INT)"

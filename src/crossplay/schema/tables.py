@@ -45,6 +45,9 @@ PLATFORM_VALUES: tuple[Platform, ...] = ("knowledge", "game", "stream")
 MAX_ID_CHARS = 256
 MAX_TEXT_CHARS = 4_000
 MAX_JSON_BYTES = 65_536
+#: largest magnitude of a number field after unit conversion (an amount in yuan, a
+#: duration in seconds: 1e12 s is 31,000 years); beyond it a value is a unit error or an attack
+MAX_NUMBER = 1e12
 
 
 def all_event_types() -> tuple[str, ...]:
