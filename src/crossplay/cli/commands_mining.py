@@ -61,8 +61,9 @@ def rules_mine(
     level: Annotated[str, typer.Option(help="item, category or behaviour.")] = "category",
     scope: ScopeOpt = "joint",
     window: WindowOpt = None,
-    min_support: Annotated[float, typer.Option(help="Smallest share of people.")] = 0.05,
-    min_confidence: Annotated[float, typer.Option(help="Smallest P(then | if).")] = 0.3,
+    min_support: Annotated[float, typer.Option(
+        help="Smallest share of people (never below k people).")] = 0.01,
+    min_confidence: Annotated[float, typer.Option(help="Smallest P(then | if).")] = 0.1,
     min_lift: Annotated[float, typer.Option(help="Smallest lift (1 = independence).")] = 1.0,
     cross_domain_only: Annotated[bool, typer.Option(
         "--cross-domain-only", help="Only rules from one partner's side to the other's.")]
@@ -356,41 +357,85 @@ def churn_score(ctx: typer.Context, scope: ScopeOpt = "joint",
                           for r in frame.head(top).to_dict(orient="records")]))
 
 
-def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
-    """``crossplay demo``: top cross-domain rules, segments with profiles, top streamers
-    for the segment that spends most. Short, and fast at the demo's 2,000 people."""
-    from crossplay.mining.fpm import MiningError
+def _demo_world(st: Any) -> Path | None:
+    """The generated world behind the lake (its ground truth judges what mining found)."""
+    from crossplay.core.errors import CrossplayError
+    from crossplay.measure.sample_campaign import find_world
+
+    try:
+        return find_world(st.settings)
+    except CrossplayError:
+        return None
+
+
+def _demo_rules(st: Any, as_json: bool, world: Path | None) -> dict[str, Any]:
+    """Cross-domain pair rules over categories and habits, significant first, one
+    direction per pair; each judged against the world's planted affinities."""
+    import pandas as pd
+
     from crossplay.mining.rule_mining import RuleOptions, mine_rules
+    from crossplay.mining.truth_eval import planted_pairs, rule_is_planted
+
+    msg, out = st.msg, stdout()
+    zh = msg.lang == "zh-CN"
+    found = [mine_rules(st.settings, RuleOptions(level=level, cross_domain_only=True,
+                                                 max_len=2))
+             for level in ("category", "behaviour")]
+    frame = pd.concat([r.frame for r in found], ignore_index=True)
+    frame = frame.sort_values(["significant", "lift", "confidence", "support"],
+                              ascending=False, kind="stable")
+    pair = [" | ".join(sorted((a, c))) for a, c in zip(frame["antecedent"],
+                                                       frame["consequent"], strict=True)]
+    frame = frame.assign(pair=pair).drop_duplicates("pair")
+    planted = planted_pairs(world) if world is not None else None
+    frame = frame.assign(planted=[
+        planted is not None and rule_is_planted(a, c, planted)
+        for a, c in zip(frame["antecedent"], frame["consequent"], strict=True)])
+    top = frame.head(5)
+    units = found[0].meta["units"]
+    sig = frame[frame["significant"].astype(bool)]
+    summary: dict[str, Any] = {
+        "units": units, "cross_domain_pairs": len(frame), "significant": len(sig),
+        "significant_planted": int(sig["planted"].sum()) if planted is not None else None,
+        "top": _records(top[["antecedent_en", "consequent_en", "antecedent_zh",
+                             "consequent_zh", "support", "confidence", "lift", "q_value",
+                             "significant", "planted"]])}
+    if as_json:
+        return summary
+    out.print(msg("mining.demo.rules_head", units=units, k=st.settings.privacy_k))
+    if top.empty:
+        out.print("  " + msg("mining.demo.no_rules"))
+    for r in top.to_dict(orient="records"):
+        a = r["antecedent_zh" if zh else "antecedent_en"]
+        c = r["consequent_zh" if zh else "consequent_en"]
+        mark = ("  " + msg("mining.demo.planted")) if r["planted"] else ""
+        out.print(f"  {a} → {c}  (lift {r['lift']:.2f}, conf {r['confidence']:.0%}, "
+                  f"q {r['q_value']:.2g}){mark}", highlight=False)
+    if not top.empty:
+        out.print("  " + msg("mining.demo.rules_tally", n=len(frame), sig=len(sig)),
+                  highlight=False)
+    if planted is not None and len(sig):
+        out.print("  " + msg("mining.demo.rules_truth", planted=int(sig["planted"].sum()),
+                             sig=len(sig)), highlight=False)
+    return summary
+
+
+def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
+    """``crossplay demo``: top cross-domain rules (checked against the world's planted
+    affinities), segments with profiles (and their agreement with the planted
+    archetypes), top streamers for the segment that spends most."""
+    from crossplay.mining.fpm import MiningError
     from crossplay.mining.segment_job import SegmentOptions, fit_segments
     from crossplay.mining.social_job import rank_social
+    from crossplay.mining.truth_eval import archetype_ari, archetypes_by_unit
 
     msg = st.msg
     zh = msg.lang == "zh-CN"
     out = stdout()
     summary: dict[str, Any] = {}
+    world = _demo_world(st)
     try:
-        import pandas as pd
-
-        found = [mine_rules(st.settings, RuleOptions(level=level, min_support=0.05,
-                                                     min_confidence=0.1,
-                                                     cross_domain_only=True))
-                 for level in ("category", "behaviour")]
-        frame = pd.concat([r.frame for r in found], ignore_index=True)
-        top = frame.sort_values(["lift", "support"], ascending=False, kind="stable").head(5)
-        units = found[0].meta["units"]
-        summary["rules"] = {"units": units, "cross_domain": len(frame),
-                            "top": _records(top[["antecedent_en", "consequent_en",
-                                                 "antecedent_zh", "consequent_zh", "support",
-                                                 "confidence", "lift", "q_value"]])}
-        if not as_json:
-            out.print(msg("mining.demo.rules_head", units=units, k=st.settings.privacy_k))
-            if top.empty:
-                out.print("  " + msg("mining.demo.no_rules"))
-            for r in top.to_dict(orient="records"):
-                a = r["antecedent_zh" if zh else "antecedent_en"]
-                c = r["consequent_zh" if zh else "consequent_en"]
-                out.print(f"  {a} → {c}  (lift {r['lift']:.2f}, conf {r['confidence']:.0%}, "
-                          f"q {r['q_value']:.2g})", highlight=False)
+        summary["rules"] = _demo_rules(st, as_json, world)
     except MiningError as exc:
         summary["rules"] = {"error": exc.message}
         if not as_json:
@@ -399,15 +444,23 @@ def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
         seg = fit_segments(st.settings, SegmentOptions(k_min=3, k_max=6, fresh=True))
         summary["segments"] = {"k": seg.meta["k"], "profiles": [
             {k: p[k] for k in ("segment", "size", "share", "value_yuan_per_person", "name_en",
-                               "name_zh")} for p in seg.profiles]}
+                               "name_zh", "distinct")} for p in seg.profiles]}
+        if world is not None:
+            ari, n = archetype_ari(seg.labels, archetypes_by_unit(st.settings, world, "joint"))
+            summary["segments"]["archetype_ari"] = {"ari": round(ari, 3), "people": n}
         if not as_json:
-            out.print(msg("mining.demo.segments_head", k=seg.meta["k"]))
+            out.print(msg("mining.demo.segments_head" if seg.meta["every_segment_distinct"]
+                          else "mining.demo.segments_head_small", k=seg.meta["k"],
+                          privacy_k=st.settings.privacy_k))
             for p in seg.profiles:
                 if not p["releasable"]:
                     out.print(f"  [{p['segment']}] < k = {st.settings.privacy_k}", highlight=False)
                     continue
                 out.print(f"  [{p['segment']}] {p['size']:>4} · {p['value_yuan_per_person']:>8.2f} "
                           f"¥ · {p['name_zh' if zh else 'name_en']}", highlight=False)
+            if world is not None:
+                out.print("  " + msg("mining.seg.ari", ari=ari, n=n) + " "
+                          + msg("mining.demo.ari_scale"), highlight=False)
         releasable = [p for p in seg.profiles if p["releasable"]]
         if not releasable:
             raise MiningError(f"no segment holds k = {st.settings.privacy_k} people: "

@@ -146,6 +146,9 @@ def unit_features(con: duckdb.DuckDBPyConnection, scope: Scope, *, timezone: str
         frame = frame.join(wide.reindex(columns=sorted(wide.columns)), how="left")
     social = con.sql(_social_sql(scope)).df().set_index("unit")
     frame = frame.join(social, how="left")
-    frame = frame.fillna(0.0).astype(np.float64).sort_index()
+    # rounded: DuckDB's parallel sums add fractional values (yuan, seconds) in a varying
+    # order, and a last-bit difference can tip k-means or a habit bin: the same lake must
+    # give the same segments and rules (docs/mining.md)
+    frame = frame.fillna(0.0).astype(np.float64).round(6).sort_index()
     frame.index.name = "unit"
     return FeatureFrame(frame=frame, scope=scope, days=days)

@@ -76,13 +76,36 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                           "zh-CN": "挖掘跨域关联规则、用户分群与影响力主播"},
     "mining.demo.rules_head": {
         "en": "Top cross-domain rules over categories and habits ({units} linked people with "
-              "consent; every rule holds for at least k = {k} of them), by lift:",
+              "consent; every rule holds for at least k = {k} of them), significant first "
+              "(Benjamini-Hochberg q <= 0.05), then by lift:",
         "zh-CN": "跨域关联规则 (类别与习惯; {units} 位已授权关联用户, 每条规则至少覆盖 "
-                 "k = {k} 人), 按提升度:"},
+                 "k = {k} 人), 先列显著规则 (Benjamini-Hochberg q <= 0.05), 再按提升度:"},
+    "mining.demo.planted": {"en": "✓ planted in the world", "zh-CN": "✓ 模拟世界中预设的关联"},
+    "mining.demo.rules_tally": {
+        "en": "{n} cross-domain pairs pass the thresholds, {sig} of them significant.",
+        "zh-CN": "共 {n} 组跨域关联达到阈值, 其中 {sig} 组显著。"},
+    "mining.demo.rules_truth": {
+        "en": "Checked against the world's hidden ground truth (never read by the miner): "
+              "{planted} of the {sig} significant rules are affinities it planted through a "
+              "shared topic; the others mostly reflect the kinds of people in it (an "
+              "archetype that likes both sides).",
+        "zh-CN": "对照模拟世界的隐藏真值 (挖掘过程从不读取): {sig} 条显著规则中有 {planted} "
+                 "条是通过共同兴趣主题预设的关联; 其余主要反映人群原型 (同一类人两边都喜欢)。"},
+    "mining.demo.ari_scale": {"en": "(1 = the same grouping, 0 = chance; the planted types "
+                                    "overlap a lot, see docs/mining.md)",
+                              "zh-CN": "(1 = 完全一致, 0 = 随机; 预设原型之间重叠较多, "
+                                       "见 docs/mining.md)"},
     "mining.demo.no_rules": {"en": "No cross-domain rule reaches the thresholds at this size.",
                              "zh-CN": "在当前数据规模下没有跨域规则达到阈值。"},
-    "mining.demo.segments_head": {"en": "Segments ({k}, chosen by silhouette):",
-                                  "zh-CN": "用户分群 (按轮廓系数选出 {k} 个):"},
+    "mining.demo.segments_head": {
+        "en": "Segments ({k}, chosen by silhouette among the k where every segment stands "
+              "out):",
+        "zh-CN": "用户分群 ({k} 个, 在每个分群都有鲜明特征的 k 中按轮廓系数选出):"},
+    "mining.demo.segments_head_small": {
+        "en": "Segments ({k}, chosen by silhouette; at this size no number of segments gives "
+              "groups that all hold {privacy_k} people and stand out):",
+        "zh-CN": "用户分群 ({k} 个, 按轮廓系数选出; 在当前规模下, 无论分几群都无法让每个分群"
+                 "都达到 {privacy_k} 人且特征鲜明):"},
     "mining.demo.streamers_head": {"en": "Top streamers to reach segment {segment} ({name}):",
                                    "zh-CN": "触达分群 {segment} ({name}) 的主播:"},
     "mining.demo.next": {"en": "More: `crossplay rules mine --help`, `crossplay segments fit`, "

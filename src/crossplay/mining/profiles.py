@@ -3,6 +3,9 @@
 Pure: :func:`segment_profiles` takes the feature frame, the labels and the standardised
 features, and describes each segment by its size, value (spend per person) and the traits
 whose standardised mean is furthest above (or, for domain activity, below) everyone's.
+A segment with no trait past those thresholds is ``distinct: false`` and is named by what
+it leans towards ("close to average; leans: …"); ``segments fit`` prefers a k where
+every segment is distinct.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ _CAT: dict[str, tuple[str, str]] = {
     "sc": ("watches {en} streams", "爱看{zh}直播"),
 }
 HIGH, LOW = 0.5, -0.8
+#: below these a trait is too weak to name a segment by (see :func:`segment_profiles`)
+MILD_HIGH, MILD_LOW = 0.2, -0.3
 
 
 def trait_phrase(feature: str, high: bool, lang: Lang) -> str | None:
@@ -77,27 +82,42 @@ def segment_profiles(frame: pd.DataFrame, labels: npt.ArrayLike, features: list[
     for seg in sorted(set(lab.tolist()), key=lambda s: -int((lab == s).sum())):
         mask = lab == seg
         z = scaled[mask].mean(axis=0)
-        traits: list[dict[str, Any]] = []
-        for j in np.argsort(-np.abs(z)).tolist():
-            high = bool(z[j] > 0)
-            if (high and z[j] < HIGH) or (not high and z[j] > LOW):
-                continue
-            en = trait_phrase(features[j], high, "en")
-            zh = trait_phrase(features[j], high, "zh-CN")
-            if en is None or zh is None:
-                continue
-            traits.append({"feature": features[j], "z": round(float(z[j]), 2),
-                           "en": en, "zh": zh})
-            if len(traits) == top:
-                break
+        traits = _traits(z, features, HIGH, LOW, top)
+        distinct = bool(traits)
+        if distinct:
+            name_en = ", ".join(t["en"] for t in traits[:2])
+            name_zh = "，".join(t["zh"] for t in traits[:2])
+        else:  # nothing stands out: name what leans furthest, and say it is mild
+            traits = _traits(z, features, MILD_HIGH, MILD_LOW, 2)
+            name_en = ("close to average; leans: " + ", ".join(t["en"] for t in traits)
+                       if traits else "average on every trait")
+            name_zh = ("接近平均，略偏：" + "，".join(t["zh"] for t in traits)
+                       if traits else "各项均接近平均")
         part = frame[mask]
         out.append({
             "segment": int(seg), "size": int(mask.sum()), "share": round(mask.sum() / n, 4),
             "value_yuan_per_person": round(float(spend[mask].mean()), 2),
             "hours_week": {d: round(float(part[f"{d}_hours_week"].mean()), 2)
                            for d in ("k", "g", "s") if f"{d}_hours_week" in part.columns},
-            "traits": traits,
-            "name_en": ", ".join(t["en"] for t in traits[:2]) or "average on every trait",
-            "name_zh": "，".join(t["zh"] for t in traits[:2]) or "各项均接近平均",
+            "traits": traits, "distinct": distinct, "name_en": name_en, "name_zh": name_zh,
         })
     return out
+
+
+def _traits(z: FloatArray, features: list[str], high_at: float, low_at: float,
+            top: int) -> list[dict[str, Any]]:
+    """The ``top`` nameable traits furthest from everyone's mean, at least ``high_at``
+    above it or ``low_at`` below it (standardised units)."""
+    traits: list[dict[str, Any]] = []
+    for j in np.argsort(-np.abs(z), kind="stable").tolist():
+        high = bool(z[j] > 0)
+        if (high and z[j] < high_at) or (not high and z[j] > low_at):
+            continue
+        en = trait_phrase(features[j], high, "en")
+        zh = trait_phrase(features[j], high, "zh-CN")
+        if en is None or zh is None:
+            continue
+        traits.append({"feature": features[j], "z": round(float(z[j]), 2), "en": en, "zh": zh})
+        if len(traits) == top:
+            break
+    return traits

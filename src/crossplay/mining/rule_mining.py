@@ -40,9 +40,11 @@ class RuleOptions:
     level: Level = "category"
     scope: Scope = "joint"
     window_days: int | None = None
-    min_support: float = 0.05
-    min_confidence: float = 0.3
-    min_lift: float | None = None
+    # low floors: k / units (privacy) is the real lower bound on support, and ranking by
+    # significance keeps chance rules out of the top (docs/mining.md, "Defaults")
+    min_support: float = 0.01
+    min_confidence: float = 0.1
+    min_lift: float | None = 1.0
     cross_domain_only: bool = False
     max_len: int = 4
     alpha: float = 0.05  # significance level on the BH q-value
@@ -89,7 +91,8 @@ def rules_frame(rules: RuleSet, tokens: list[str], titles: dict[str, str],
 
 
 def mine_rules(settings: Settings, options: RuleOptions) -> RulesResult:
-    """Mine, rank (cross-domain first, then ``sort_by``) and store rules; see module doc."""
+    """Mine, rank (cross-domain first, then significant before not, then ``sort_by``) and
+    store rules; see module doc."""
     level, scope = check_level(options.level), check_scope(options.scope)
     if not 0.0 < options.min_support <= 1.0:
         raise MiningError(f"--min-support must be in (0, 1], got {options.min_support}")
@@ -112,7 +115,7 @@ def mine_rules(settings: Settings, options: RuleOptions) -> RulesResult:
     itemsets = frequent_itemsets(data.baskets, effective, max_len=options.max_len)
     rules = association_rules(itemsets, options.min_confidence, options.min_lift)
     frame = rules_frame(rules, data.tokens, data.titles, options.alpha)
-    order = rank_order(rules, options.sort_by)
+    order = rank_order(rules, options.sort_by, alpha=options.alpha)
     frame = frame.iloc[order]
     if options.cross_domain_only:
         # .astype(bool): with no rules the column is an empty object Series, which pandas

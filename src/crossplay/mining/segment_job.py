@@ -98,7 +98,17 @@ def fit_segments(settings: Settings, options: SegmentOptions) -> SegmentResult:
         previous = load_model(settings, scope)
     model = SegmentModel((options.k_min, options.k_max), options.criterion,
                          options.n_components, options.random_state)
-    model.fit(feats.frame, feats.days, previous=previous)
+    k = settings.privacy_k
+
+    def describable(labels: np.ndarray[Any, Any]) -> bool:
+        """Every segment holds at least k people (so it may be described at all) and has
+        a trait that sets it apart: a segment that is "average on every trait", or too
+        small to release, cannot be targeted."""
+        found = segment_profiles(feats.frame, labels, model.features_,
+                                 model.standardise(feats.frame))
+        return all(p["distinct"] and p["size"] >= k for p in found)
+
+    model.fit(feats.frame, feats.days, previous=previous, accept=describable)
     labels = pd.Series(model.predict(feats.frame), index=feats.frame.index, name="segment")
     profiles = segment_profiles(feats.frame, labels.to_numpy(), model.features_,
                                 model.standardise(feats.frame))
@@ -106,6 +116,7 @@ def fit_segments(settings: Settings, options: SegmentOptions) -> SegmentResult:
         p["releasable"] = p["size"] >= settings.privacy_k
     meta: dict[str, Any] = {
         **asdict(options), "units": len(labels), "k": model.k_,
+        "every_segment_distinct": model.accepted_,
         "window_days_observed": round(feats.days, 2), "relabelled_from_previous":
         previous is not None,
         "scores": [asdict(s) for s in model.scores_],

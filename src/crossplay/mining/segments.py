@@ -19,7 +19,8 @@ model is JSON and ``predict`` is "nearest centroid".
   best by ``criterion`` wins: ``silhouette`` (mean silhouette on a sample of at most
   5,000 rows, highest wins) or ``bic`` (BIC of a diagonal-covariance Gaussian mixture
   with k components, scikit-learn ``GaussianMixture``, lowest wins); the segments are
-  the k-means clusters of the chosen k either way;
+  the k-means clusters of the chosen k either way. An ``accept`` test may veto a k
+  (the job vetoes a k with a segment no trait describes): the best accepted k wins;
 - stable labels: when refitted with ``previous`` (an earlier model), new clusters are
   matched to old ones by centroid distance (Hungarian assignment,
   ``scipy.optimize.linear_sum_assignment``, in the new scaled space) and keep the old
@@ -28,6 +29,7 @@ model is JSON and ``predict`` is "nearest centroid".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -113,6 +115,7 @@ class SegmentModel:
     pc_scale_:
     the transform. centers_: (k, components) centroids in the transformed space;
     ``labels_`` the segment label of each centroid (stable across refits); ``k_``;
+    ``accepted_`` (False when no k passed ``fit``'s ``accept`` test);
     ``scores_`` per k tried.
     """
 
@@ -139,8 +142,10 @@ class SegmentModel:
         return np.column_stack(cols) if cols else np.zeros((len(frame), 0))
 
     def standardise(self, frame: pd.DataFrame) -> FloatArray:
-        """Features after the per-column transform and scaling (before the projection)."""
-        self._check()
+        """Features after the per-column transform and scaling (before the projection);
+        usable inside ``fit`` once the transform is learnt (by an ``accept`` test)."""
+        if not hasattr(self, "scale_"):
+            self._check()
         return np.asarray((self._raw(frame, self.window_days_) - self.mean_) / self.scale_,
                           dtype=np.float64)
 
@@ -163,7 +168,14 @@ class SegmentModel:
 
     # -- fit / predict ---------------------------------------------------------------
     def fit(self, frame: pd.DataFrame, window_days: float,
-            previous: SegmentModel | None = None) -> SegmentModel:
+            previous: SegmentModel | None = None,
+            accept: Callable[[IntArray], bool] | None = None) -> SegmentModel:
+        """Fit the transform and every k of ``k_range``; keep the best k by ``criterion``.
+
+        ``accept(labels)`` (optional) judges the clustering of each k (``labels``: one
+        cluster per row of ``frame``); the best *accepted* k wins, and the best overall
+        only when no k is accepted (``accepted_`` says which happened).
+        """
         lo, hi = self.k_range
         if not 2 <= lo <= hi:
             raise MiningError(f"k range must satisfy 2 <= min <= max, got {lo}..{hi}")
@@ -204,8 +216,15 @@ class SegmentModel:
                    if len(set(labels[sample].tolist())) > 1 else -1.0)
             scores.append(KScore(k, sil, gmm_bic(x, k, self.random_state)))
             fits[k] = km
-        best = (max(scores, key=lambda s: s.silhouette) if self.criterion == "silhouette"
-                else min(scores, key=lambda s: s.bic))
+        ranked = (sorted(scores, key=lambda s: -s.silhouette) if self.criterion == "silhouette"
+                  else sorted(scores, key=lambda s: s.bic))
+        best = ranked[0]
+        self.accepted_ = accept is None
+        if accept is not None:
+            for cand in ranked:
+                if accept(fits[cand.k].labels_.astype(np.int64)):
+                    best, self.accepted_ = cand, True
+                    break
         self.k_ = best.k
         self.scores_ = scores
         self.centers_ = np.asarray(fits[best.k].cluster_centers_, dtype=np.float64)

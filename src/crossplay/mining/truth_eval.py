@@ -8,6 +8,7 @@ the planted archetypes.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -57,3 +58,37 @@ def archetype_ari(labels: pd.Series, truth: pd.Series) -> tuple[float, int]:
     return (float(adjusted_rand_score(truth.loc[common].to_numpy(),
                                       np.asarray(labels.loc[common].to_numpy()))),
             int(common.size))
+
+
+def planted_pairs(world_dir: Path) -> frozenset[tuple[str, str]]:
+    """The cross-domain affinities the world planted, as ``(game-side token, knowledge-side
+    token)`` pairs of basket tokens: ``("g:cat:MOBA", "k:cat:电竞")``,
+    ``("s:cat:电竞赛事", "k:cat:电竞")`` … (from ``ground_truth/truth.json``)."""
+    path = world_dir / "ground_truth" / "truth.json"
+    try:
+        truth = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise MiningError(f"no ground truth at {path}") from None
+    pairs = {(f"g:cat:{a['genre']}", f"k:cat:{a['course_category']}")
+             for a in truth.get("planted_affinities", [])}
+    streams = truth.get("planted_stream_affinities")
+    if streams is None:  # a world written before stream affinities were listed
+        streams = [{"stream_category": a["genre"], "course_category": a["course_category"]}
+                   for a in truth.get("planted_affinities", [])]
+    pairs |= {(f"s:cat:{a['stream_category']}", f"k:cat:{a['course_category']}")
+              for a in streams}
+    return frozenset(pairs)
+
+
+def rule_is_planted(antecedent: str, consequent: str,
+                    planted: frozenset[tuple[str, str]]) -> bool:
+    """Whether a cross-domain category rule (tokens joined by `` & ``, as stored) is one the
+    world planted: it has tokens on both partners' sides, and every pair of a game-side
+    token with a knowledge-side token is a planted affinity. Item and habit rules are not
+    judged (False)."""
+    tokens = [*antecedent.split(" & "), *consequent.split(" & ")]
+    knowledge = [t for t in tokens if t.startswith("k:")]
+    game = [t for t in tokens if t.startswith(("g:", "s:"))]
+    if not knowledge or not game:
+        return False
+    return all((g, k) in planted for g in game for k in knowledge)
