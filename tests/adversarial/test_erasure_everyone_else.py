@@ -194,10 +194,11 @@ def _fitted(name: str) -> tuple[Recommender, sp.csr_matrix]:
     X = sp.csr_matrix(dense)
     cls = MODELS[name]
     plat = ["game"] * 20 + ["knowledge"] * 20
-    params: dict[str, Any] = {
+    by_model: dict[str, dict[str, Any]] = {
         "emcdr": {"source": ("game",), "target": ("knowledge",), "factors": 4},
         "hybrid": {"factors": 4}, "als": {"factors": 4}, "bpr": {"factors": 4},
-    }.get(name, {})
+    }
+    params = by_model.get(name, {})
     model = cls(**params)
     return model.fit(X, catalog(40, plat) if cls.needs_catalog else None), X
 

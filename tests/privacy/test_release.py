@@ -8,9 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crossplay.core import clock
 from crossplay.privacy.aggregates import QUERIES
 from crossplay.privacy.audit import entries
-from crossplay.privacy.release import BudgetError, release, spent, suppress
+from crossplay.privacy.keys import native_key
+from crossplay.privacy.release import BudgetError, hidden_cells, release, spent, suppress
 from crossplay.warehouse.duck import connect
 from tests.conftest import CliRunner, LoadedWorld
 
@@ -148,3 +150,107 @@ def test_cli(cli: CliRunner, loaded_world: LoadedWorld) -> None:
     assert bad.code == 2
     listed = cli(*base, "releases", "--json", data=False)
     assert {q["name"] for q in listed.json()} == set(QUERIES)
+
+
+# --- cells derived from fewer than k people -------------------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.tuples(st.sampled_from("abcd"), st.sampled_from("xyz")),
+                       st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=1))
+def test_inner_counts_and_sums_never_rest_on_fewer_than_k(
+        cells: dict[tuple[str, str], tuple[int, int]]) -> None:
+    q = QUERIES["conversion_by_segment"]
+    values = {key: [float(p + b), float(b), 100.0 * b] for key, (p, b) in cells.items()}
+    hidden = hidden_cells(values, q.metrics, K, 2)
+    for key, (people, buyers) in {k: (v[0], v[1]) for k, v in values.items()}.items():
+        if key not in hidden["buyers"]:
+            assert key not in hidden["people"]
+            assert buyers >= K and people - buyers >= K  # zeros included
+        assert (key in hidden["spend"]) == (key in hidden["buyers"])
+    # every line hides 0 or >= k buyers (and non-buyers), or all of it
+    for axis in (0, 1):
+        for value in {k[axis] for k in values}:
+            line = [k for k in values if k[axis] == value]
+            if all(k in hidden["buyers"] for k in line):
+                continue
+            mass = sum(values[k][1] for k in line if k in hidden["buyers"])
+            rest = sum(values[k][0] - values[k][1] for k in line if k in hidden["buyers"])
+            assert mass == 0 or mass >= K
+            assert rest == 0 or rest >= K
+
+
+# --- ε is checked before anything is spent, and refunded if the noise fails ----------------
+@pytest.mark.parametrize("eps", ["1e-320", "0", "-1", "nan", "inf", "-inf", "1e300", "3.5"])
+def test_bad_epsilon_is_refused_before_spending(cli: CliRunner, fresh_world: LoadedWorld,
+                                                eps: str) -> None:
+    res = cli("--data-dir", str(fresh_world.data_dir), "release", "conversion_by_segment",
+              "--for", "game", f"--epsilon={eps}", data=False)
+    assert res.code == 2 and "Traceback" not in res.err
+    assert "bad_epsilon" in res.err and "nothing was spent" in res.err_flat
+    assert spent(fresh_world.settings(), "game") == 0.0
+
+
+def test_a_failed_noisy_release_gives_the_budget_back(
+        cli: CliRunner, fresh_world: LoadedWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    import opendp.prelude as dp
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise dp.OpenDPException("FailedFunction", "scale overflow")
+
+    monkeypatch.setattr(dp.m, "make_laplace", broken)
+    res = cli("--data-dir", str(fresh_world.data_dir), "release", "conversion_by_segment",
+              "--for", "game", "--epsilon", "0.5", data=False)
+    assert res.code == 2 and "release_noise" in res.err and "Traceback" not in res.err
+    s = fresh_world.settings()
+    assert spent(s, "game") == 0.0
+    monkeypatch.setattr("crossplay.privacy.release._laplace", lambda *_a: 1 / 0)
+    with pytest.raises(ZeroDivisionError):  # any failure, not only OpenDP's
+        release(s, "conversion_by_segment", for_partner="game", epsilon=0.5)
+    assert spent(s, "game") == 0.0
+    monkeypatch.undo()
+    ok = cli("--data-dir", str(fresh_world.data_dir), "release", "conversion_by_segment",
+             "--for", "game", "--epsilon", "0.5", "--json", data=False)
+    assert ok.code == 0 and ok.json()["budget_left"] == pytest.approx(2.5)
+
+
+# --- exact tables are frozen per period ------------------------------------------------------
+def test_erasing_a_counted_person_withdraws_the_periods_table(
+        cli: CliRunner, fresh_world: LoadedWorld) -> None:
+    from tests.privacy.test_consent_links import _truth_people
+
+    s = fresh_world.settings()
+    base = ("--data-dir", str(fresh_world.data_dir))
+    with clock.frozen("2031-02-10T12:00:00Z"):
+        first = cli(*base, "release", "conversion_by_segment", "--for", "game", "--json",
+                    data=False)
+        assert first.code == 0 and first.json()["period"] == "2031-02"
+        again = cli(*base, "release", "conversion_by_segment", "--for", "knowledge",
+                    "--json", data=False)
+        assert again.json()["rows"] == first.json()["rows"]  # one table for everyone
+        con = connect(s)
+        try:
+            members = {r[0] for r in con.sql(
+                "SELECT g_user_key FROM links_current WHERE revoked_at IS NULL").fetchall()}
+        finally:
+            con.close()
+        g_uid = next(str(p["g_uid"]) for p in _truth_people(fresh_world)
+                     if p.get("g_uid") and native_key(s, "game", str(p["g_uid"])) in members)
+        assert cli(*base, "forget", "--partner", "game", "--user", g_uid, data=False).code == 0
+        gone = cli(*base, "release", "conversion_by_segment", "--for", "game", data=False)
+        assert gone.code == 2 and "release_withheld" in gone.err and "erased" in gone.err_flat
+    assert any(e.details.get("withheld") == "release_withheld"
+               for e in entries(s, action="release"))
+
+
+@pytest.mark.slow
+def test_key_rotation_keeps_the_periods_table(cli: CliRunner,
+                                              fresh_world: LoadedWorld) -> None:
+    base = ("--data-dir", str(fresh_world.data_dir))
+    with clock.frozen("2031-02-10T12:00:00Z"):
+        first = cli(*base, "release", "overlap_by_category_pair", "--for", "game", "--json",
+                    data=False)
+        assert first.code == 0
+        assert cli(*base, "keys", "rotate", "--partner", "game", data=False).code == 0
+        again = cli(*base, "release", "overlap_by_category_pair", "--for", "game", "--json",
+                    data=False)
+        assert again.code == 0, again.err  # members were re-keyed with everything else
+        assert again.json()["rows"] == first.json()["rows"]

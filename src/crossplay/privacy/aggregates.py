@@ -18,9 +18,17 @@ from crossplay.privacy.policy import linked_persons_sql
 
 @dataclass(frozen=True)
 class Metric:
+    """One released column.
+
+    ``over`` names the count whose members carry a sum's values (``spend`` is summed over
+    ``buyers``: non-buyers add 0): a sum is withheld whenever that count is, because a sum
+    over fewer than k people describes those people.
+    """
+
     name: str
     kind: str  # "count" (people) or "sum" (clamped per person to [0, bound])
     bound: float = 1.0
+    over: str = "people"
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,7 @@ CONVERSION_BY_SEGMENT = AggregateQuery(
     about="linked people by game activity segment: how many bought a course, and spend",
     dims=("segment",),
     metrics=(Metric("people", "count"), Metric("buyers", "count"),
-             Metric("spend", "sum", SPEND_BOUND)),
+             Metric("spend", "sum", SPEND_BOUND, over="buyers")),
     sql=f"""
       WITH g AS (SELECT user_key, count(*) AS n FROM events
                  WHERE partner = 'game' AND platform = 'game' GROUP BY user_key),

@@ -6,6 +6,8 @@
 - ``privacy_links``: bind / unbind actions produced by PSI or live bindings
   (:mod:`crossplay.privacy.links`);
 - ``privacy_budget``: differential-privacy spending per partner (:mod:`crossplay.privacy.release`);
+- ``privacy_release_snapshots``: the exact release of each query frozen per period (the
+  members it counted are in ``derived/releases``, where erasure and rotation reach them);
 - ``privacy_key_versions``: the rotation history of partner secrets (no secret in it).
 
 Every column holding a person key is marked with :func:`crossplay.opdb.pseudonym`.
@@ -72,6 +74,19 @@ budget_spend = Table(
     Column("ts", DateTime(timezone=True), nullable=False),
 )
 
+release_snapshots = Table(
+    "privacy_release_snapshots", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("query", String(64), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("status", String(16), nullable=False),  # released | withdrawn | withheld
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("members", BigInteger, nullable=False),
+    Column("rows", Text, nullable=True),  # the frozen table (JSON) while it is served
+    Column("reason", Text, nullable=True),
+    UniqueConstraint("query", "period"),
+)
+
 key_versions = Table(
     "privacy_key_versions", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -83,4 +98,4 @@ key_versions = Table(
 )
 
 #: every table of this module (created by :func:`crossplay.privacy.audit.engine_for`)
-ALL = (audit_log, live_consents, live_links, budget_spend, key_versions)
+ALL = (audit_log, live_consents, live_links, budget_spend, release_snapshots, key_versions)
