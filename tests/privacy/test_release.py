@@ -254,3 +254,36 @@ def test_key_rotation_keeps_the_periods_table(cli: CliRunner,
                     data=False)
         assert again.code == 0, again.err  # members were re-keyed with everything else
         assert again.json()["rows"] == first.json()["rows"]
+
+
+def test_concurrent_first_requests_share_one_frozen_table(fresh_world: LoadedWorld,
+                                                          op_db_url: str) -> None:
+    from sqlalchemy import select as sa_select
+
+    from crossplay.privacy.tables import release_snapshots
+
+    s = fresh_world.settings(db_url=op_db_url)
+    got: list[list[dict[str, object]]] = []
+    errors: list[BaseException] = []
+
+    def go(partner: str) -> None:
+        try:
+            got.append(release(s, "overlap_by_category_pair",
+                               for_partner=partner).rows)  # type: ignore[arg-type]
+        except BaseException as exc:
+            errors.append(exc)
+
+    with clock.frozen("2031-02-10T12:00:00Z"):
+        threads = [threading.Thread(target=go, args=(("game", "knowledge")[i % 2],))
+                   for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not errors and len(got) == 8 and all(rows == got[0] for rows in got)
+    from crossplay.privacy.audit import engine_for
+
+    with engine_for(s).connect() as conn:
+        snaps = conn.execute(sa_select(release_snapshots)).all()
+    assert [(r.query, r.period, r.status) for r in snaps] == [
+        ("overlap_by_category_pair", "2031-02", "released")]
