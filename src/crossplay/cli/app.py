@@ -11,24 +11,21 @@ from rich.text import Text
 from typer.exceptions import TyperException
 
 from crossplay import __version__
-from crossplay.cli import (
-    commands_access,
-    commands_bench,
-    commands_campaign,
-    commands_data,
-    commands_measure,
-    commands_mining,
-    commands_privacy,
-    commands_recommend,
-    commands_world,
+from crossplay.cli.command_index import LazyGroup, load_all
+from crossplay.cli.i18n import (
+    Messages,
+    detect_lang,
+    error_text,
+    on_missing_catalog,
+    use_language,
 )
-from crossplay.cli.i18n import Messages, detect_lang, error_text, use_language
 from crossplay.cli.output import stderr
-from crossplay.cli.state import State
 from crossplay.core.errors import CrossplayError
-from crossplay.core.settings import load_settings
+
+on_missing_catalog(load_all)
 
 app = typer.Typer(
+    cls=LazyGroup,
     name="crossplay",
     help="Co-marketing for a paid-knowledge platform and a game / streaming platform.",
     no_args_is_help=True,
@@ -55,6 +52,9 @@ def root(
         "--version", callback=_version, is_eager=True, help="Print the version.")] = False,
 ) -> None:
     """crossplay: load both partners' logs, link, learn, recommend, campaign, measure."""
+    from crossplay.cli.state import State  # settings (pydantic) only when a command runs
+    from crossplay.core.settings import load_settings
+
     if lang is not None and lang not in ("en", "zh-CN"):
         raise typer.BadParameter("use en or zh-CN", param_hint="--lang")
     use_language(detect_lang(lang))
@@ -62,17 +62,6 @@ def root(
     chosen = detect_lang(lang or (settings.lang if settings.lang != "en" else None))
     use_language(chosen)
     ctx.obj = State(settings=settings, msg=Messages(chosen))
-
-
-commands_data.register(app)
-commands_world.register(app)
-commands_privacy.register(app)
-commands_access.register(app)
-commands_measure.register(app)
-commands_recommend.register(app)
-commands_mining.register(app)
-commands_bench.register(app)
-commands_campaign.register(app)
 
 
 def run(argv: list[str] | None = None) -> int:

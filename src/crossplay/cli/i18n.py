@@ -7,6 +7,7 @@ Reason codes in quarantine are translated here too; the stored message stays Eng
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from crossplay.core.errors import CrossplayError
 from crossplay.core.types import Lang
@@ -99,6 +100,21 @@ def add_messages(catalog: dict[str, dict[Lang, str]]) -> None:
         MESSAGES[key] = texts
 
 
+#: imports every feature's catalog; the CLI's command index installs it, since a command
+#: module (and its catalog) is imported only when one of its commands runs
+_CATALOG_LOADERS: list[Callable[[], None]] = []
+
+
+def on_missing_catalog(loader: Callable[[], None]) -> None:
+    """Run ``loader`` (once) the first time a message key or error code is not found."""
+    _CATALOG_LOADERS.append(loader)
+
+
+def load_catalogs() -> None:
+    while _CATALOG_LOADERS:
+        _CATALOG_LOADERS.pop()()
+
+
 def detect_lang(explicit: str | None = None) -> Lang:
     value = explicit or os.environ.get("CROSSPLAY_LANG") or os.environ.get("LANG", "")
     return "zh-CN" if value.lower().startswith("zh") else "en"
@@ -121,6 +137,8 @@ def error_text(exc: CrossplayError) -> str:
     there is no entry or it quotes a value the error does not carry.
     """
     lang = _ACTIVE.get("lang") or detect_lang()
+    if lang != "en" and f"err.{exc.code}" not in MESSAGES:
+        load_catalogs()
     entry = MESSAGES.get(f"err.{exc.code}")
     if lang == "en" or entry is None:
         return exc.message
@@ -135,6 +153,8 @@ class Messages:
         self.lang: Lang = lang
 
     def __call__(self, key: str, **kwargs: object) -> str:
+        if key not in MESSAGES:
+            load_catalogs()
         return MESSAGES[key][self.lang].format(**kwargs)
 
     def reason(self, code: str) -> str:
