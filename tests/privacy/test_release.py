@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 import threading
 
 import pytest
@@ -202,7 +204,7 @@ def test_a_failed_noisy_release_gives_the_budget_back(
     assert res.code == 2 and "release_noise" in res.err and "Traceback" not in res.err
     s = fresh_world.settings()
     assert spent(s, "game") == 0.0
-    monkeypatch.setattr("crossplay.privacy.release._laplace", lambda *_a: 1 / 0)
+    monkeypatch.setattr("crossplay.privacy.release.draw", lambda *_a: 1 / 0)
     with pytest.raises(ZeroDivisionError):  # any failure, not only OpenDP's
         release(s, "conversion_by_segment", for_partner="game", epsilon=0.5)
     assert spent(s, "game") == 0.0
@@ -237,7 +239,7 @@ def test_erasing_a_counted_person_withdraws_the_periods_table(
         assert cli(*base, "forget", "--partner", "game", "--user", g_uid, data=False).code == 0
         gone = cli(*base, "release", "conversion_by_segment", "--for", "game", data=False)
         assert gone.code == 2 and "release_withheld" in gone.err and "erased" in gone.err_flat
-    assert any(e.details.get("withheld") == "release_withheld"
+    assert any(e.details.get("withheld") == "release_withheld_departed"
                for e in entries(s, action="release"))
 
 
@@ -287,3 +289,162 @@ def test_concurrent_first_requests_share_one_frozen_table(fresh_world: LoadedWor
         snaps = conn.execute(sa_select(release_snapshots)).all()
     assert [(r.query, r.period, r.status) for r in snaps] == [
         ("overlap_by_category_pair", "2031-02", "released")]
+
+
+# --- noisy releases carry their noise ---------------------------------------------------------
+def _cells(out: str) -> list[str]:
+    """The body lines of the printed table (one per released cell of a noisy release)."""
+    return [line for line in out.splitlines() if line.startswith("│")]
+
+
+def test_a_noisy_release_prints_scale_and_intervals_in_both_languages(
+        cli: CliRunner, fresh_world: LoadedWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CROSSPLAY_PRIVACY_EPSILON_BUDGET", "100")
+    base = ("--data-dir", str(fresh_world.data_dir))
+    # ε = 3 over 3 metrics: counts b = 1 / 1 = 1, spend b = 500 / 1 = 500
+    en = cli(*base, "release", "conversion_by_segment", "--for", "game", "--epsilon", "3",
+             data=False)
+    assert en.code == 0, en.err
+    people = [line for line in _cells(en.out) if "│ people " in line]
+    assert len(people) >= 3  # the segments hold 16 to 50 people: shown
+    for line in people:
+        assert "discrete Laplace, b = 1 " in line
+        assert re.search(r"│ (\d+) +│ (\d+) – (\d+) +│", line)
+    assert "Laplace, b = 500 " in en.out and "95% interval" in en.out
+    assert "ε = 3 is split evenly over 3 metric(s) (ε = 1 each)" in en.out
+    assert re.search(r"\d+ of \d+ released cells are mostly noise", en.out)
+    assert "Noisy values below 0 are shown as 0" in en.out
+    assert "This release spent ε = 3; privacy budget left for game: ε = 97.000 of 100" in en.out
+    zh = cli(*base, "--lang", "zh-CN", "release", "conversion_by_segment", "--for", "game",
+             "--epsilon", "3", data=False)
+    assert zh.code == 0, zh.err
+    assert len([line for line in _cells(zh.out) if "离散拉普拉斯, b = 1 " in line]) >= 3
+    assert "拉普拉斯, b = 500 " in zh.out and "95% 区间" in zh.out and "人数" in zh.out
+    assert re.search(r"已发布的 \d+ 个数值中有 \d+ 个主要是噪声", zh.out)
+    assert "低于 0 的加噪值显示为 0" in zh.out
+    assert "本次发布花费 ε = 3; game 剩余隐私预算: ε = 94.000 (共 100)" in zh.out
+    for text in (en.out, zh.out):  # the machine names stay in --json only
+        assert "discrete_laplace" not in text and "spend_per_buyer" not in text
+    assert not re.search(r"[\u4e00-\u9fff]", en.out.replace("(none)", ""))
+    listed = cli(*base, "--lang", "zh-CN", "releases", data=False)
+    assert listed.code == 0 and "名称" in listed.out and "人均购课消费(元)" in listed.out
+
+
+def test_the_json_of_a_noisy_release_carries_every_cells_noise(
+        cli: CliRunner, fresh_world: LoadedWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CROSSPLAY_PRIVACY_EPSILON_BUDGET", "10")
+    res = cli("--data-dir", str(fresh_world.data_dir), "release", "conversion_by_segment",
+              "--for", "knowledge", "--epsilon", "0.5", "--json", data=False)
+    assert res.code == 0, res.err
+    data = res.json()
+    assert data["epsilon_spent"] == 0.5 and data["budget_left"] == pytest.approx(9.5)
+    assert data["budget"] == 10 and data["derived"] == ["spend_per_buyer"]
+    # ε / 3 = 1/6 per metric: counts b = 6, spend b = 500 * 6 = 3,000
+    assert data["noise"]["people"]["mechanism"] == "discrete_laplace"
+    assert data["noise"]["people"]["scale"] == pytest.approx(6.0)
+    assert data["noise"]["people"]["half_width"] == 18  # ⌊OpenDP accuracy(6, 0.05)⌋
+    assert data["noise"]["spend"]["mechanism"] == "laplace"
+    assert data["noise"]["spend"]["scale"] == pytest.approx(3000.0)
+    assert data["noise"]["spend"]["half_width"] == pytest.approx(3000 * math.log(20))
+    assert data["noise"]["spend_per_buyer"]["mechanism"] == "derived"
+    shown = 0
+    for row in data["rows"]:
+        for name in ("people", "buyers", "spend", "spend_per_buyer"):
+            cell = row["noise"][name]
+            assert set(cell) == {"value", "noise_scale", "ci_low", "ci_high", "mostly_noise"}
+            assert cell["value"] == row[name]
+            if cell["value"] is None:
+                assert cell["ci_low"] is None and cell["mostly_noise"] is None
+                continue
+            shown += 1
+            assert 0 <= cell["ci_low"] <= cell["value"] <= cell["ci_high"]
+            assert cell["mostly_noise"] == (cell["ci_low"] <= 0 or (
+                cell["ci_high"] - cell["ci_low"]) / 2 >= cell["value"])
+            if name in ("people", "buyers"):
+                assert isinstance(cell["value"], int) and cell["noise_scale"] == 6.0
+    assert shown >= 4
+
+
+def test_small_true_counts_are_flagged_mostly_noise(
+        cli: CliRunner, fresh_world: LoadedWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    # ε = 0.05 on the 168 category pairs: b = 20, 95% half-width 59. Most pairs hold fewer
+    # than k people; those the noise lifts above k are shown, and must say they are noise
+    monkeypatch.setenv("CROSSPLAY_PRIVACY_EPSILON_BUDGET", "10")
+    truth = _truth(fresh_world, "overlap_by_category_pair")
+    res = cli("--data-dir", str(fresh_world.data_dir), "release", "overlap_by_category_pair",
+              "--for", "game", "--epsilon", "0.05", "--json", data=False)
+    assert res.code == 0, res.err
+    small = [r["noise"]["people"] for r in res.json()["rows"] if r["people"] is not None
+             and truth.get((r["knowledge_category"], r["game_category"]), 0) < K]
+    assert len(small) >= 5, "the noise shows some pairs of fewer than k people"
+    # each is flagged unless its noise passed the 95% bound (a few % each)
+    assert sum(c["mostly_noise"] for c in small) >= len(small) / 2
+    text = cli("--data-dir", str(fresh_world.data_dir), "release", "overlap_by_category_pair",
+               "--for", "game", "--epsilon", "0.05", data=False)
+    assert len([line for line in _cells(text.out) if "mostly noise" in line]) >= 5
+
+
+def test_an_exact_release_says_which_periods_table_it_is(cli: CliRunner,
+                                                         fresh_world: LoadedWorld) -> None:
+    base = ("--data-dir", str(fresh_world.data_dir))
+    with clock.frozen("2031-02-10T12:00:00Z"):
+        en = cli(*base, "release", "conversion_by_segment", "--for", "game", data=False)
+    with clock.frozen("2031-02-20T08:30:00Z"):  # later the same month: the same table
+        zh = cli(*base, "--lang", "zh-CN", "release", "conversion_by_segment", "--for",
+                 "knowledge", data=False)
+    assert en.code == 0 and zh.code == 0, en.err + zh.err
+    assert "Exact table of 2031-02, computed 2031-02-10 12:00 UTC" in en.out
+    assert "2031-02 的精确表, 计算于 2031-02-10 12:00 (UTC)" in zh.out
+    assert "course buyers" in en.out and "购课人数" in zh.out
+    assert "Laplace" not in en.out and "interval" not in en.out  # exact: no noise to show
+
+
+# --- every refusal of a release reads the same from the catalog, in both languages ----------
+def test_every_release_error_has_its_catalog_entry(fresh_world: LoadedWorld,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import opendp.prelude as dp
+
+    import crossplay.cli.release_view  # noqa: F401  (registers the catalog)
+    from crossplay.cli.i18n import MESSAGES
+    from crossplay.core.errors import CrossplayError
+    from crossplay.privacy.aggregates import Metric
+    from crossplay.privacy.noise import Mechanism, draw, mechanism
+    from crossplay.privacy.release import check_epsilon
+    from crossplay.privacy.release_periods import withheld
+
+    s = fresh_world.settings(privacy_epsilon_budget=1.0)
+
+    def caught(action: object) -> CrossplayError:
+        with pytest.raises(CrossplayError) as info:
+            action()  # type: ignore[operator]
+        return info.value
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise dp.OpenDPException("FailedFunction", "scale overflow")
+
+    release(s, "conversion_by_segment", for_partner="game", epsilon=0.6)
+    errors = [
+        caught(lambda: release(s, "everyone_raw", for_partner="game")),
+        caught(lambda: release(s, "conversion_by_segment",
+                               for_partner="nobody")),  # type: ignore[arg-type]
+        caught(lambda: check_epsilon(s, float("nan"))),
+        caught(lambda: release(s, "conversion_by_segment", for_partner="game", epsilon=0.6)),
+        caught(lambda: hidden_cells({("a",): [20.0, 5.0]}, (
+            Metric("people", "count"), Metric("x", "sum", over="nope")), K, 1)),
+        caught(lambda: mechanism("count", 1.0, 1e-320)),
+        caught(lambda: draw(Mechanism("laplace", 500.0, 0.1, 500.0), [1.0])),
+        withheld("release_withheld_changes", query="q", period="2031-03", changed=3,
+                 ref="2031-02", k=K),
+        withheld("release_withheld_departed", query="q", period="2031-03", gone=1),
+        withheld("release_withheld_period", query="q", period="2031-03"),
+    ]
+    with monkeypatch.context() as m:
+        m.setattr(dp.m, "make_laplace", broken)
+        errors.append(caught(lambda: draw(mechanism("count", 1.0, 1.0), [1.0])))
+    codes = [e.code for e in errors]
+    assert len(set(codes)) == len(codes), codes  # one code per message
+    for exc in errors:
+        entry = MESSAGES[f"err.{exc.code}"]
+        assert entry["en"].format(**exc.params) == exc.message, exc.code
+        zh = entry["zh-CN"].format(**exc.params)
+        assert re.search(r"[\u4e00-\u9fff]", zh), exc.code

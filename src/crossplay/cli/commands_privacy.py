@@ -36,13 +36,6 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "psi.served": {"en": "Session finished; the server stops.",
                    "zh-CN": "会话结束, 服务已停止。"},
     "psi.wrote": {"en": "Wrote {what}", "zh-CN": "已写入 {what}"},
-    "release.title": {"en": "Release {q} for {p} (k = {k}{eps})",
-                      "zh-CN": "向 {p} 发布 {q} (k = {k}{eps})"},
-    "release.hidden": {"en": "{n} of {total} groups suppressed (fewer than k people, or "
-                             "needed to protect one that is)",
-                       "zh-CN": "{total} 个分组中 {n} 个已隐藏 (人数少于 k, 或为保护此类分组)"},
-    "release.budget": {"en": "Privacy budget left for {p}: ε = {left:.3f}",
-                       "zh-CN": "{p} 剩余隐私预算: ε = {left:.3f}"},
     "forget.done": {"en": "Forgotten: {lake} lake rows, {db} database rows, {derived} derived "
                           "rows, {links} link(s); audit subject {subject}",
                     "zh-CN": "已删除: 数据湖 {lake} 行, 数据库 {db} 行, 派生数据 {derived} 行, "
@@ -368,6 +361,7 @@ def release_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Release a named aggregate to a partner: groups under k people are suppressed."""
+    from crossplay.cli.release_view import render_release
     from crossplay.privacy.release import release
 
     st = state(ctx)
@@ -375,31 +369,21 @@ def release_cmd(
     if as_json:
         print_json(rel.as_dict())
         return
-    eps = f", ε = {epsilon:g}" if epsilon is not None else ""
-    rows = [r for r in rel.rows if show_suppressed or not r["suppressed"]]
-    stdout().print(table(st.msg("release.title", q=name, p=for_partner, k=rel.k, eps=eps),
-                         [*rel.dims, *rel.metrics],
-                         [[r[d] for d in rel.dims] + ["—" if r[m] is None else r[m]
-                                                      for m in rel.metrics] for r in rows]))
-    hidden = sum(r["suppressed"] for r in rel.rows)
-    stdout().print(st.msg("release.hidden", n=hidden, total=len(rel.rows)), highlight=False)
-    if rel.budget_left is not None:
-        stdout().print(st.msg("release.budget", p=for_partner, left=rel.budget_left),
-                       highlight=False)
+    render_release(st.msg, rel, show_suppressed=show_suppressed)
 
 
-def releases_cmd(as_json: JsonOpt = False) -> None:
+def releases_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """The named aggregates a partner may receive."""
+    from crossplay.cli.release_view import render_releases
     from crossplay.privacy.aggregates import QUERIES
 
     data = [{"name": q.name, "about": q.about, "dims": list(q.dims),
-             "metrics": [m.name for m in q.metrics]} for q in QUERIES.values()]
+             "metrics": [m.name for m in q.metrics], "derived": [r.name for r in q.derived]}
+            for q in QUERIES.values()]
     if as_json:
         print_json(data)
         return
-    stdout().print(table(None, ["name", "about", "groups", "metrics"],
-                         [(d["name"], d["about"], ", ".join(d["dims"]), ", ".join(d["metrics"]))
-                          for d in data]))
+    render_releases(state(ctx).msg, data)
 
 
 def forget_cmd(

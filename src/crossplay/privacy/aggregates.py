@@ -32,6 +32,21 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class Ratio:
+    """A cell derived from two released cells of the same group: ``num / den``.
+
+    It is computed from what is released (post-processing: it costs no ε and reveals
+    nothing more), withheld when either part is, and lies in ``[0, bound]`` (``spend`` per
+    buyer: each buyer adds at most the spend bound).
+    """
+
+    name: str
+    num: str
+    den: str
+    bound: float
+
+
+@dataclass(frozen=True)
 class AggregateQuery:
     name: str
     about: str
@@ -39,6 +54,7 @@ class AggregateQuery:
     metrics: tuple[Metric, ...]
     sql: str  # one row per person: person_id, the dims, one column per metric
     domain_sql: tuple[str, ...]  # per dim: SELECT the public values of that dim
+    derived: tuple[Ratio, ...] = ()
 
 
 _K_TOP = """
@@ -107,6 +123,7 @@ CONVERSION_BY_SEGMENT = AggregateQuery(
       FROM ({_PERSONS}) p LEFT JOIN g ON g.user_key = p.g_user_key
       LEFT JOIN k ON k.user_key = p.k_user_key""",
     domain_sql=(" UNION ALL ".join(f"SELECT '{s}'" for s in SEGMENTS),),
+    derived=(Ratio("spend_per_buyer", "spend", "buyers", SPEND_BOUND),),
 )
 
 QUERIES: dict[str, AggregateQuery] = {q.name: q for q in (

@@ -19,16 +19,21 @@ domain:
   computed once per query and period and then frozen
   (:mod:`crossplay.privacy.release_periods`), so a partner toggling its users' consent
   between two requests gets the same table, or none.
-- **noisy** (``epsilon``): OpenDP's Laplace mechanism on every metric of every group of
-  the public domain (empty groups included, so presence is not revealed); counts have
-  sensitivity 1, sums clamp each person to ``[0, bound]`` (sensitivity = bound); ε is
-  split evenly over the metrics. Groups whose *noisy* people count is below k are then
-  suppressed, and inner counts and sums by the same rules on the noisy values
+- **noisy** (``epsilon``): OpenDP noise on every metric of every group of the public
+  domain (empty groups included, so presence is not revealed); counts have sensitivity 1
+  (discrete Laplace), sums clamp each person to ``[0, bound]`` (sensitivity = bound,
+  Laplace); ε is split evenly over the metrics. Every cell carries its noise scale, a 95 %
+  interval for the true value and a *mostly noise* flag (:mod:`crossplay.privacy.noise`);
+  a noisy value below 0 is shown as 0. Groups whose *noisy* people count is below k are
+  then suppressed, and inner counts and sums by the same rules on the noisy values
   (post-processing, no extra cost). ε must lie in ``[MIN_EPSILON, budget]`` (checked
   before anything is spent); it is spent from the partner's budget
   (``settings.privacy_epsilon_budget``), recorded in ``privacy_budget`` before the noise
   is drawn, and refunded if the release then fails; a release that would overspend is
   refused.
+
+Derived cells (``spend_per_buyer``, :class:`crossplay.privacy.aggregates.Ratio`) are
+computed from the released cells of their group in both kinds of release.
 
 Every release is audited (query, partner, ε, groups released / suppressed).
 """
@@ -49,6 +54,17 @@ from crossplay.core.settings import Settings
 from crossplay.core.types import PARTNERS, Partner
 from crossplay.privacy.aggregates import QUERIES, AggregateQuery, Metric
 from crossplay.privacy.audit import engine_for, record
+from crossplay.privacy.noise import (
+    ALPHA,
+    CONFIDENCE,
+    Mechanism,
+    NoisyCell,
+    draw,
+    mechanism,
+    noisy_cell,
+    ratio_cell,
+    ratio_value,
+)
 from crossplay.privacy.release_periods import ReleaseWithheld, frozen_table
 from crossplay.privacy.tables import budget_spend
 
@@ -72,15 +88,24 @@ class Release:
     epsilon: float | None
     dims: tuple[str, ...]
     metrics: tuple[str, ...]
+    derived: tuple[str, ...] = ()
+    #: each row: the dims, ``suppressed``, one value per metric and derived cell (None
+    #: when withheld); noisy releases add ``noise``: per cell, :meth:`NoisyCell.as_dict`
     rows: list[dict[str, Any]] = field(default_factory=list)
     budget_left: float | None = None
+    budget: float | None = None  # noisy releases: the partner's whole budget
+    #: noisy releases: per metric, its mechanism (:meth:`Mechanism.as_dict`); per derived
+    #: cell, how its interval is propagated
+    noise: dict[str, dict[str, Any]] | None = None
     period: str | None = None  # exact releases: the period whose frozen table this is
     computed_at: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"query": self.query, "for": self.for_partner, "k": self.k,
-                "epsilon": self.epsilon, "dims": list(self.dims),
-                "metrics": list(self.metrics), "budget_left": self.budget_left,
+                "epsilon": self.epsilon, "epsilon_spent": self.epsilon or 0.0,
+                "budget": self.budget, "budget_left": self.budget_left,
+                "dims": list(self.dims), "metrics": list(self.metrics),
+                "derived": list(self.derived), "noise": self.noise,
                 "period": self.period, "computed_at": self.computed_at,
                 "rows": self.rows}
 
@@ -147,7 +172,8 @@ def hidden_cells(values: dict[Key, list[float]], metrics: tuple[Metric, ...], k:
         if m.kind != "count":
             if m.over not in out:
                 raise CrossplayError(f"metric {m.name} is summed over {m.over!r}, which is "
-                                     "not a count of the query", code="release_definition")
+                                     "not a count of the query", code="release_definition",
+                                     params={"metric": m.name, "over": m.over})
             out[m.name] = out[m.over]
     return out
 
@@ -166,7 +192,7 @@ def check_epsilon(settings: Settings, epsilon: float) -> None:
         raise CrossplayError(
             f"ε must be a number from {MIN_EPSILON:g} to the privacy budget {budget:g} "
             f"(got {epsilon!r}); nothing was spent. Use e.g. --epsilon 0.5",
-            code="bad_epsilon")
+            code="bad_epsilon", params={"low": MIN_EPSILON, "budget": budget, "got": epsilon})
 
 
 def _spend(settings: Settings, partner: Partner, query: str,
@@ -183,7 +209,9 @@ def _spend(settings: Settings, partner: Partner, query: str,
             raise BudgetError(
                 f"{partner} has spent ε={used:g} of its budget ε={budget:g}; this release "
                 f"needs ε={epsilon:g}. Use exact (k-suppressed) releases, a smaller ε, or "
-                "raise privacy_epsilon_budget with the other partner's agreement")
+                "raise privacy_epsilon_budget with the other partner's agreement",
+                params={"partner": partner, "used": used, "budget": budget,
+                        "needed": epsilon})
         entry = conn.execute(budget_spend.insert().values(
             partner=partner, query=query, epsilon=epsilon, ts=clock.now())
         ).inserted_primary_key
@@ -195,27 +223,6 @@ def _refund(settings: Settings, entry: int) -> None:
     """Take back a spending whose release failed before anything was handed out."""
     with engine_for(settings).begin() as conn:
         conn.execute(budget_spend.delete().where(budget_spend.c.id == entry))
-
-
-def _laplace(values: list[float], sensitivity: float, epsilon: float) -> list[float]:
-    import opendp.prelude as dp
-
-    dp.enable_features("contrib")
-    scale = sensitivity / epsilon
-    if not math.isfinite(scale):
-        raise CrossplayError(f"ε={epsilon!r} gives no finite noise scale",
-                             code="bad_epsilon")
-    try:
-        meas = dp.m.make_laplace(dp.vector_domain(dp.atom_domain(T=float, nan=False)),
-                                 dp.l1_distance(T=float), scale=scale)
-        if float(meas.map(float(sensitivity))) > epsilon * (1 + 1e-9):  # type: ignore[no-untyped-call]
-            raise CrossplayError("the Laplace mechanism does not meet the requested ε",
-                                 code="release_noise")
-        return [float(v) for v in meas([float(v) for v in values])]
-    except dp.OpenDPException as exc:
-        raise CrossplayError(f"OpenDP could not add the noise ({exc.variant}): "
-                             "no budget was spent; try another ε",
-                             code="release_noise") from None
 
 
 def _per_person(settings: Settings, q: AggregateQuery) -> tuple[list[Key], pa.Table]:
@@ -267,19 +274,86 @@ def _rows(q: AggregateQuery, domain: list[Key], shown: dict[Key, list[float]],
     return rows
 
 
+def _with_derived(q: AggregateQuery, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with each derived cell of ``q``, withheld where either part is."""
+    out = []
+    for row in rows:
+        row = dict(row)
+        for r in q.derived:
+            num, den = row.get(r.num), row.get(r.den)
+            row[r.name] = (ratio_value(num, den, r.bound)
+                           if num is not None and den is not None and den > 0 else None)
+        out.append(row)
+    return out
+
+
+def _withheld(cell: NoisyCell) -> dict[str, Any]:
+    return {"value": None, "noise_scale": cell.noise_scale, "ci_low": None,
+            "ci_high": None, "mostly_noise": None}
+
+
+def noisy_rows(q: AggregateQuery, domain: list[Key], values: dict[Key, list[float]],
+               epsilon: float, k: int) -> tuple[list[dict[str, Any]], dict[str, Mechanism]]:
+    """The noisy table of ``q`` (pure: draws OpenDP noise, touches no store).
+
+    ``values`` holds the true metric sums per group of ``domain``; ε is split evenly over
+    the metrics. Returns the rows (values as printed, suppression on the noisy values,
+    ``noise`` per cell) and each metric's mechanism.
+    """
+    share = epsilon / len(q.metrics)
+    mechs: dict[str, Mechanism] = {}
+    raw: dict[Key, dict[str, float]] = {key: {} for key in domain}
+    for j, m in enumerate(q.metrics):
+        mech = mechanism("count" if m.kind == "count" else "sum",
+                         1.0 if m.kind == "count" else m.bound, share)
+        mechs[m.name] = mech
+        out = draw(mech, [values[key][j] for key in domain])
+        for key, v in zip(domain, out, strict=True):
+            raw[key][m.name] = v
+    cells = {key: {m.name: noisy_cell(mechs[m.name], raw[key][m.name]) for m in q.metrics}
+             for key in domain}
+    shown = {key: [cells[key][m.name].value for m in q.metrics] for key in domain}
+    rows = _with_derived(q, _rows(q, domain, shown,
+                                  hidden_cells(shown, q.metrics, k, len(q.dims),
+                                               secondary=False)))
+    for row in rows:
+        key = tuple(row[d] for d in q.dims)
+        noise = {m.name: cells[key][m.name].as_dict() if row[m.name] is not None
+                 else _withheld(cells[key][m.name]) for m in q.metrics}
+        for r in q.derived:
+            cell = ratio_cell((mechs[r.num], raw[key][r.num]), (mechs[r.den], raw[key][r.den]),
+                              row[r.name] or 0.0, r.bound)
+            noise[r.name] = cell.as_dict() if row[r.name] is not None else _withheld(cell)
+        row["noise"] = noise
+    return rows, mechs
+
+
+def _noise_info(q: AggregateQuery, mechs: dict[str, Mechanism]) -> dict[str, dict[str, Any]]:
+    info = {name: mech.as_dict() for name, mech in mechs.items()}
+    for r in q.derived:
+        info[r.name] = {"mechanism": "derived", "of": [r.num, r.den],
+                        "method": "bonferroni", "part_confidence": 1 - ALPHA / 2,
+                        "confidence": CONFIDENCE, "bound": r.bound}
+    return info
+
+
 def release(settings: Settings, name: str, *, for_partner: Partner,
             epsilon: float | None = None, actor: str | None = None) -> Release:
     """Run the named aggregate for ``for_partner`` (see the module docstring)."""
     q = QUERIES.get(name)
     if q is None:
-        raise NotFoundError(f"no aggregate named {name!r}; choose from {', '.join(QUERIES)}")
+        raise NotFoundError(f"no aggregate named {name!r}; choose from {', '.join(QUERIES)}",
+                            code="unknown_aggregate",
+                            params={"name": name, "names": ", ".join(QUERIES)})
     if for_partner not in PARTNERS:
-        raise CrossplayError(f"unknown partner {for_partner!r}: use knowledge or game")
+        raise CrossplayError(f"unknown partner {for_partner!r}: use knowledge or game",
+                             code="release_partner", params={"partner": for_partner})
     if epsilon is not None:
         check_epsilon(settings, epsilon)
     k = settings.privacy_k
     assert q.metrics[0].kind == "count" and q.metrics[0].name == "people"
-    rel = Release(name, for_partner, k, epsilon, q.dims, tuple(m.name for m in q.metrics))
+    rel = Release(name, for_partner, k, epsilon, q.dims, tuple(m.name for m in q.metrics),
+                  tuple(r.name for r in q.derived))
     audit: dict[str, Any] = {"for": for_partner, "epsilon": epsilon, "k": k}
     base, per = _per_person(settings, q)
     domain, values = _sums(q, base, per)
@@ -292,23 +366,14 @@ def release(settings: Settings, name: str, *, for_partner: Partner,
             record(settings, "release", actor=actor or f"partner:{for_partner}",
                    subject=f"query:{name}", details={**audit, "withheld": exc.code})
             raise
-        rel.rows, rel.period = snap.rows, snap.period
+        rel.rows, rel.period = _with_derived(q, snap.rows), snap.period
         rel.computed_at = snap.created_at.isoformat(timespec="seconds")
     else:
         rel.budget_left, entry = _spend(settings, for_partner, name, epsilon)
+        rel.budget = settings.privacy_epsilon_budget
         try:
-            per_metric = epsilon / len(q.metrics)
-            noisy: dict[Key, list[float]] = {key: [] for key in domain}
-            for j, m in enumerate(q.metrics):
-                sens = 1.0 if m.kind == "count" else m.bound
-                out = _laplace([values[key][j] for key in domain], sens, per_metric)
-                for key, v in zip(domain, out, strict=True):
-                    noisy[key].append(max(0.0, v))
-            shown = {key: [float(round(v)) if m.kind == "count" else v
-                           for v, m in zip(noisy[key], q.metrics, strict=True)]
-                     for key in domain}
-            rel.rows = _rows(q, domain, shown,
-                             hidden_cells(shown, q.metrics, k, len(q.dims), secondary=False))
+            rel.rows, mechs = noisy_rows(q, domain, values, epsilon, k)
+            rel.noise = _noise_info(q, mechs)
         except BaseException:
             _refund(settings, entry)
             raise

@@ -59,7 +59,32 @@ POPULATION_SCHEMA = pa.schema([("person_id", pa.string()), ("digest", pa.string(
 
 
 class ReleaseWithheld(CrossplayError):
+    """An exact table that may not be given out; every code starts ``release_withheld``."""
+
     code = "release_withheld"
+
+
+#: (code, English text) of each reason an exact table is refused; params: query, period,
+#: changed, ref, k, gone. The catalog (crossplay.cli.release_view) has both languages.
+_REFUSALS: dict[str, str] = {
+    "release_withheld_changes": (
+        "{query}: only {changed} linked person(s) changed since the exact table of {ref} "
+        "(fewer than k = {k}): a new exact table would describe them, so none is released "
+        "for {period}"),
+    "release_withheld_departed": (
+        "{query}: {gone} person(s) counted in the exact table of {period} have left the "
+        "linked population since (consent refused, unlinked or erased); the table is "
+        "withdrawn until the next period"),
+    "release_withheld_period": "{query}: the exact table of {period} is withheld",
+}
+_ADVICE = (". Ask for a noisy release (--epsilon), which the privacy budget protects, or "
+           "wait for the next period")
+
+
+def withheld(code: str, **params: Any) -> ReleaseWithheld:
+    """The refusal ``code`` of :data:`_REFUSALS`, its text filled from ``params``."""
+    return ReleaseWithheld(_REFUSALS[code].format(**params) + _ADVICE, code=code,
+                           params=params)
 
 
 @dataclass(frozen=True)
@@ -114,6 +139,18 @@ def _lock(conn: Connection, query: str) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
+def _stored_refusal(reason: str | None, query: str, period: str) -> ReleaseWithheld:
+    """The refusal recorded with a period's table (a JSON code and params), told again."""
+    try:
+        stored = json.loads(reason or "")
+        code, params = str(stored["code"]), dict(stored["params"])
+        if code in _REFUSALS:
+            return withheld(code, **params)
+    except (ValueError, TypeError, KeyError, IndexError):
+        pass  # an older plain-text reason, or none
+    return withheld("release_withheld_period", query=query, period=period)
+
+
 def frozen_table(settings: Settings, query: str, population: pa.Table,
                  compute: Callable[[], list[dict[str, Any]]]) -> Snapshot:
     """The period's exact table of ``query``: stored, or computed now by ``compute``.
@@ -126,7 +163,7 @@ def frozen_table(settings: Settings, query: str, population: pa.Table,
     period = period_of(now)
     k = settings.privacy_k
     population = population.select(["person_id", "digest"]).cast(POPULATION_SCHEMA)
-    refused: str | None = None
+    refused: ReleaseWithheld | None = None
     snapshot: Snapshot | None = None
     prune: list[str] = []
     t = release_snapshots
@@ -141,12 +178,13 @@ def frozen_table(settings: Settings, query: str, population: pa.Table,
                 .order_by(t.c.created_at.desc(), t.c.id.desc()).limit(1)).one_or_none()
             changed = 0 if ref is None else _changed(settings, ref, population)
             if 0 < changed < k:
-                refused = (f"only {changed} linked person(s) changed since the exact table of "
-                           f"{ref.period if ref else ''} (fewer than k = {k}): a new exact "
-                           f"table would describe them, so none is released for {period}")
+                refused = withheld("release_withheld_changes", query=query, period=period,
+                                   changed=changed, ref=ref.period if ref else "", k=k)
                 conn.execute(t.insert().values(query=query, period=period, status="withheld",
                                                created_at=now, members=0, rows=None,
-                                               reason=refused))
+                                               reason=json.dumps(
+                                                   {"code": refused.code,
+                                                    "params": refused.params})))
             else:
                 rows = compute()
                 write_parquet(population, members_path(settings, query, period))
@@ -160,23 +198,21 @@ def frozen_table(settings: Settings, query: str, population: pa.Table,
         elif snap.status == "released":
             gone = _gone(settings, snap, population)
             if gone:
-                refused = (f"{gone} person(s) counted in the exact table of {period} have "
-                           "left the linked population since (consent refused, unlinked "
-                           "or erased); the table is withdrawn until the next period")
+                refused = withheld("release_withheld_departed", query=query, period=period,
+                                   gone=gone)
                 conn.execute(t.update().where(t.c.id == snap.id).values(
-                    status="withdrawn", rows=None, reason=refused))
+                    status="withdrawn", rows=None,
+                    reason=json.dumps({"code": refused.code, "params": refused.params})))
             else:
                 created = snap.created_at
                 if created.tzinfo is None:  # SQLite keeps no offset
                     created = created.replace(tzinfo=now.tzinfo)
                 snapshot = Snapshot(query, period, created, json.loads(snap.rows))
         else:
-            refused = str(snap.reason or f"the exact table of {period} is withheld")
+            refused = _stored_refusal(snap.reason, query, period)
     for old in prune:  # only the newest table handed out is a reference
         members_path(settings, query, old).unlink(missing_ok=True)
     if refused is not None:
-        raise ReleaseWithheld(f"{query}: {refused}. Ask for a noisy release (--epsilon), "
-                              "which the privacy budget protects, or wait for the next "
-                              "period")
+        raise refused
     assert snapshot is not None
     return snapshot
