@@ -42,11 +42,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                  "求和: OpenDP 拉普拉斯, 敏感度 = 单人最多贡献的数额)。每 100 次发布中约有 "
                  "95 次真实值落在 95% 区间内。"},
     "release.noise.derived": {
-        "en": "A derived cell ({names}) adds no noise of its own: its value is computed from "
-              "the released cells, and its interval holds where the 97.5% intervals of both "
+        "en": "{names}: derived, with no noise of its own; its value is computed from the "
+              "released cells, and its interval holds where the 97.5% intervals of both "
               "parts hold (probability at least 95%).",
-        "zh-CN": "派生格 ({names}) 本身不加噪声: 其数值由已发布的格计算, 区间在两个组成部分的 "
-                 "97.5% 区间同时成立时成立 (概率至少 95%)。"},
+        "zh-CN": "{names}: 派生值, 本身不加噪声; 其数值由已发布的格计算, 区间在两个组成部分"
+                 "的 97.5% 区间同时成立时成立 (概率至少 95%)。"},
     "release.noise.post": {
         "en": "Noisy values below 0 are shown as 0 and noisy counts as whole numbers "
               "(post-processing, no extra ε); intervals are computed before that and stop "
