@@ -49,4 +49,7 @@ def test_help_groups_commands_by_the_loop(cli: CliRunner) -> None:
 def test_a_command_still_runs_and_shows_its_own_help(cli: CliRunner) -> None:
     assert cli("stats").code == 0
     assert "--as" in cli("sql", "--help").out
+    # a sub-command another module adds to this group (privacy's keys rotate)
+    assert "rotate" in cli("keys", "--help").out
+    assert "--partner" in cli("keys", "rotate", "--help").out
     assert cli("no-such-command").code == 2

@@ -88,6 +88,10 @@ COMMANDS: tuple[Entry, ...] = (
 
 MODULES: tuple[str, ...] = tuple(dict.fromkeys(e.module for e in COMMANDS))
 
+#: modules whose ``register`` adds sub-commands to another module's group (privacy adds
+#: ``keys rotate`` to data's ``keys``): they register before that group is built
+EXTENDS: dict[str, tuple[str, ...]] = {"data": ("privacy",)}
+
 _BY_NAME = {e.name: e for e in COMMANDS}
 _LOADED: dict[str, TyperGroup] = {}
 
@@ -96,6 +100,8 @@ def module_group(module: str) -> TyperGroup:
     """The click group of every command ``crossplay.cli.commands_<module>`` registers."""
     group = _LOADED.get(module)
     if group is None:
+        for other in EXTENDS.get(module, ()):
+            module_group(other)
         mod: Any = importlib.import_module(f"crossplay.cli.commands_{module}")
         holder = typer.Typer(add_completion=False)
 
