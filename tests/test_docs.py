@@ -28,7 +28,7 @@ def test_every_reason_code_is_documented_and_translated() -> None:
     for path in (ROOT / "src" / "crossplay" / "ingest").glob("*.py"):
         codes |= set(re.findall(r'reason_sql\(\s*"([a-z_]+)"', path.read_text()))
         codes |= set(re.findall(r'SourceReject\([^)]*?"([a-z_]+)"', path.read_text(), re.S))
-    codes |= {"conflicting_duplicate"}
+    codes |= {"conflicting_duplicate", "conflicts_with_lake"}
     assert len(codes) >= 15
     for code in codes:
         assert code in text, code

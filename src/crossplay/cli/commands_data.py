@@ -21,6 +21,7 @@ from crossplay.core.types import Kind, Lang, Partner
 from crossplay.ingest.mapping import Mapping, load_mapping
 from crossplay.ingest.pipeline import IngestSummary, ingest
 from crossplay.ingest.sources import expand_sources
+from crossplay.ingest.sqlbase import Corrections
 from crossplay.lake import Lake
 from crossplay.warehouse import lake_stats, query
 
@@ -126,6 +127,19 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                       "zh-CN": "请重新导入受影响合作方的数据以补回这些行 (导入可重复执行)。"},
 }
 add_messages(MESSAGES)
+add_messages({
+    # crossplay ingest: corrections and rows the quarantine already holds
+    "sum.corrected": {
+        "en": "Replaced in the lake (--corrections replace): {n} row(s) with a corrected "
+              "version under the same id.",
+        "zh-CN": "已在数据湖中替换 (--corrections replace): {n} 行, 以相同 ID 的更正版本替换。"},
+    "sum.held": {
+        "en": "{n} of the quarantined rows were already in the quarantine (the same rows, "
+              "rejected when this export was ingested before) and were not added again: "
+              "`crossplay quarantine list` shows them.",
+        "zh-CN": "其中 {n} 行已在隔离区中 (此前导入同一导出文件时已被拒绝的相同行), 未重复加入: "
+                 "`crossplay quarantine list` 可查看。"},
+})
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 quarantine_app = typer.Typer(help="Rows that were rejected, with the reason.",
@@ -146,6 +160,9 @@ def ingest_cmd(
         help="Text encoding of CSV files (auto, utf-8, gb18030, ...).")] = None,
     file_format: Annotated[str | None, typer.Option(
         "--format", help="csv, jsonl or parquet (default: from the file name).")] = None,
+    corrections: Annotated[Corrections, typer.Option(
+        help="A row whose id the lake holds with other content: quarantine it "
+             "(conflicts_with_lake) or replace the lake row (audited).")] = "quarantine",
     as_json: JsonOpt = False,
 ) -> None:
     """Validate, pseudonymise, dedupe and load partner exports into the lake."""
@@ -164,7 +181,13 @@ def ingest_cmd(
     with progress_bar(st.msg("ingest.reading", n=len(files)),
                       enabled=not as_json and sys.stderr.isatty()) as update:
         summary = ingest(st.settings, files, partner=partner, kind=kind, mapping=m,
-                         progress=update)
+                         progress=update, corrections=corrections)
+    if summary.corrected:
+        from crossplay.privacy.audit import record
+
+        record(st.settings, "lake_correction", actor="operator", subject=f"partner:{partner}",
+               details={"run_id": summary.run_id, "table": summary.table,
+                        "rows_replaced": summary.corrected, "files": len(files)})
     if as_json:
         print_json(summary_dict(summary))
         return
@@ -192,11 +215,16 @@ def render_summary(ctx: typer.Context, s: IngestSummary) -> None:
         f"{s.already_ingested:,}  {msg('sum.quarantined')}: {s.quarantined:,}  "
         f"{msg('sum.seconds')}: {s.seconds:.2f}  {msg('sum.rate')}: {s.events_per_second:,.0f}",
         highlight=False)
+    if s.corrected:
+        out.print(msg("sum.corrected", n=f"{s.corrected:,}"), highlight=False)
+    if s.quarantine_held:
+        out.print(msg("sum.held", n=f"{s.quarantine_held:,}"), highlight=False)
     if s.quarantined_by_reason:
         out.print(table(None, [msg("col.reason"), "code", msg("col.count")],
                         [(msg.reason(c), c, f"{n:,}")
                          for c, n in s.quarantined_by_reason.items()]))
-        out.print(msg("sum.hint", run=s.run_id), highlight=False)
+        if s.quarantined > s.quarantine_held:
+            out.print(msg("sum.hint", run=s.run_id), highlight=False)
 
 
 @quarantine_app.command("list")

@@ -77,6 +77,8 @@ REASONS: dict[str, dict[Lang, str]] = {
     "malformed_json": {"en": "malformed JSON line", "zh-CN": "JSON 行格式错误"},
     "bad_encoding": {"en": "invalid bytes for the encoding", "zh-CN": "编码无效"},
     "conflicting_duplicate": {"en": "same id, different content", "zh-CN": "相同 ID 内容冲突"},
+    "conflicts_with_lake": {"en": "id already in the lake with other content",
+                            "zh-CN": "ID 已在数据湖中且内容不同"},
     "control_character": {"en": "control character (e.g. NUL)", "zh-CN": "含控制字符(如 NUL)"},
     "number_out_of_range": {"en": "number out of range", "zh-CN": "数值超出范围"},
     "offset_out_of_range": {"en": "UTC offset beyond ±14:00", "zh-CN": "UTC 时差超出 ±14:00"},

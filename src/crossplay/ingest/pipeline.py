@@ -1,8 +1,10 @@
 """One ingest run: read -> pseudonymise -> map and validate -> dedupe -> commit.
 
 Rows flow in Arrow batches through DuckDB (bounded memory: DuckDB spills to the run's
-staging directory); rejected rows become quarantine rows; accepted rows are written as
-partitioned Parquet and published with one atomic manifest update (see lake/store.py).
+staging directory); rejected rows become quarantine rows (those the quarantine does not
+hold yet, see ingest/quarantine.py); accepted rows are written as partitioned Parquet and
+published with one atomic manifest update (see lake/store.py), together with rewrites of
+the lake files whose rows a correction replaced (ingest/corrections.py).
 """
 
 from __future__ import annotations
@@ -28,18 +30,20 @@ from crossplay.core.errors import CrossplayError, MappingError, SourceError
 from crossplay.core.secrets import secret_chain
 from crossplay.core.settings import Settings
 from crossplay.core.types import KIND_TABLE, Kind, Partner
+from crossplay.ingest.corrections import Swap, quarantine_lake_conflicts, rewrite_corrected
 from crossplay.ingest.dedupe import FileCounts, RunState
 from crossplay.ingest.jsonl_reader import deep_json
 from crossplay.ingest.limits import ReadLimits
 from crossplay.ingest.mapping import Mapping
 from crossplay.ingest.prefetch import prefetch
 from crossplay.ingest.pseudonymise import Pseudonymiser, id_secrets, pseudonymise_batch
+from crossplay.ingest.quarantine import write_quarantine
 from crossplay.ingest.readers import (
     Format,
     detect_format,
     open_source,
 )
-from crossplay.ingest.sqlbase import DEEP_CHECK_PREFIX, Plan, lit
+from crossplay.ingest.sqlbase import DEEP_CHECK_PREFIX, Corrections, Plan
 from crossplay.ingest.sqlplan import check_columns
 from crossplay.ingest.streams import describe
 from crossplay.lake import Lake, RunRecord
@@ -72,6 +76,11 @@ class IngestSummary:
     quarantined: int
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    #: accepted rows that replaced a lake row with the same key (--corrections replace)
+    corrected: int = 0
+    #: quarantined rows the quarantine already held (from an earlier run of the same
+    #: export): counted in ``quarantined``, not stored again
+    quarantine_held: int = 0
 
     @property
     def events_per_second(self) -> float:
@@ -103,15 +112,20 @@ def ingest(
     kind: Kind,
     mapping: Mapping | None = None,
     progress: Progress | None = None,
+    corrections: Corrections = "quarantine",
 ) -> IngestSummary:
-    """Ingest ``paths`` as ``kind`` from ``partner``; returns what happened."""
+    """Ingest ``paths`` as ``kind`` from ``partner``; returns what happened.
+
+    A row whose key the lake holds with other content is quarantined as
+    ``conflicts_with_lake``; with ``corrections="replace"`` it replaces the lake row.
+    """
     started = time.perf_counter()
     now = clock.now()
     spec = table_spec(KIND_TABLE[kind])
     m = _resolve_mapping(mapping, partner, kind, spec)
     plan = Plan(spec=spec, mapping=m, partner=partner,
                 timezone=m.timezone or settings.timezone, run_id=new_run_id(now),
-                ingested_at=now, max_ts=now + timedelta(days=1))
+                ingested_at=now, max_ts=now + timedelta(days=1), corrections=corrections)
     secrets_by_field = id_secrets(settings, spec, partner)
     lake = Lake(settings.lake_dir)
     with lake.lock(), _gc_paused():
@@ -268,6 +282,7 @@ def _mark_deep_json(batch: pa.Table, plan: Plan, limits: ReadLimits) -> pa.Table
 def _finish(run: RunState, lake: Lake, files: list[tuple[str, str, str]], now: datetime,
             started: float) -> IngestSummary:
     con, plan, spec = run.con, run.plan, run.plan.spec
+    quarantine_lake_conflicts(run)
     by_reason = {str(code): int(n) for code, n in con.execute(
         "SELECT code, count(*) FROM rejects GROUP BY code ORDER BY 2 DESC, 1").fetchall()}
     added: dict[str, list[Path]] = {}
@@ -275,22 +290,16 @@ def _finish(run: RunState, lake: Lake, files: list[tuple[str, str, str]], now: d
     table_dir = out / spec.name
     if table_dir.exists():
         added[spec.name] = sorted(table_dir.rglob("*.parquet"))
+    swaps: list[Swap] = []
+    if plan.corrections == "replace":
+        swaps = rewrite_corrected(run, lake.root, out)
+    held = 0
     if by_reason:
-        qdir = out / "quarantine" / f"partner={plan.partner}"
-        qdir.mkdir(parents=True, exist_ok=True)
-        qfile = qdir / f"r{plan.run_id}.parquet"
-        ts = now.strftime("%Y-%m-%d %H:%M:%S.%f") + "+00"
-        meta = (f"KV_METADATA {{'crossplay.schema_version': '{SCHEMA_VERSION}', "
-                f"'crossplay.run_id': {lit(plan.run_id)}}}")
-        con.execute(f"""
-            COPY (SELECT {lit(plan.run_id)} AS run_id, {lit(spec.name)} AS table_name,
-                         p.path AS source, r._row AS row_number, r.raw,
-                         r.code AS reason_code, r.message AS reason, r.column_name,
-                         TIMESTAMPTZ {lit(ts)} AS quarantined_at
-                  FROM rejects r JOIN paths p USING (_file)
-                  ORDER BY p.path, r._row)
-            TO {lit(str(qfile))} (FORMAT parquet, COMPRESSION zstd, {meta})""")
-        added["quarantine"] = [qfile]
+        qfile = out / "quarantine" / f"partner={plan.partner}" / f"r{plan.run_id}.parquet"
+        written, held = write_quarantine(con, plan, lake.files("quarantine", plan.partner),
+                                         qfile, now)
+        if written:
+            added["quarantine"] = [qfile]
     totals = FileCounts()
     for c in run.counts.values():
         totals.read += c.read
@@ -298,6 +307,7 @@ def _finish(run: RunState, lake: Lake, files: list[tuple[str, str, str]], now: d
         totals.duplicates += c.duplicates
         totals.already += c.already
         totals.quarantined += c.quarantined
+        totals.corrected += c.corrected
     seconds = time.perf_counter() - started
     paths = [f[0] for f in files]
     record = RunRecord(
@@ -305,12 +315,14 @@ def _finish(run: RunState, lake: Lake, files: list[tuple[str, str, str]], now: d
         started_at=now.isoformat(), finished_at=clock.now().isoformat(),
         read=totals.read, accepted=totals.accepted, duplicates=totals.duplicates,
         already_ingested=totals.already, quarantined=totals.quarantined,
-        quarantined_by_reason=by_reason, seconds=round(seconds, 3))
-    lake.commit(out, added, record)
+        quarantined_by_reason=by_reason, seconds=round(seconds, 3),
+        corrected=totals.corrected, quarantine_held=held)
+    lake.commit(out, added, record, swaps)
     return IngestSummary(
         run_id=plan.run_id, partner=plan.partner, table=spec.name,
         files=[FileSummary(p, fmt, run.counts_for(i).read, run.counts_for(i).quarantined,
                            note) for i, (p, fmt, note) in enumerate(files)],
         read=totals.read, accepted=totals.accepted, duplicates=totals.duplicates,
         already_ingested=totals.already, quarantined=totals.quarantined,
-        quarantined_by_reason=by_reason, seconds=time.perf_counter() - started)
+        quarantined_by_reason=by_reason, seconds=time.perf_counter() - started,
+        corrected=totals.corrected, quarantine_held=held)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import pyarrow as pa
 
@@ -37,6 +38,11 @@ def sql_type(f: Field) -> str:
     return _SQL_TYPES[f.kind]
 
 
+#: what a row does whose key is in the lake with other content: it is quarantined as
+#: ``conflicts_with_lake`` (the default), or it replaces the lake row
+Corrections = Literal["quarantine", "replace"]
+
+
 @dataclass(frozen=True)
 class Plan:
     """Everything fixed for one ingest run of one table."""
@@ -48,6 +54,7 @@ class Plan:
     run_id: str
     ingested_at: datetime  # UTC
     max_ts: datetime  # UTC; later timestamps are rejected
+    corrections: Corrections = "quarantine"
 
     def source_of(self, f: Field) -> str | None:
         """The source column that feeds field ``f`` (None: constant, default or absent)."""

@@ -34,12 +34,19 @@ class RunRecord:
     quarantined: int
     quarantined_by_reason: dict[str, int]
     seconds: float
+    #: accepted rows that replaced a lake row under the same key (``--corrections replace``)
+    corrected: int = 0
+    #: quarantined rows the quarantine already held from an earlier run (not stored again)
+    quarantine_held: int = 0
 
 
 _RUN_TYPES: dict[str, type | tuple[type, ...]] = {
     "sources": list, "quarantined_by_reason": dict, "seconds": (int, float),
-    **{f: int for f in ("read", "accepted", "duplicates", "already_ingested", "quarantined")},
+    **{f: int for f in ("read", "accepted", "duplicates", "already_ingested", "quarantined",
+                        "corrected", "quarantine_held")},
 }
+#: run-record fields added later: a manifest written before them lacks them
+_RUN_OPTIONAL = frozenset({"corrected", "quarantine_held"})
 
 
 class ManifestShapeError(ValueError):
@@ -98,7 +105,7 @@ def _check_rel(table: str, rel: str) -> None:
 
 def _run_record(i: int, raw: object) -> RunRecord:
     names = {f.name for f in fields(RunRecord)}
-    if not isinstance(raw, dict) or set(raw) != names:
+    if not isinstance(raw, dict) or not names - _RUN_OPTIONAL <= set(raw) <= names:
         raise ManifestShapeError(f"runs[{i}] is not a run record")
     for name, value in raw.items():
         want = _RUN_TYPES.get(name, str)

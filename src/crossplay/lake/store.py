@@ -24,8 +24,9 @@ not exist is a :class:`~crossplay.core.errors.ConfigError` that says what is wro
 to do, never a traceback, and no writer proceeds past it (a writer that took a broken
 manifest for an empty one would delete every file as left over). :meth:`Lake.recover`
 restores the backup when it is intact, or drops missing files on request. Rewrites in place
-(erasure, key rotation: :meth:`Lake.replace`) remove the backup before they publish, so no
-copy ever lists the files an erasure or a rotation removed.
+(erasure, key rotation: :meth:`Lake.replace`; an ingest that corrects rows:
+:meth:`Lake.commit` with swaps) remove the backup before they publish, so no copy ever lists
+the files they removed.
 """
 
 from __future__ import annotations
@@ -228,11 +229,14 @@ class Lake:
                     removed += 1
         return removed
 
-    def commit(self, base: Path, added: dict[str, list[Path]], run: RunRecord | None) -> None:
+    def commit(self, base: Path, added: dict[str, list[Path]], run: RunRecord | None,
+               swaps: Sequence[tuple[str, str, str]] = ()) -> None:
         """Move ``added`` staged files into place and publish them (call under ``lock``).
 
         ``added`` maps a table to files under ``base`` whose path relative to ``base`` is
         their place in the lake, e.g. ``base/events/partner=k/platform=x/date=d/f.parquet``.
+        ``swaps`` (as in :meth:`replace`) rewrite committed files in the same publish: an
+        ingest that corrects rows adds the new versions and drops the old ones at once.
         """
         manifest = self.read_manifest()
         for table, paths in added.items():
@@ -243,9 +247,12 @@ class Lake:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(staged, target)
                 rels.append(rel.as_posix())
+        self._swap(base, manifest, swaps)
         if run is not None:
             manifest.runs.append(run)
-        self._publish(manifest)
+        self._publish(manifest, drop_backup=bool(swaps))
+        for _table, old, _added in swaps:
+            (self.root / old).unlink(missing_ok=True)
 
     def replace(self, base: Path, swaps: Sequence[tuple[str, str, str]]) -> None:
         """Swap committed files for staged rewrites in one manifest replacement (call
@@ -259,6 +266,15 @@ class Lake:
         if not swaps:
             return
         manifest = self.read_manifest()
+        self._swap(base, manifest, swaps)
+        self._publish(manifest, drop_backup=True)
+        for _table, old, _added in swaps:
+            (self.root / old).unlink(missing_ok=True)
+
+    def _swap(self, base: Path, manifest: Manifest,
+              swaps: Sequence[tuple[str, str, str]]) -> None:
+        """Move the staged rewrites into place and give them their old files' slots in
+        ``manifest`` (not yet published; the old files stay until it is)."""
         for _table, _old, added in swaps:
             if added:
                 target = self.root / added
@@ -271,9 +287,6 @@ class Lake:
                 listed[idx] = added
             else:
                 del listed[idx]
-        self._publish(manifest, drop_backup=True)
-        for _table, old, _added in swaps:
-            (self.root / old).unlink(missing_ok=True)
 
     def recover(self, *, drop_missing: bool = False) -> Recovery:
         """Repair a broken manifest (takes the writer lock).
