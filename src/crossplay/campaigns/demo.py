@@ -1,7 +1,18 @@
-"""The demo's campaign step: the sample "learn & play" campaign over the synthetic world."""
+"""The demo's campaign step: the sample "learn & play" campaign over the synthetic world.
+
+The packaged sample runs over a fixed month (September 2026, the window of the worlds the
+tests build) with a budget sized for 2,000 people; a generated world's window ends
+yesterday. :func:`world_campaign` writes a copy of the sample whose ``start`` / ``end``
+are the world's first and last day and whose budget grows with the world, and the demo
+runs that copy (``<data_dir>/campaigns/learn_and_play.yaml``), so the campaign moves with
+the world and a user can ``validate`` / ``simulate`` / ``apply`` the same file.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -9,7 +20,7 @@ from sqlalchemy import func, select
 from crossplay.campaigns import tables as t
 from crossplay.campaigns.document import load_campaign, sample_path
 from crossplay.campaigns.engine import apply
-from crossplay.campaigns.errors import LedgerError
+from crossplay.campaigns.errors import CampaignError, LedgerError
 from crossplay.campaigns.invariants import violations
 from crossplay.campaigns.ledger import Ledger
 from crossplay.campaigns.messages import PersonFacts, render
@@ -20,11 +31,39 @@ from crossplay.core.settings import Settings
 from crossplay.core.types import Lang
 from crossplay.opdb import get_engine
 
+_SET_LINE = re.compile(r"^(start|end|budget):[ \t]*\S+", re.MULTILINE)
+#: the world size the sample's budget was sized for (its 3,000 points last the 30 days of
+#: a 2,000-person world); the demo's copy scales the budget with the world
+SAMPLE_PEOPLE = 2_000
 
-def run_demo(settings: Settings, lang: Lang) -> dict[str, Any]:
-    """Apply the sample campaign, let the richest persons redeem the dearest reward they can
-    afford (while stock lasts), deliver the partner messages; all idempotent on rerun."""
-    campaign = load_campaign(sample_path())
+
+def world_campaign(settings: Settings, first: dt.date, last: dt.date, *,
+                   people: int = SAMPLE_PEOPLE) -> Path:
+    """Write ``<data_dir>/campaigns/learn_and_play.yaml``: the sample campaign with its
+    window set to ``first`` .. ``last`` (inclusive local dates) and its budget scaled to a
+    world of ``people`` (never below the sample's); everything else, comments included, as
+    in the sample. Validated before it is returned."""
+    sample = load_campaign(sample_path())
+    text = sample_path().read_text(encoding="utf-8")
+    budget = max(sample.budget, round(sample.budget * people / SAMPLE_PEOPLE))
+    values = {"start": first.isoformat(), "end": last.isoformat(), "budget": str(budget)}
+    text, n = _SET_LINE.subn(lambda m: f"{m.group(1)}: {values[m.group(1)]}", text)
+    if n != 3:
+        raise CampaignError(f"{sample_path()}: expected one start:, end: and budget: line")
+    path = settings.data_dir / "campaigns" / "learn_and_play.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    load_campaign(path)
+    return path
+
+
+def run_demo(settings: Settings, lang: Lang, document: Path | None = None) -> dict[str, Any]:
+    """Apply the campaign ``document`` (default: the packaged sample), let the richest
+    persons redeem the dearest reward they can afford (while stock lasts), deliver the
+    partner messages; all idempotent on rerun."""
+    campaign = load_campaign(document or sample_path())
     report = apply(settings, campaign)
     engine = get_engine(settings)
     ledger = Ledger(engine)
@@ -74,8 +113,13 @@ def run_demo(settings: Settings, lang: Lang) -> dict[str, Any]:
                             recommended=[])
         message = render(campaign, "earned", lang, facts)
     broken = violations(engine)
-    return {"campaign": campaign.id, "persons": report.persons,
-            "issued": status.cost.issued, "redeemed": status.cost.redeemed,
+    exhausted = status.status == "budget_exhausted" and bool(status.by_day)
+    return {"campaign": campaign.id, "document": str(document or sample_path()),
+            "start": campaign.start.isoformat(), "end": campaign.end.isoformat(),
+            "persons": report.persons, "awarded_persons": status.persons,
+            "issued": status.cost.issued, "clawed_back": status.cost.clawed_back,
+            "redeemed": status.cost.redeemed,
+            "exhausted_on": status.by_day[-1][0] if exhausted else None,
             "redemptions": redemptions, "messages_delivered": delivered,
             "left": status.cost.budget_left, "budget": campaign.budget,
             "status": status.status, "ok": "yes" if not broken else "NO",

@@ -60,12 +60,27 @@ CATALOG: dict[str, dict[Lang, str]] = {
         "zh-CN": "账本不变量(每笔分录合计为零、余额等于分录之和、永不为负、库存不超卖、"
                  "幂等键只生效一次)由状态机性质测试与 50 线程/多进程并发测试在 SQLite 和 "
                  "PostgreSQL 上验证; 性能数据见 benchmarks/README.md (ledger)。"},
+    "demo.campaign_document": {
+        "en": "Campaign document {document} (the sample, its window set to the world's, "
+              "{start} to {end}, and its budget to {budget:,} points for the world's size); "
+              "try `crossplay campaign simulate` on it",
+        "zh-CN": "活动文件 {document}（即示例活动，窗口改为模拟世界的 {start} 至 {end}，预算按"
+                 "世界规模设为 {budget:,} 积分）；可对它运行 `crossplay campaign simulate`"},
     "demo.campaign_summary": {
-        "en": "Learn & play: {persons} persons, {issued:,} points issued, {redeemed:,} "
-              "redeemed ({redemptions} rewards), budget left {left:,} of {budget:,}; "
-              "ledger invariants hold: {ok}.",
-        "zh-CN": "学习玩乐季: {persons} 位用户, 发放 {issued:,} 积分, 兑换 {redeemed:,} 积分"
-                 "({redemptions} 件奖品), 剩余预算 {left:,} / {budget:,}; 账本不变量成立: {ok}。"},
+        "en": "Learn & play: {persons:,} eligible persons with activity, {awarded_persons:,} "
+              "earned points; {issued:,} points issued, {clawed_back:,} clawed back by "
+              "refunds, {redeemed:,} redeemed ({redemptions} rewards); budget left {left:,} of "
+              "{budget:,}; ledger invariants hold: {ok}.",
+        "zh-CN": "学习玩乐季: {persons:,} 位有活动的合格用户, {awarded_persons:,} 位获得积分; "
+                 "发放 {issued:,} 积分, 因退款收回 {clawed_back:,}, 兑换 {redeemed:,} 积分"
+                 "({redemptions} 件奖品); 剩余预算 {left:,} / {budget:,}; 账本不变量成立: {ok}。"},
+    "demo.campaign_ok": {"en": "yes", "zh-CN": "是"},
+    "demo.campaign_broken": {"en": "NO", "zh-CN": "否"},
+    "demo.campaign_exhausted": {
+        "en": "The budget ran out on {exhausted_on}: later activity earned nothing (raise "
+              "`budget:` in the document and apply it again to award the rest).",
+        "zh-CN": "预算已于 {exhausted_on} 用完: 之后的行为不再获得积分 (在活动文件中调高 "
+                 "`budget:` 后再次 apply 即可继续发放)。"},
 }
 
 

@@ -60,6 +60,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                    "zh-CN": "基准评测协议：把模拟世界写成跨领域基准目录，评测知识领域冷启动"},
     "bench.demo.noworld": {"en": "No synthetic world in {path}: step skipped.",
                            "zh-CN": "{path} 中没有模拟世界：跳过此步骤。"},
+    "bench.demo.small": {"en": "This world is too small for a cold-start benchmark (step "
+                               "skipped; try --people 2000 or more): {why}",
+                         "zh-CN": "该模拟世界太小，无法做冷启动基准评测（跳过此步骤；请用 "
+                                  "--people 2000 或更大）：{why}"},
 }
 add_messages(MESSAGES)
 
@@ -297,13 +301,21 @@ def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
         if not as_json:
             stdout().print(st.msg("bench.demo.noworld", path=world), highlight=False)
         return {"skipped": "no world"}
+    from crossplay.core.errors import CrossplayError
+
     folder = derived_dir(st.settings, "benchmarks") / "_demo-world-cdr"
     shutil.rmtree(folder, ignore_errors=True)
-    write_cdr_folder(world, folder)
-    rows = import_cdr_folder(folder)
-    save(st.settings, "demo-world", rows, fmt="cdr-folder", source=folder, replace=True)
-    result = run(rows, RunConfig(protocol="cold", target="knowledge",
-                                 models=("popularity", "als", "emcdr")), name="demo-world")
+    try:
+        write_cdr_folder(world, folder)
+        rows = import_cdr_folder(folder)
+        save(st.settings, "demo-world", rows, fmt="cdr-folder", source=folder, replace=True)
+        result = run(rows, RunConfig(protocol="cold", target="knowledge",
+                                     models=("popularity", "als", "emcdr")),
+                     name="demo-world")
+    except CrossplayError as exc:  # a world too small for a cold-start split: say so, end
+        if not as_json:
+            stdout().print(st.msg("bench.demo.small", why=exc.message), highlight=False)
+        return {"skipped": exc.message}
     save_run(st.settings, "demo-world", result)
     if not as_json:
         print_result(st, result)

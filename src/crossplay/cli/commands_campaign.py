@@ -194,12 +194,26 @@ def register(app: typer.Typer) -> None:
 def demo_step(st: State, as_json: bool) -> dict[str, Any]:
     """``crossplay demo``: run the sample campaign over the world, redeem what people can
     afford, notify the partners through the outbox and check the ledger's invariants."""
-    from crossplay.campaigns.demo import run_demo
+    from crossplay.campaigns.demo import run_demo, world_campaign
+    from crossplay.core.errors import CrossplayError
+    from crossplay.measure.sample_campaign import find_world
+    from crossplay.synth.world import world_config
 
-    summary = run_demo(st.settings, st.msg.lang)
+    try:  # the campaign runs over the world's own window (the sample's is fixed)
+        world = world_config(find_world(st.settings))
+        document: Path | None = world_campaign(st.settings, world.start, world.last_day,
+                                               people=world.people)
+    except CrossplayError:  # no generated world behind this lake: the sample as it is
+        document = None
+    summary = run_demo(st.settings, st.msg.lang, document)
     if not as_json:
         out = stdout()
-        out.print("  " + st.msg("demo.campaign_summary", **summary), highlight=False)
+        out.print("  " + st.msg("demo.campaign_document", **summary), highlight=False)
+        words = {**summary, "ok": st.msg("demo.campaign_ok" if summary["ok"] == "yes"
+                                          else "demo.campaign_broken")}
+        out.print("  " + st.msg("demo.campaign_summary", **words), highlight=False)
+        if summary["exhausted_on"]:
+            out.print("  " + st.msg("demo.campaign_exhausted", **summary), highlight=False)
         if summary["top_streaks"]:
             out.print("  " + st.msg("campaign.top_streaks") + ": " + ", ".join(
                 f"{s['best']}" for s in summary["top_streaks"]), highlight=False)

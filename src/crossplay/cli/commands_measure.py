@@ -660,13 +660,20 @@ def demo_step(st: State, as_json: bool) -> dict[str, Any]:
     from dataclasses import asdict
 
     from crossplay.measure.lakeanalysis import analyze_experiment
+    from crossplay.measure.planted import judge, planted_effect
     from crossplay.measure.sample_campaign import find_world, load_sample_campaign
     from crossplay.measure.simulate import simulate
     from crossplay.measure.speedcheck import speed_check
     from crossplay.warehouse import query
 
-    exp = load_sample_campaign(st.settings, find_world(st.settings))
+    world = find_world(st.settings)
+    exp = load_sample_campaign(st.settings, world)
     result, _, counts = analyze_experiment(st.settings, exp)
+    primary = next(c for c in result.comparisons if c.role == "primary")
+    check = judge(planted_effect(world), control_mean=primary.control_mean,
+                  diff=primary.diff, n_control=primary.n_control,
+                  n_variant=primary.n_variant, significant=primary.significant,
+                  alpha=result.alpha)
     res = query(st.settings, """
         SELECT coalesce(sum(value) FILTER (WHERE event_type = 'purchase'), 0)
         FROM events WHERE partner = 'knowledge' GROUP BY user_key ORDER BY user_key""")
@@ -675,11 +682,14 @@ def demo_step(st: State, as_json: bool) -> dict[str, Any]:
     speed = speed_check(1_000_000)
     summary: dict[str, Any] = {
         "experiment": exp.key, "exposed": counts["exposed"], **analysis_dict(result),
-        "aa": asdict(aa), "speed": asdict(speed)}
+        "planted": asdict(check), "aa": asdict(aa), "speed": asdict(speed)}
     if as_json:
         return summary
     msg, out = st.msg, stdout()
-    out.print(msg("m.demo.campaign", name=exp.name, h=result.counts[exp.control],
+    from crossplay.mining.names import split_title
+
+    title = split_title(exp.name)[0 if msg.lang == "zh-CN" else 1]
+    out.print(msg("m.demo.campaign", name=title, h=result.counts[exp.control],
                   t=sum(v for k, v in result.counts.items() if k != exp.control)),
               highlight=False)
     render_srm(msg, result.srm)
@@ -688,6 +698,12 @@ def demo_step(st: State, as_json: bool) -> dict[str, Any]:
     for v, verdict in result.verdicts.items():
         out.print(msg("m.verdict", variant=v, verdict=msg("m.v." + verdict),
                       why=reasons_text(msg, result, v)), highlight=False)
+    planted = planted_effect(world)
+    out.print(msg(f"m.demo.planted.{check.outcome}", metric=primary.metric,
+                  planted=f"{check.planted * 100:+.2f}", observed=f"{check.observed * 100:+.2f}",
+                  induced=planted.induced, treated=planted.treated,
+                  power=check.power or 0.0, need=check.needed_per_arm or 0,
+                  n=primary.n_control, people=check.world_people or 0), highlight=False)
     out.print(msg("m.demo.note", sims=aa.sims, n=aa.people, fpr=aa.false_positive_rate,
                   cover=aa.coverage, seq=aa.sequential_miss_peeking,
                   fixed=aa.fixed_miss_peeking, looks=aa.looks, rows=speed.rows,

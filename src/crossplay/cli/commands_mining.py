@@ -409,8 +409,9 @@ def _demo_rules(st: Any, as_json: bool, world: Path | None) -> dict[str, Any]:
         a = r["antecedent_zh" if zh else "antecedent_en"]
         c = r["consequent_zh" if zh else "consequent_en"]
         mark = ("  " + msg("mining.demo.planted")) if r["planted"] else ""
-        out.print(f"  {a} → {c}  (lift {r['lift']:.2f}, conf {r['confidence']:.0%}, "
-                  f"q {r['q_value']:.2g}){mark}", highlight=False)
+        out.print(f"  {a} → {c}  " + msg("mining.demo.rule_figures", lift=r["lift"],
+                                             conf=r["confidence"], q=r["q_value"]) + mark,
+                  highlight=False)
     if not top.empty:
         out.print("  " + msg("mining.demo.rules_tally", n=len(frame), sig=len(sig)),
                   highlight=False)
@@ -476,8 +477,9 @@ def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
                           name=target["name_zh" if zh else "name_en"]), highlight=False)
             for r in social.ranking.to_dict(orient="records"):
                 name = r["name_zh" if zh else "name_en"]
-                out.print(f"  {name}  (reach {r['expected_reach']:.1f},"
-                          f" PageRank {r['pagerank']:.4f})", highlight=False)
+                out.print(f"  {name}  " + msg("mining.demo.streamer_figures",
+                                              reach=r["expected_reach"], pr=r["pagerank"]),
+                          highlight=False)
             out.print(msg("mining.demo.next"), highlight=False)
     except MiningError as exc:  # e.g. a world too small to segment: say so, go on
         summary["segments"] = {"error": exc.message}

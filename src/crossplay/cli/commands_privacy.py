@@ -65,6 +65,16 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                                        "k = {k}; — = 已隐藏)"},
     "demo.privacy.audit": {"en": "Audit log: {n} entries, chain intact: {ok}",
                            "zh-CN": "审计日志: {n} 条, 链完整: {ok}"},
+    "demo.privacy.largest": {"en": "  Largest released pairs (course category × game / stream "
+                                   "category: people): {pairs}",
+                             "zh-CN": "  已发布的最大组合 (课程类别 × 游戏/直播类别: 人数): "
+                                      "{pairs}"},
+    "demo.privacy.yes": {"en": "yes", "zh-CN": "是"},
+    "demo.privacy.no": {"en": "NO", "zh-CN": "否"},
+    "demo.privacy.col.segment": {"en": "segment", "zh-CN": "分群"},
+    "demo.privacy.col.people": {"en": "people", "zh-CN": "人数"},
+    "demo.privacy.col.buyers": {"en": "course buyers", "zh-CN": "购课人数"},
+    "demo.privacy.col.spend": {"en": "spend (yuan)", "zh-CN": "消费(元)"},
     "consent.set": {"en": "Recorded: {partner} user {ukey} {purpose} = {granted}",
                     "zh-CN": "已记录: {partner} 用户 {ukey} {purpose} = {granted}"},
 }
@@ -472,12 +482,27 @@ def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
                   highlight=False)
         out.print(st.msg("demo.privacy.release", k=pair.k, shown=pair_shown,
                          hidden=len(pair.rows) - pair_shown), highlight=False)
+        largest = sorted((r for r in pair.rows if not r["suppressed"]
+                          and "(none)" not in (r["knowledge_category"], r["game_category"])),
+                         key=lambda r: (-r["people"], r["knowledge_category"],
+                                        r["game_category"]))[:4]
+        if largest:
+            from crossplay.mining.names import category_name
+
+            lang = st.msg.lang
+            out.print(st.msg("demo.privacy.largest", pairs=", ".join(
+                f"{category_name(r['knowledge_category'], lang)} × "
+                f"{category_name(r['game_category'], lang)}: {r['people']}"
+                for r in largest)), highlight=False)
         out.print(table(st.msg("demo.privacy.segments", k=seg.k),
-                        ["segment", "people", "buyers", "spend"],
+                        [st.msg(f"demo.privacy.col.{c}")
+                         for c in ("segment", "people", "buyers", "spend")],
                         [(r["segment"], *("—" if r[m] is None else r[m]
                                           for m in ("people", "buyers", "spend")))
                          for r in seg.rows]))
-        out.print(st.msg("demo.privacy.audit", n=res.entries, ok=res.ok), highlight=False)
+        out.print(st.msg("demo.privacy.audit", n=res.entries,
+                         ok=st.msg("demo.privacy.yes" if res.ok else "demo.privacy.no")),
+                  highlight=False)
     return {"active_links": active, "usable_links": usable, "profiles": prof.persons,
             "overlap_by_category_pair": {"k": pair.k, "released": pair_shown,
                                          "suppressed": len(pair.rows) - pair_shown},

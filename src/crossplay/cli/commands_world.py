@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,29 +14,80 @@ import typer
 
 from crossplay.cli import demo_steps
 from crossplay.cli.commands_data import summary_dict
+from crossplay.cli.i18n import add_messages
 from crossplay.cli.output import print_json, progress_bar, stdout, table
 from crossplay.cli.state import State, state
 from crossplay.core.errors import ConfigError
-from crossplay.core.secrets import init_secret, partner_secret
-from crossplay.core.types import PARTNERS
+from crossplay.core.secrets import key_file, partner_secret
+from crossplay.core.settings import Settings
+from crossplay.core.types import PARTNERS, Partner
 from crossplay.ingest.world import ingest_world
-from crossplay.synth import GenerationReport, WorldConfig, generate_world
+from crossplay.synth import GenerationReport, WorldConfig, generate_world, recent_start
+from crossplay.synth.world import world_config
 from crossplay.warehouse import lake_stats
+
+add_messages({
+    "demo.keys.created": {
+        "en": "Created {path}: a demo-only key derived from seed {seed}, so the same seed "
+              "gives the same pseudonyms (real partners: `crossplay keys init`, random)",
+        "zh-CN": "已创建 {path}：仅供演示的密钥，由种子 {seed} 推导，同一种子得到相同的假名"
+                 "（真实合作方请用 `crossplay keys init`，随机生成）"},
+    "demo.window": {
+        "en": "World: {people:,} people, {days} days, {first} to {last} (Asia/Shanghai), "
+              "seed {seed}",
+        "zh-CN": "模拟世界：{people:,} 人，{days} 天，{first} 至 {last}（北京时间），种子 {seed}"},
+    "demo.window.kept": {
+        "en": "  Kept the window of the world already in {world} (ingest stays idempotent); "
+              "pass --start to move it",
+        "zh-CN": "  沿用 {world} 中已有世界的时间窗口（重复导入不增加数据）；如需移动请用 --start"},
+    **{f"demo.col.{key}": {"en": en, "zh-CN": zh} for key, en, zh in (
+        ("partner", "partner", "合作方"), ("source", "source", "数据源"),
+        ("kind", "kind", "类型"), ("read", "read", "读取"), ("accepted", "accepted", "接收"),
+        ("dups", "dups", "重复"), ("already", "already", "已存在"),
+        ("quarantined", "quarantined", "隔离"), ("expected", "expected", "预期接收"),
+        ("s", "s", "秒"), ("table", "table", "表"), ("events", "events", "事件数"),
+        ("users", "users", "用户数"), ("first", "first", "最早"), ("last", "last", "最晚"))},
+})
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 People = Annotated[int, typer.Option(min=1, help="How many people live in the world.")]
 Days = Annotated[int, typer.Option(min=1, max=3660, help="How many days of behaviour.")]
 Seed = Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")]
-Start = Annotated[str, typer.Option(help="First day (YYYY-MM-DD, local time).")]
+Start = Annotated[str | None, typer.Option(
+    help="First day (YYYY-MM-DD, local time). Default: the window ends yesterday "
+         "(Asia/Shanghai, by the clock; CROSSPLAY_NOW moves it).", show_default=False)]
+#: the demo's default world: big enough that the planted rules, segments and campaign
+#: effect show (docs/synthetic-world.md, "The demo"), small enough for ~2 minutes
+DEMO_PEOPLE = 40_000
+DEMO_DAYS = 30
+DEMO_SEED = 7
+#: the first local day a demo world may start on (ingest refuses UTC times before 2000, and
+#: midnight in Shanghai on 2000-01-01 is still 1999 in UTC)
+DEMO_EARLIEST = date(2000, 1, 2)
 
 
-def _config(people: int, days: int, seed: int, start: str) -> WorldConfig:
+def _config(people: int, days: int, seed: int, start: str | None) -> WorldConfig:
+    if start is None:
+        return WorldConfig(people=people, days=days, seed=seed, start=recent_start(days))
     try:
         first = date.fromisoformat(start)
     except ValueError:
         raise typer.BadParameter(f"{start!r} is not a date like 2026-09-01",
                                  param_hint="--start") from None
     return WorldConfig(people=people, days=days, seed=seed, start=first)
+
+
+def _previous_start(world_dir: Path, config: WorldConfig) -> date | None:
+    """The first day of the world already in ``world_dir`` when it was generated with the
+    same people, days, seed and chunk size (a rerun of the demo keeps its window, so ingest
+    adds nothing), else None."""
+    try:
+        old = world_config(world_dir)
+    except ConfigError:
+        return None
+    same = (old.people, old.days, old.seed, old.chunk_people) == (
+        config.people, config.days, config.seed, config.chunk_people)
+    return old.start if same else None
 
 
 def _generate(st: State, config: WorldConfig, out: Path, quiet: bool) -> GenerationReport:
@@ -54,13 +108,14 @@ def generate_cmd(
     people: People = 2000,
     days: Days = 30,
     seed: Seed = 0,
-    start: Start = "2026-09-01",
+    start: Start = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write a synthetic two-platform world for demos and tests.
 
     Both partners' exports in their own shapes, their mapping files, a manifest of
-    expected counts and a hidden ground truth (docs/synthetic-world.md).
+    expected counts and a hidden ground truth (docs/synthetic-world.md). The window ends
+    yesterday unless --start is given.
     """
     st = state(ctx)
     report = _generate(st, _config(people, days, seed, start), out, as_json)
@@ -73,30 +128,47 @@ def generate_cmd(
                   [(f, f"{n:,}") for f, n in sorted(report.files.items())]))
 
 
-def _ensure_secrets(st: State) -> list[str]:
-    """Create key files for partners that have no secret yet (the demo only)."""
+def demo_secret(partner: Partner, seed: int) -> str:
+    """The demo's key for ``partner``: HMAC-SHA256 of the partner and the world's seed.
+
+    Demo-only: anyone who knows the seed can recompute it, which is the point (the same
+    seed gives the same pseudonyms, hence the same segments, rankings and communities).
+    Real partners get a random key from ``crossplay keys init``.
+    """
+    return hmac.new(b"crossplay-demo-key", f"{partner}:{seed}".encode("ascii"),
+                    hashlib.sha256).hexdigest()
+
+
+def _ensure_secrets(settings: Settings, seed: int) -> list[str]:
+    """Create demo key files for partners that have no secret yet (never replaces one)."""
     made = []
     for partner in PARTNERS:
         try:
-            partner_secret(st.settings, partner)
+            partner_secret(settings, partner)
         except ConfigError:
-            made.append(str(init_secret(st.settings, partner)))
+            path = key_file(settings, partner)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(demo_secret(partner, seed) + "\n")
+            made.append(str(path))
     return made
 
 
 def demo_cmd(
     ctx: typer.Context,
-    people: People = 2000,
-    days: Days = 30,
-    seed: Seed = 7,
-    start: Start = "2026-09-01",
+    people: People = DEMO_PEOPLE,
+    days: Days = DEMO_DAYS,
+    seed: Seed = DEMO_SEED,
+    start: Start = None,
     world: Annotated[Path | None, typer.Option(
         help="Where to write the world (default: <data-dir>/world).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The main job: generate a world, create secrets, ingest it, show what loaded.
+    """The main job: generate a world, create secrets, ingest it, then run every part on it.
 
-    Runs on the embedded default (DuckDB over a Parquet lake in the data directory).
+    Runs on the embedded default (DuckDB over a Parquet lake in the data directory). The
+    world's window ends yesterday; a rerun keeps the window of the world already there.
     """
     st = state(ctx)
     world_dir = world or st.settings.data_dir / "world"
@@ -109,13 +181,30 @@ def demo_cmd(
             o.print(st.msg("demo.step", i=i, n=steps, what=st.msg(key)), style="bold",
                     highlight=False)
 
+    config = _config(people, days, seed, start)
+    latest = recent_start(1)  # yesterday
+    if start is not None and not DEMO_EARLIEST <= config.start <= config.last_day <= latest:
+        raise typer.BadParameter(
+            f"the demo's window ({config.start} to {config.last_day}) must lie between "
+            f"{DEMO_EARLIEST} and yesterday ({latest}): ingest refuses times before 2000, "
+            "and consents dated in the future are not in force yet; omit --start for a "
+            "window that ends yesterday", param_hint="--start")
     say(1, "demo.generate")
-    report = _generate(st, _config(people, days, seed, start), world_dir, as_json)
+    kept = _previous_start(world_dir, config) if start is None else None
+    if kept is not None:
+        config = WorldConfig(people=people, days=days, seed=seed, start=kept)
+    if not as_json:
+        o.print(st.msg("demo.window", people=people, days=days, seed=seed,
+                       first=config.start, last=config.last_day), highlight=False)
+        if kept is not None:
+            o.print(st.msg("demo.window.kept", world=world_dir), highlight=False)
+    report = _generate(st, config, world_dir, as_json)
     say(2, "demo.keys")
-    made = _ensure_secrets(st)
+    made = _ensure_secrets(st.settings, seed)
     if made and not as_json:
         for path in made:
-            o.print("  " + st.msg("keys.created", path=path), highlight=False)
+            o.print("  " + st.msg("demo.keys.created", path=path, seed=seed),
+                    highlight=False)
     say(3, "demo.ingest")
     show = not as_json and sys.stderr.isatty()
     bars: list[Any] = []
@@ -150,16 +239,19 @@ def demo_cmd(
 def _print_loaded(st: State, results: list[tuple[dict[str, Any], Any]],
                   stats: dict[str, Any]) -> None:
     o = stdout()
+    def cols(*keys: str) -> list[str]:
+        return [st.msg(f"demo.col.{k}") for k in keys]
+
     o.print(table(
         st.msg("demo.loaded", lake=st.settings.lake_dir),
-        ["partner", "source", "kind", "read", "accepted", "dups", "already", "quarantined",
-         "expected", "s"],
+        cols("partner", "source", "kind", "read", "accepted", "dups", "already", "quarantined",
+             "expected", "s"),
         [(s["partner"], s["name"], s["kind"], f"{r.read:,}", f"{r.accepted:,}",
           f"{r.duplicates:,}", f"{r.already_ingested:,}", f"{r.quarantined:,}",
           f"{s['expected_accepted']:,}", f"{r.seconds:.1f}") for s, r in results]))
-    o.print(table(st.msg("stats.tables"), ["table", st.msg("col.rows")],
+    o.print(table(st.msg("stats.tables"), [*cols("table"), st.msg("col.rows")],
                   [(k, f"{v:,}") for k, v in stats["tables"].items()]))
-    o.print(table(st.msg("stats.partners"), ["partner", "events", "users", "first", "last"],
+    o.print(table(st.msg("stats.partners"), cols("partner", "events", "users", "first", "last"),
                   [(p["partner"], f"{p['events']:,}", f"{p['users']:,}", p["first"],
                     p["last"]) for p in stats["partners"]]))
 

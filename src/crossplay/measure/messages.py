@@ -128,6 +128,42 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                      "zh-CN": "示例活动与对照组的 A/B 测试"},
     "m.demo.campaign": {"en": "{name}: {t:,} treated vs {h:,} in the holdout",
                         "zh-CN": "{name}: 实验组 {t:,} 人, 对照组 {h:,} 人"},
+    "m.demo.planted.found": {
+        "en": "Ground truth (hidden from the analysis): the world planted {planted} pp on "
+              "{metric} ({induced} extra purchases among {treated:,} treated people); the "
+              "read-out finds {observed} pp and calls it significant: it matches.",
+        "zh-CN": "对照真值 (分析过程不可见): 模拟世界在 {metric} 上预设了 {planted} 个百分点的"
+                 "提升 ({treated:,} 名实验组用户中多出 {induced} 次购买); 分析结果为 {observed} "
+                 "个百分点且显著: 与预设一致。"},
+    "m.demo.planted.underpowered": {
+        "en": "Ground truth (hidden from the analysis): the world planted {planted} pp on "
+              "{metric} ({induced} extra purchases among {treated:,} treated people); the "
+              "read-out saw {observed} pp. With {n:,} people per arm this test had {power:.0%} "
+              "power to detect the planted lift; 80% power needs {need:,} per arm (a world of "
+              "about {people:,} people: `crossplay demo --people {people}`). Inconclusive "
+              "here means too few people, not no effect.",
+        "zh-CN": "对照真值 (分析过程不可见): 模拟世界在 {metric} 上预设了 {planted} 个百分点的"
+                 "提升 ({treated:,} 名实验组用户中多出 {induced} 次购买); 实际观测为 {observed} "
+                 "个百分点。每组 {n:,} 人时, 检出该提升的功效只有 {power:.0%}; 要达到 80% 功效"
+                 "需每组 {need:,} 人 (约 {people:,} 人的模拟世界: `crossplay demo --people "
+                 "{people}`)。此处“尚无定论”意味着人数不够, 而不是没有效果。"},
+    "m.demo.planted.missed": {
+        "en": "Ground truth (hidden from the analysis): the world planted {planted} pp on "
+              "{metric} ({induced} extra purchases among {treated:,} treated people); the "
+              "read-out saw {observed} pp and, with {power:.0%} power, still missed it: at "
+              "alpha 0.05 about one such test in five does.",
+        "zh-CN": "对照真值 (分析过程不可见): 模拟世界在 {metric} 上预设了 {planted} 个百分点的"
+                 "提升 ({treated:,} 名实验组用户中多出 {induced} 次购买); 实际观测为 {observed} "
+                 "个百分点, 功效 {power:.0%} 仍未检出: 在 alpha 0.05 下约五次中会有一次如此。"},
+    "m.demo.planted.unsized": {
+        "en": "Ground truth (hidden from the analysis): the world planted {planted} pp on "
+              "{metric} ({induced} extra purchases among {treated:,} treated people); the "
+              "read-out saw {observed} pp, and the holdout has too few purchases to size a "
+              "test: run the demo on a larger world (e.g. --people 20000).",
+        "zh-CN": "对照真值 (分析过程不可见): 模拟世界在 {metric} 上预设了 {planted} 个百分点的"
+                 "提升 ({treated:,} 名实验组用户中多出 {induced} 次购买); 实际观测为 {observed} "
+                 "个百分点, 对照组购买太少, 无法估算所需样本: 请用更大的模拟世界 "
+                 "(例如 --people 20000)。"},
     "m.demo.note": {
         "en": "Trust check on this world: {sims:,} A/A splits of {n:,} knowledge users gave a "
               "false-positive rate of {fpr:.1%} at alpha 0.05 and 95% intervals covering the "

@@ -80,6 +80,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
               "(Benjamini-Hochberg q <= 0.05), then by lift:",
         "zh-CN": "跨域关联规则 (类别与习惯; {units} 位已授权关联用户, 每条规则至少覆盖 "
                  "k = {k} 人), 先列显著规则 (Benjamini-Hochberg q <= 0.05), 再按提升度:"},
+    "mining.demo.rule_figures": {"en": "(lift {lift:.2f}, conf {conf:.0%}, q {q:.2g})",
+                                 "zh-CN": "(提升度 {lift:.2f}, 置信度 {conf:.0%}, q {q:.2g})"},
+    "mining.demo.streamer_figures": {"en": "(reach {reach:.1f}, PageRank {pr:.4f})",
+                                     "zh-CN": "(预期触达 {reach:.1f}, PageRank {pr:.4f})"},
     "mining.demo.planted": {"en": "✓ planted in the world", "zh-CN": "✓ 模拟世界中预设的关联"},
     "mining.demo.rules_tally": {
         "en": "{n} cross-domain pairs pass the thresholds, {sig} of them significant.",
