@@ -44,7 +44,10 @@ def quarantine(cli: CliRunner) -> list[dict]:  # type: ignore[type-arg]
         ("2,K002,study,C1,01/02/2026 10:00,1,ios", "ambiguous_timestamp",
          "day and month could be swapped"),
         ("2,K002,study,C1,1999-12-31 10:00:00,1,ios", "timestamp_out_of_range",
-         "is outside 2000-01-01"),
+         "'1999-12-31 10:00:00' is before 2000-01-01 (UTC; for older data set "
+         "min_timestamp in the mapping, e.g. min_timestamp: 1990-01-01)"),
+        ("2,K002,study,C1,2099-12-31 10:00:00,1,ios", "timestamp_out_of_range",
+         "(UTC): more than a day in the future"),
         ("2,,study,C1,2026-09-01 20:00:00,1,ios", "missing_value",
          "required field 'user_id' is empty (source column 'uid')"),
         ("2,K002,study,C1,2026-09-01 20:00:00,1", "wrong_field_count",

@@ -9,6 +9,7 @@ read naive timestamps. Example (knowledge events exported as CSV)::
     encoding: auto            # utf-8, gb18030, gbk, ... or auto-detect
     timezone: Asia/Shanghai   # zone of naive timestamps; stored as UTC
     timestamp_format: auto    # auto | epoch_s | epoch_ms | a strptime pattern
+    min_timestamp: 1995-01-01 # earliest time accepted (default 2000-01-01)
     columns:                  # canonical field: source column
       event_id: log_id
       user_id: uid
@@ -28,6 +29,7 @@ See docs/ingestion.md for every key.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -84,6 +86,8 @@ class Mapping(BaseModel):
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     timezone: str | None = None
     timestamp_format: str = "auto"
+    #: the earliest time (UTC) accepted; None: 2000-01-01 (ingest/sqltime.MIN_TIMESTAMP)
+    min_timestamp: date | None = None
     columns: dict[str, str] = {}
     values: dict[str, dict[str, str]] = {}
     constants: dict[str, Scalar] = {}
@@ -109,6 +113,14 @@ class Mapping(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {v!r} (use an IANA name such as "
                              "Asia/Shanghai or UTC)") from None
+        return v
+
+    @field_validator("min_timestamp")
+    @classmethod
+    def _plausible_start(cls, v: date | None) -> date | None:
+        if v is not None and v < date(1900, 1, 1):
+            raise ValueError("min_timestamp must be 1900-01-01 or later (time zones before "
+                             "1900 used local mean time)")
         return v
 
     @model_validator(mode="after")

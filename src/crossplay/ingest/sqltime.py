@@ -1,13 +1,17 @@
 """Timestamp parsing in SQL: every accepted text / typed form -> UTC as a naive TIMESTAMP.
 
-Naive values are local time in the mapping's zone. Zones with one fixed UTC offset since
-2000 (Asia/Shanghai, UTC) are converted by arithmetic; others go through ICU's rules, and
-local times that do not exist or happen twice (DST) are rejected.
+Naive values are local time in the mapping's zone. Zones with one fixed UTC offset over the
+years a run accepts (Asia/Shanghai, UTC since 2000; not Asia/Shanghai before 1992, which had
+daylight saving time) are converted by arithmetic; others go through ICU's rules, and local
+times that do not exist or happen twice (DST) are rejected.
+
+Times before ``MIN_TIMESTAMP`` (2000-01-01 UTC) are out of range unless the mapping sets an
+earlier ``min_timestamp`` (ratings data sets start in the 1990s).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -20,26 +24,34 @@ DMY_RE = r"(\d{1,2})/(\d{1,2})/(\d{4})(.*)"
 #: a UTC offset after a time of day: groups hours, minutes (DuckDB reads +99:00 and +9999)
 OFFSET_RE = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*[+-](\d{2})(?::?(\d{2}))?(?::?\d{2})?\s*$"
 MAX_OFFSET_MINUTES = 14 * 60
+#: the earliest time accepted unless the mapping sets ``min_timestamp``
+MIN_TIMESTAMP = date(2000, 1, 1)
 
 
-def fixed_offset_seconds(tz: str) -> int | None:
-    """The zone's UTC offset when it has not changed since 2000 (no DST), else None."""
+def min_timestamp(plan: Plan) -> date:
+    """The earliest time (UTC) the run accepts: the mapping's ``min_timestamp`` or 2000."""
+    return plan.mapping.min_timestamp or MIN_TIMESTAMP
+
+
+def fixed_offset_seconds(tz: str, since: int = MIN_TIMESTAMP.year) -> int | None:
+    """The zone's UTC offset when it has not changed since the year ``since`` (no DST),
+    else None."""
     zone = ZoneInfo(tz)
     offsets = set()
-    for year in range(2000, clock.today_year() + 2):
+    for year in range(since, clock.today_year() + 2):
         for month in (1, 4, 7, 10):
             off = datetime(year, month, 15, tzinfo=zone).utcoffset()
             offsets.add(int(off.total_seconds()) if off is not None else 0)
     return offsets.pop() if len(offsets) == 1 else None
 
 
-def to_utc(tz: str, naive: str) -> str:
+def to_utc(tz: str, naive: str, since: int = MIN_TIMESTAMP.year) -> str:
     """Local wall time ``naive`` (TIMESTAMP) -> UTC as a naive TIMESTAMP.
 
-    Zones with one fixed offset since 2000 (Asia/Shanghai, UTC) need only arithmetic;
-    others go through ICU's time-zone rules.
+    Zones with one fixed offset since the year ``since`` (Asia/Shanghai since 2000, UTC)
+    need only arithmetic; others go through ICU's time-zone rules.
     """
-    fixed = fixed_offset_seconds(tz)
+    fixed = fixed_offset_seconds(tz, since)
     if fixed is not None:
         return naive if fixed == 0 else f"({naive} - INTERVAL {fixed} SECOND)"
     return f"make_timestamp(epoch_us(timezone({lit(tz)}, {naive})))"
@@ -78,16 +90,17 @@ def naive_ts_expr(plan: Plan, f: Field) -> str:
 def ts_expr(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> str:
     """UTC as a naive TIMESTAMP (arithmetic only; the lake stores it tagged as UTC)."""
     tz = plan.timezone
+    since = min_timestamp(plan).year
     typed = typed_source(plan, f, types)
     fmt = plan.mapping.timestamp_format
     if typed is not None:
         col, t = typed
         if pa.types.is_timestamp(t):
             if t.tz is None:
-                return to_utc(tz, f"CAST({col} AS TIMESTAMP)")
+                return to_utc(tz, f"CAST({col} AS TIMESTAMP)", since)
             return f"make_timestamp(epoch_us({col}))"
         if pa.types.is_date(t):
-            return to_utc(tz, f"CAST({col} AS TIMESTAMP)")
+            return to_utc(tz, f"CAST({col} AS TIMESTAMP)", since)
         if pa.types.is_integer(t) or pa.types.is_floating(t):
             return epoch_expr(f"CAST({col} AS DOUBLE)", fmt)
     text = f"__t_{f.name}"
@@ -97,8 +110,8 @@ def ts_expr(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> str:
     if fmt != "auto":
         if "%z" in fmt or "%Z" in fmt:
             return f"make_timestamp(epoch_us(try_strptime({text}, {lit(fmt)})))"
-        return to_utc(tz, naive)
-    return (f"CASE WHEN {naive} IS NOT NULL THEN {to_utc(tz, naive)} "
+        return to_utc(tz, naive, since)
+    return (f"CASE WHEN {naive} IS NOT NULL THEN {to_utc(tz, naive, since)} "
             f"WHEN {has_offset(text)} "
             f"THEN make_timestamp(epoch_us(TRY_CAST({text} AS TIMESTAMPTZ))) "
             f"WHEN regexp_full_match({text}, '\\d{{9,10}}(\\.\\d+)?') "
@@ -139,7 +152,7 @@ def ts_checks(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> list[tuple
             "ambiguous_timestamp", f.name,
             f"'timestamp ''' || {value_text(f)} || ''' is ambiguous: day and month could be "
             f"swapped. Set timestamp_format in the mapping (e.g. ''%d/%m/%Y %H:%M:%S'')'")))
-    if text_source and fixed_offset_seconds(tz) is None:
+    if text_source and fixed_offset_seconds(tz, min_timestamp(plan).year) is None:
         back = from_utc(tz, p)
         out.append((f"{n} IS NOT NULL AND {p} IS NOT NULL AND {back} <> {n}", reason_sql(
             "nonexistent_local_time", f.name,
@@ -160,10 +173,18 @@ def ts_checks(plan: Plan, f: Field, types: dict[str, pa.DataType]) -> list[tuple
         "bad_timestamp", f.name,
         f"'''' || {value_text(f)} || ''' is not a valid timestamp ("
         f"{expected.replace(chr(39), chr(39) * 2)})'")))
-    lo = "TIMESTAMP '2000-01-01 00:00:00'"
+    first = min_timestamp(plan)
+    lo = f"TIMESTAMP '{first:%Y-%m-%d} 00:00:00'"
     hi = f"TIMESTAMP {lit(plan.max_ts.strftime('%Y-%m-%d %H:%M:%S'))}"
-    out.append((f"{p} < {lo} OR {p} > {hi}", reason_sql(
+    setting = (f"min_timestamp {first:%Y-%m-%d} of the mapping" if plan.mapping.min_timestamp
+               else "for older data set min_timestamp in the mapping, e.g. "
+                    "min_timestamp: 1990-01-01")
+    out.append((f"{p} < {lo}", reason_sql(
         "timestamp_out_of_range", f.name,
-        f"'timestamp ''' || {value_text(f)} || ''' is outside 2000-01-01 .. "
-        f"{plan.max_ts:%Y-%m-%d} (UTC)'")))
+        f"'timestamp ''' || {value_text(f)} || ''' is before {first:%Y-%m-%d} (UTC; "
+        f"{setting})'")))
+    out.append((f"{p} > {hi}", reason_sql(
+        "timestamp_out_of_range", f.name,
+        f"'timestamp ''' || {value_text(f)} || ''' is after {plan.max_ts:%Y-%m-%d} (UTC): "
+        "more than a day in the future'")))
     return out
