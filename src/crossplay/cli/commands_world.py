@@ -6,9 +6,10 @@ import hashlib
 import hmac
 import os
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -46,7 +47,8 @@ add_messages({
         ("dups", "dups", "重复"), ("already", "already", "已存在"),
         ("quarantined", "quarantined", "隔离"), ("expected", "expected", "预期接收"),
         ("s", "s", "秒"), ("table", "table", "表"), ("events", "events", "事件数"),
-        ("users", "users", "用户数"), ("first", "first", "最早"), ("last", "last", "最晚"))},
+        ("users", "users", "用户数"), ("first", "first ({zone})", "最早 ({zone})"),
+        ("last", "last ({zone})", "最晚 ({zone})"))},
 })
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -251,9 +253,18 @@ def _print_loaded(st: State, results: list[tuple[dict[str, Any], Any]],
           f"{s['expected_accepted']:,}", f"{r.seconds:.1f}") for s, r in results]))
     o.print(table(st.msg("stats.tables"), [*cols("table"), st.msg("col.rows")],
                   [(k, f"{v:,}") for k, v in stats["tables"].items()]))
-    o.print(table(st.msg("stats.partners"), cols("partner", "events", "users", "first", "last"),
-                  [(p["partner"], f"{p['events']:,}", f"{p['users']:,}", p["first"],
-                    p["last"]) for p in stats["partners"]]))
+    zone = ZoneInfo(st.settings.timezone)
+
+    def local(text: str | None) -> str:  # the lake keeps UTC; a marketer reads local time
+        if not text:
+            return ""
+        return datetime.fromisoformat(text).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+    o.print(table(st.msg("stats.partners"),
+                  cols("partner", "events", "users")
+                  + [st.msg(f"demo.col.{k}", zone=st.settings.timezone) for k in ("first", "last")],
+                  [(p["partner"], f"{p['events']:,}", f"{p['users']:,}", local(p["first"]),
+                    local(p["last"])) for p in stats["partners"]]))
 
 
 def register(app: typer.Typer) -> None:
