@@ -448,3 +448,12 @@ def test_every_release_error_has_its_catalog_entry(fresh_world: LoadedWorld,
         assert entry["en"].format(**exc.params) == exc.message, exc.code
         zh = entry["zh-CN"].format(**exc.params)
         assert re.search(r"[\u4e00-\u9fff]", zh), exc.code
+
+
+def test_every_query_is_described_in_both_languages() -> None:
+    from crossplay.cli.release_view import MESSAGES as VIEW
+
+    for q in QUERIES.values():
+        assert VIEW[f"releases.about.{q.name}"]["en"] == q.about
+        for name in (*q.dims, *(m.name for m in q.metrics), *(r.name for r in q.derived)):
+            assert set(VIEW[f"release.col.{name}"]) == {"en", "zh-CN"}, name

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crossplay.cli import release_view  # also registers the release catalog (errors too)
 from crossplay.cli.i18n import add_messages
 from crossplay.cli.output import print_json, stdout, table
 from crossplay.cli.state import state
@@ -371,7 +372,6 @@ def release_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Release a named aggregate to a partner: groups under k people are suppressed."""
-    from crossplay.cli.release_view import render_release
     from crossplay.privacy.release import release
 
     st = state(ctx)
@@ -379,12 +379,11 @@ def release_cmd(
     if as_json:
         print_json(rel.as_dict())
         return
-    render_release(st.msg, rel, show_suppressed=show_suppressed)
+    release_view.render_release(st.msg, rel, show_suppressed=show_suppressed)
 
 
 def releases_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """The named aggregates a partner may receive."""
-    from crossplay.cli.release_view import render_releases
     from crossplay.privacy.aggregates import QUERIES
 
     data = [{"name": q.name, "about": q.about, "dims": list(q.dims),
@@ -393,7 +392,7 @@ def releases_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(data)
         return
-    render_releases(state(ctx).msg, data)
+    release_view.render_releases(state(ctx).msg, data)
 
 
 def forget_cmd(

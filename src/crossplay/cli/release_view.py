@@ -15,7 +15,6 @@ from typing import Any
 from crossplay.cli.i18n import Messages, add_messages
 from crossplay.cli.output import stdout, table
 from crossplay.core.types import Lang
-from crossplay.privacy.aggregates import QUERIES
 
 MESSAGES: dict[str, dict[Lang, str]] = {
     "release.title": {"en": "Release {q} for {p} (k = {k}{eps})",
@@ -88,14 +87,15 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "releases.col.groups": {"en": "groups", "zh-CN": "分组"},
     "releases.col.metrics": {"en": "metrics", "zh-CN": "指标"},
     "releases.col.derived": {"en": "derived", "zh-CN": "派生指标"},
+    # en: each query's ``about`` (crossplay.privacy.aggregates), as written there
     "releases.about.overlap_by_knowledge_category": {
-        "en": QUERIES["overlap_by_knowledge_category"].about,
+        "en": "linked people by their main knowledge category",
         "zh-CN": "已关联的人, 按其主要课程类别"},
     "releases.about.overlap_by_category_pair": {
-        "en": QUERIES["overlap_by_category_pair"].about,
+        "en": "linked people by (main knowledge category, main game / stream category)",
         "zh-CN": "已关联的人, 按 (主要课程类别, 主要游戏/直播类别)"},
     "releases.about.conversion_by_segment": {
-        "en": QUERIES["conversion_by_segment"].about,
+        "en": "linked people by game activity segment: how many bought a course, and spend",
         "zh-CN": "已关联的人, 按游戏活跃度分群: 购课人数与消费"},
     # errors of crossplay.privacy.release / release_periods / noise; en mirrors the raised text
     "err.unknown_aggregate": {"en": "no aggregate named {name!r}; choose from {names}",
@@ -183,6 +183,8 @@ def _scale(b: float) -> str:
 
 def _whole(rel: Any, name: str) -> bool:
     """Whether cell ``name`` of the release is a count (printed without decimals)."""
+    from crossplay.privacy.aggregates import QUERIES
+
     q = QUERIES[rel.query]
     return any(m.name == name and m.kind == "count" for m in q.metrics)
 

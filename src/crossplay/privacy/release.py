@@ -210,7 +210,7 @@ def _spend(settings: Settings, partner: Partner, query: str,
                 f"{partner} has spent ε={used:g} of its budget ε={budget:g}; this release "
                 f"needs ε={epsilon:g}. Use exact (k-suppressed) releases, a smaller ε, or "
                 "raise privacy_epsilon_budget with the other partner's agreement",
-                params={"partner": partner, "used": used, "budget": budget,
+                code="budget_exhausted", params={"partner": partner, "used": used, "budget": budget,
                         "needed": epsilon})
         entry = conn.execute(budget_spend.insert().values(
             partner=partner, query=query, epsilon=epsilon, ts=clock.now())

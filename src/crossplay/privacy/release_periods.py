@@ -64,27 +64,41 @@ class ReleaseWithheld(CrossplayError):
     code = "release_withheld"
 
 
-#: (code, English text) of each reason an exact table is refused; params: query, period,
-#: changed, ref, k, gone. The catalog (crossplay.cli.release_view) has both languages.
-_REFUSALS: dict[str, str] = {
-    "release_withheld_changes": (
-        "{query}: only {changed} linked person(s) changed since the exact table of {ref} "
-        "(fewer than k = {k}): a new exact table would describe them, so none is released "
-        "for {period}"),
-    "release_withheld_departed": (
-        "{query}: {gone} person(s) counted in the exact table of {period} have left the "
+def _changes(*, query: str, period: str, changed: int, ref: str, k: int) -> ReleaseWithheld:
+    return ReleaseWithheld(
+        f"{query}: only {changed} linked person(s) changed since the exact table of {ref} "
+        f"(fewer than k = {k}): a new exact table would describe them, so none is released "
+        f"for {period}. Ask for a noisy release (--epsilon), which the privacy budget "
+        "protects, or wait for the next period", code="release_withheld_changes",
+        params={"query": query, "period": period, "changed": changed, "ref": ref, "k": k})
+
+
+def _departed(*, query: str, period: str, gone: int) -> ReleaseWithheld:
+    return ReleaseWithheld(
+        f"{query}: {gone} person(s) counted in the exact table of {period} have left the "
         "linked population since (consent refused, unlinked or erased); the table is "
-        "withdrawn until the next period"),
-    "release_withheld_period": "{query}: the exact table of {period} is withheld",
-}
-_ADVICE = (". Ask for a noisy release (--epsilon), which the privacy budget protects, or "
-           "wait for the next period")
+        "withdrawn until the next period. Ask for a noisy release (--epsilon), which the "
+        "privacy budget protects, or wait for the next period",
+        code="release_withheld_departed",
+        params={"query": query, "period": period, "gone": gone})
+
+
+def _period(*, query: str, period: str) -> ReleaseWithheld:
+    return ReleaseWithheld(
+        f"{query}: the exact table of {period} is withheld. Ask for a noisy release "
+        "(--epsilon), which the privacy budget protects, or wait for the next period",
+        code="release_withheld_period", params={"query": query, "period": period})
+
+
+#: each refusal by its code (its params are stored with the period's table)
+_REFUSALS: dict[str, Callable[..., ReleaseWithheld]] = {
+    "release_withheld_changes": _changes, "release_withheld_departed": _departed,
+    "release_withheld_period": _period}
 
 
 def withheld(code: str, **params: Any) -> ReleaseWithheld:
-    """The refusal ``code`` of :data:`_REFUSALS`, its text filled from ``params``."""
-    return ReleaseWithheld(_REFUSALS[code].format(**params) + _ADVICE, code=code,
-                           params=params)
+    """The refusal ``code`` (a key of :data:`_REFUSALS`) quoting ``params``."""
+    return _REFUSALS[code](**params)
 
 
 @dataclass(frozen=True)
