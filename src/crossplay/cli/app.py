@@ -11,9 +11,11 @@ from rich.text import Text
 from typer.exceptions import TyperException
 
 from crossplay import __version__
+from crossplay.cli import core_messages  # noqa: F401  (errors any command can raise)
 from crossplay.cli.command_index import LazyGroup, load_all
 from crossplay.cli.i18n import (
     Messages,
+    active_language,
     detect_lang,
     error_text,
     on_missing_catalog,
@@ -56,7 +58,8 @@ def root(
     from crossplay.core.settings import load_settings
 
     if lang is not None and lang not in ("en", "zh-CN"):
-        raise typer.BadParameter("use en or zh-CN", param_hint="--lang")
+        raise CrossplayError(f"--lang {lang!r}: use en or zh-CN", code="bad_lang",
+                             params={"lang": lang})
     use_language(detect_lang(lang))
     settings = load_settings(data_dir=data_dir)
     chosen = detect_lang(lang or (settings.lang if settings.lang != "en" else None))
@@ -64,26 +67,42 @@ def root(
     ctx.obj = State(settings=settings, msg=Messages(chosen))
 
 
+def _argv_lang(args: list[str]) -> str | None:
+    """``--lang`` as written on the command line, for errors raised before it is parsed."""
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+    return None
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (2 for any crossplay error, with its message)."""
+    use_language(detect_lang(_argv_lang(sys.argv[1:] if argv is None else argv)))
     try:
         rv: Any = app(args=argv, prog_name="crossplay", standalone_mode=False)
     except CrossplayError as exc:
         # the message often quotes input (a path, a line of a file): printed literally
-        stderr().print(Text.assemble(("error", "bold red"), " ", (f"({exc.code})", "dim"),
+        label = Messages(active_language())("error")
+        stderr().print(Text.assemble((label, "bold red"), " ", (f"({exc.code})", "dim"),
                                      ": ", error_text(exc)), highlight=False)
         return 2
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
-        stderr().print("aborted")
+        stderr().print(Messages(active_language())("cli.aborted"), highlight=False)
         return 130
     except TyperException as exc:  # usage errors: bad option, missing argument
+        msg = Messages(active_language())
         show = getattr(exc, "show", None)
-        if callable(show):
-            show()
+        if callable(show) and (msg.lang == "en" or type(exc).__name__ == "NoArgsIsHelpError"):
+            show()  # Typer's own text (the help of a group run without a command)
         else:
-            stderr().print(f"error: {exc.message}", highlight=False)
+            from crossplay.cli.usage import usage_lines
+
+            for line in usage_lines(exc, msg):
+                stderr().print(line, highlight=False)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

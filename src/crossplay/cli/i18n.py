@@ -2,12 +2,21 @@
 
 The language comes from ``--lang``, else ``CROSSPLAY_LANG``, else ``LANG`` (zh* -> zh-CN).
 Reason codes in quarantine are translated here too; the stored message stays English.
+
+Every text a person reads comes from a catalog: labels and headers from :class:`Messages`
+(``MESSAGES`` plus each feature's catalog, added with :func:`add_messages`), errors from the
+entry ``err.<code>`` of the error's code, formatted with the error's params. A lookup that
+cannot give the text in the invocation's language falls back (to English, or to the key)
+and is recorded as a :class:`Miss`: tests read :func:`misses` to find untranslated text.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
 
 from crossplay.core.errors import CrossplayError
 from crossplay.core.types import Lang
@@ -117,6 +126,57 @@ def load_catalogs() -> None:
         _CATALOG_LOADERS.pop()()
 
 
+MissKind = Literal["error", "error_params", "message", "reason", "usage"]
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A text that could not be given in the language asked for.
+
+    ``kind``: ``error`` (no ``err.<code>`` entry), ``error_params`` (the entry quotes a
+    param the error does not carry), ``message`` (a catalog key, or its language, missing),
+    ``reason`` (a quarantine reason code without text), ``usage`` (a command-line usage
+    error this CLI cannot translate, see :mod:`crossplay.cli.usage`). ``origin`` is the
+    module that raised the error or asked for the text (``crossplay.measure.funnel``).
+    """
+
+    kind: MissKind
+    key: str
+    lang: Lang
+    origin: str
+    detail: str = ""
+
+
+_MISSES: list[Miss] = []
+
+
+def record_miss(kind: MissKind, key: str, lang: Lang, origin: str, detail: str = "") -> None:
+    _MISSES.append(Miss(kind, key, lang, origin, detail))
+
+
+def misses() -> tuple[Miss, ...]:
+    """Every miss recorded since the last :func:`clear_misses`."""
+    return tuple(_MISSES)
+
+
+def clear_misses() -> None:
+    _MISSES.clear()
+
+
+def origin_of(exc: BaseException) -> str:
+    """The module whose code raised ``exc`` (the innermost frame of its traceback)."""
+    tb = exc.__traceback__
+    if tb is None:
+        return ""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return str(tb.tb_frame.f_globals.get("__name__", ""))
+
+
+def _caller() -> str:
+    return str(sys._getframe(2).f_globals.get("__name__", ""))
+
+
 def detect_lang(explicit: str | None = None) -> Lang:
     value = explicit or os.environ.get("CROSSPLAY_LANG") or os.environ.get("LANG", "")
     return "zh-CN" if value.lower().startswith("zh") else "en"
@@ -131,6 +191,11 @@ def use_language(lang: Lang) -> None:
     _ACTIVE["lang"] = lang
 
 
+def active_language() -> Lang:
+    """The language of the running invocation (before ``--lang`` is parsed: the env's)."""
+    return _ACTIVE.get("lang") or detect_lang()
+
+
 def error_text(exc: CrossplayError) -> str:
     """``exc``'s message in the invocation's language.
 
@@ -138,16 +203,27 @@ def error_text(exc: CrossplayError) -> str:
     ``err.<code>`` formatted with ``exc.params``, falling back to the raised message when
     there is no entry or it quotes a value the error does not carry.
     """
+    return coded_text(exc.code, exc.params, exc.message, origin_of(exc))
+
+
+def coded_text(code: str, params: Mapping[str, object], message: str,
+               origin: str = "") -> str:
+    """An error kept as data (its code, params and English message, e.g. in a saved
+    result) in the invocation's language, as :func:`error_text` renders a raised one."""
     lang = _ACTIVE.get("lang") or detect_lang()
-    if lang != "en" and f"err.{exc.code}" not in MESSAGES:
+    if lang == "en":
+        return message
+    if f"err.{code}" not in MESSAGES:
         load_catalogs()
-    entry = MESSAGES.get(f"err.{exc.code}")
-    if lang == "en" or entry is None:
-        return exc.message
+    entry = MESSAGES.get(f"err.{code}")
+    if entry is None:
+        record_miss("error", f"err.{code}", lang, origin)
+        return message
     try:
-        return entry[lang].format(**exc.params)
-    except (KeyError, IndexError, ValueError):
-        return exc.message
+        return entry[lang].format(**params)
+    except (KeyError, IndexError, ValueError) as why:
+        record_miss("error_params", f"err.{code}", lang, origin, repr(why))
+        return message
 
 
 class Messages:
@@ -157,8 +233,17 @@ class Messages:
     def __call__(self, key: str, **kwargs: object) -> str:
         if key not in MESSAGES:
             load_catalogs()
-        return MESSAGES[key][self.lang].format(**kwargs)
+        texts = MESSAGES.get(key)
+        if texts is None or self.lang not in texts:
+            record_miss("message", key, self.lang, _caller())
+            if texts is None:
+                return key
+            return texts["en"].format(**kwargs)
+        return texts[self.lang].format(**kwargs)
 
     def reason(self, code: str) -> str:
         entry = REASONS.get(code)
-        return entry[self.lang] if entry else code
+        if entry is None:
+            record_miss("reason", code, self.lang, _caller())
+            return code
+        return entry[self.lang]

@@ -74,7 +74,7 @@ def parse_instant(text: str) -> datetime:
         raise ConfigError(
             f"{ENV_VAR}={text!r} is not an ISO-8601 instant; use e.g. 2031-06-15T12:00:00Z "
             f"or unset it to use the machine's clock",
-            code="bad_clock") from None
+            code="bad_clock", params={"var": ENV_VAR, "value": text}) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC)

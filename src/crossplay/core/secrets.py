@@ -41,12 +41,14 @@ def partner_secret(settings: Settings, partner: Partner) -> bytes:
         if len(raw) >= 32:
             return raw.encode("ascii")
         raise ConfigError(f"the key file {path} is too short; delete it and run "
-                          f"`crossplay keys init --partner {partner}`", code="bad_secret")
+                          f"`crossplay keys init --partner {partner}`", code="bad_secret",
+                          params={"path": str(path), "partner": partner})
+    var = f"CROSSPLAY_{partner.upper()}_SECRET"
     raise ConfigError(
-        f"no secret for partner '{partner}': set CROSSPLAY_{partner.upper()}_SECRET "
+        f"no secret for partner '{partner}': set {var} "
         f"(at least 16 characters) or run `crossplay keys init --partner {partner}` "
         f"to create {path}",
-        code="missing_secret",
+        code="missing_secret", params={"partner": partner, "var": var, "path": str(path)},
     )
 
 
@@ -88,16 +90,21 @@ def secret_chain(settings: Settings, partner: Partner) -> tuple[bytes, ...]:
         if recorded.isdigit() and int(recorded) > key_version(settings, partner):
             raise ConfigError(f"key version {recorded} of '{partner}' is missing from "
                               f"{settings.keys_dir}: restore it from the backup",
-                              code="missing_secret")
+                              code="missing_key_version",
+                              params={"version": recorded, "partner": partner,
+                                      "keys": str(settings.keys_dir)})
     for expected, version in enumerate(_rotated_versions(settings, partner), start=2):
         if version != expected:
             raise ConfigError(f"key version {expected} of '{partner}' is missing from "
                               f"{settings.keys_dir}: restore it from the backup",
-                              code="missing_secret")
+                              code="missing_key_version",
+                              params={"version": expected, "partner": partner,
+                                      "keys": str(settings.keys_dir)})
         raw = rotated_key_file(settings, partner, version).read_text(encoding="ascii").strip()
         if len(raw) < 32:
             raise ConfigError(f"the key file for version {version} of '{partner}' is too "
-                              "short", code="bad_secret")
+                              "short", code="bad_rotated_secret",
+                              params={"version": version, "partner": partner})
         chain.append(raw.encode("ascii"))
     return tuple(chain)
 
@@ -106,7 +113,8 @@ def write_rotated_secret(settings: Settings, partner: Partner, version: int) -> 
     """Create the secret file of a new version (mode 0600); refuses to replace one."""
     path = rotated_key_file(settings, partner, version)
     if path.exists():
-        raise ConfigError(f"{path} already exists", code="secret_exists")
+        raise ConfigError(f"{path} already exists", code="rotated_secret_exists",
+                          params={"path": str(path)})
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
@@ -120,7 +128,8 @@ def init_secret(settings: Settings, partner: Partner, *, overwrite: bool = False
     path = key_file(settings, partner)
     if path.exists() and not overwrite:
         raise ConfigError(f"{path} already exists; replacing it would orphan every "
-                          "pseudonymous key already in the lake", code="secret_exists")
+                          "pseudonymous key already in the lake", code="secret_exists",
+                          params={"path": str(path)})
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as fh:

@@ -99,7 +99,8 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**clean)
     except ValueError as exc:  # pydantic.ValidationError is a ValueError
-        raise ConfigError(f"invalid settings: {exc}") from exc
+        raise ConfigError(f"invalid settings: {exc}", code="bad_settings",
+                          params={"detail": str(exc)}) from exc
 
 
 @lru_cache(maxsize=1)

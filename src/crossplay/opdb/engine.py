@@ -72,7 +72,9 @@ def get_engine(settings: Settings | str) -> Engine:
                 engine = create_engine(url, pool_size=10, max_overflow=60,
                                        pool_pre_ping=True)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
-            raise ConfigError(f"cannot use the operational database {url!r}: {exc}") from None
+            raise ConfigError(f"cannot use the operational database {url!r}: {exc}",
+                              code="opdb_unusable",
+                              params={"url": url, "detail": str(exc)}) from None
         _ENGINES[url] = engine
         return engine
 
@@ -110,5 +112,6 @@ def ensure_schema(engine: Engine) -> None:
                                 {"key": SCHEMA_LOCK_KEY})
                 meta.metadata.create_all(con)
         except SQLAlchemyError as exc:
-            raise ConfigError(f"cannot create the operational tables: {exc}") from None
+            raise ConfigError(f"cannot create the operational tables: {exc}",
+                              code="opdb_schema", params={"detail": str(exc)}) from None
         _SCHEMA_READY.add(key)
