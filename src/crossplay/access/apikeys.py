@@ -133,21 +133,23 @@ def parse_scopes(values: Iterable[str]) -> tuple[Scope, ...]:
         for part in value.replace(",", " ").split():
             if part not in SCOPES:
                 raise ApiKeyError(f"unknown scope {part!r}: use one or more of "
-                                  f"{', '.join(SCOPES)}", code="bad_scope")
+                                  f"{', '.join(SCOPES)}", code="apikey_bad_scope",
+                                  params={"scope": part, "scopes": ", ".join(SCOPES)})
             out.add(part)
     if not out:
         raise ApiKeyError(f"a key needs at least one scope: {', '.join(SCOPES)}",
-                          code="bad_scope")
+                          code="apikey_no_scope", params={"scopes": ", ".join(SCOPES)})
     return tuple(sorted(out))
 
 
 def _check_name(name: str) -> str:
     text = name.strip()
     if len(text) > MAX_NAME:
-        raise ApiKeyError(f"a key name has at most {MAX_NAME} characters", code="bad_name")
+        raise ApiKeyError(f"a key name has at most {MAX_NAME} characters",
+                          code="apikey_name_long", params={"max": MAX_NAME})
     if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") for c in text):
         raise ApiKeyError("a key name must not contain control or format characters",
-                          code="bad_name")
+                          code="apikey_name_control")
     return text
 
 
@@ -168,7 +170,7 @@ def create_key(settings: Settings, partner: Partner, scopes: Iterable[str], *,
 
     if partner not in PARTNERS:
         raise ApiKeyError(f"unknown partner {partner!r}: use knowledge or game",
-                          code="bad_partner")
+                          code="apikey_bad_partner", params={"partner": partner})
     chosen = parse_scopes(scopes)
     label = _check_name(name or "")
     key_id = secrets.token_hex(KEY_ID_HEX // 2)
@@ -202,7 +204,8 @@ def get_key(settings: Settings, key_id: str) -> ApiKey:
     with _engine(settings).connect() as conn:
         row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).first()
     if row is None:
-        raise NotFoundError(f"no API key {key_id!r}: `crossplay apikey list` shows them")
+        raise NotFoundError(f"no API key {key_id!r}: `crossplay apikey list` shows them",
+                            code="apikey_unknown", params={"key_id": key_id})
     return _row_key(row)
 
 
@@ -257,23 +260,29 @@ def authenticate(settings: Settings, secret: str | None, scope: Scope) -> ApiKey
 
     if not secret:
         raise Unauthenticated("no API key: send `Authorization: Bearer cp_...` with a key "
-                              "from `crossplay apikey create`")
+                              "from `crossplay apikey create`", code="auth_no_key")
     key_id = _key_id_of(secret)
     if key_id is None:
-        raise Unauthenticated("malformed API key: keys look like cp_<12 hex>_<secret>")
+        raise Unauthenticated("malformed API key: keys look like cp_<12 hex>_<secret>",
+                              code="auth_malformed")
     engine = _engine(settings)
     with engine.connect() as conn:
         row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).first()
     stored = str(row.secret_sha256) if row is not None else _DUMMY_HASH
     if not hmac.compare_digest(stored, hash_secret(secret)) or row is None:
         raise Unauthenticated("unknown API key or wrong secret: ask the other partner's "
-                              "operator for a key (`crossplay apikey create`)")
+                              "operator for a key (`crossplay apikey create`)",
+                              code="auth_unknown_key")
     key = _row_key(row)
     if not key.active:
-        raise Unauthenticated(f"API key {key_id} was revoked: ask for a new one")
+        raise Unauthenticated(f"API key {key_id} was revoked: ask for a new one",
+                              code="auth_revoked", params={"key_id": key_id})
     if scope not in key.scopes:
         raise Forbidden(f"API key {key_id} does not carry the scope {scope!r} "
-                        f"(it has {', '.join(key.scopes)}); create one with --scope {scope}")
+                        f"(it has {', '.join(key.scopes)}); create one with --scope {scope}",
+                        code="forbidden",
+                        params={"key_id": key_id, "scope": scope,
+                                "scopes": ", ".join(key.scopes)})
     now = clock.now()
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_EVERY:
         with engine.begin() as conn:

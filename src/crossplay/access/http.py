@@ -85,10 +85,22 @@ def problem(status: int, code: str, detail: str,
                         headers={"Connection": "close", **(headers or {})})
 
 
+#: errors whose problem ``code`` is their class's (``unauthenticated``, ``body_too_large``,
+#: ``rate_limited``): a client meets every case of one the same way (present a valid key,
+#: send less, wait) and the detail says which case it was; every other error's problem
+#: code is the error's own
+_CATEGORY_CODES: tuple[type[CrossplayError], ...] = (Unauthenticated, BodyTooLarge,
+                                                     RateLimited)
+
+
+def problem_code(exc: CrossplayError) -> str:
+    return type(exc).code if isinstance(exc, _CATEGORY_CODES) else exc.code
+
+
 def error_response(exc: CrossplayError) -> JSONResponse:
     headers = ({"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited)
                else None)
-    return problem(status_for(exc), exc.code, exc.message, headers)
+    return problem(status_for(exc), problem_code(exc), exc.message, headers)
 
 
 def content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
@@ -99,7 +111,8 @@ def content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
         return None
     text = values[0].strip()
     if len(values) > 1 or not text.isdigit() or len(text) > 18:
-        raise BadRequest("Content-Length must be one non-negative integer")
+        raise BadRequest("Content-Length must be one non-negative integer",
+                         code="bad_content_length")
     return int(text)
 
 
@@ -121,8 +134,9 @@ class BodyLimit:
             return
         if declared is not None and declared > self.max_bytes:
             await error_response(BodyTooLarge(
-                f"the body has {declared:,} bytes; at most {self.max_bytes:,} are accepted"))(
-                scope, receive, send)
+                f"the body has {declared:,} bytes; at most {self.max_bytes:,} are accepted",
+                code="body_declared_over_limit",
+                params={"declared": declared, "max": self.max_bytes}))(scope, receive, send)
             return
         seen = 0
 
@@ -132,11 +146,13 @@ class BodyLimit:
                 message = await asyncio.wait_for(receive(), self.timeout_s)
             except TimeoutError:
                 raise BodyTimeout(f"the body stopped arriving for {self.timeout_s:g} s: "
-                                  "send the whole body at once") from None
+                                  "send the whole body at once", code="body_timeout",
+                                  params={"timeout": self.timeout_s}) from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge(f"the body exceeds {self.max_bytes:,} bytes")
+                    raise BodyTooLarge(f"the body exceeds {self.max_bytes:,} bytes",
+                                       code="body_over_limit", params={"max": self.max_bytes})
             return message
 
         await self.app(scope, limited, send)
@@ -147,12 +163,14 @@ async def read_body(request: Request, cap: int) -> bytes:
     declared = content_length(list(request.scope.get("headers", [])))
     if declared is not None and declared > cap:
         raise BodyTooLarge(f"the body has {declared:,} bytes; this step accepts at most "
-                           f"{cap:,}")
+                           f"{cap:,}", code="body_declared_over_step",
+                           params={"declared": declared, "cap": cap})
     out = bytearray()
     async for chunk in request.stream():
         out += chunk
         if len(out) > cap:
-            raise BodyTooLarge(f"the body exceeds {cap:,} bytes, the most this step accepts")
+            raise BodyTooLarge(f"the body exceeds {cap:,} bytes, the most this step accepts",
+                               code="body_over_step", params={"cap": cap})
     return bytes(out)
 
 

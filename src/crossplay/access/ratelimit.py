@@ -12,7 +12,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from crossplay.core.errors import CrossplayError
 
@@ -22,8 +22,9 @@ class RateLimited(CrossplayError):
 
     code = "rate_limited"
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None,
+                 params: Mapping[str, object] | None = None) -> None:
+        super().__init__(message, code=code, params=params)
         self.retry_after = retry_after
 
 
@@ -56,13 +57,16 @@ class SessionLimiter:
             if self._open.get(key_id, 0) >= self.concurrent:
                 raise RateLimited(
                     f"this key already has {self.concurrent} open session(s): finish or "
-                    "abandon one (sessions expire when idle)", retry_after=30)
+                    "abandon one (sessions expire when idle)", retry_after=30,
+                    code="rate_open_sessions", params={"n": self.concurrent})
             if len(started) >= self.per_hour:
                 wait = math.ceil(self.window_s - (now - started[0]))
                 raise RateLimited(
                     f"this key started {self.per_hour} sessions in the last "
                     f"{self.window_s / 3600:g} hour(s): try again in {wait} s",
-                    retry_after=max(wait, 1))
+                    retry_after=max(wait, 1), code="rate_sessions_per_hour",
+                    params={"n": self.per_hour, "hours": self.window_s / 3600,
+                            "wait": wait})
             started.append(now)
             self._open[key_id] = self._open.get(key_id, 0) + 1
 

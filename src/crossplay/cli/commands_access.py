@@ -36,6 +36,67 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "apikey.col.created": {"en": "created", "zh-CN": "创建时间"},
     "apikey.col.used": {"en": "last used", "zh-CN": "最近使用"},
     "apikey.col.revoked": {"en": "revoked", "zh-CN": "吊销时间"},
+    # errors of crossplay.access (the CLI's and the HTTP API's)
+    "err.apikey_bad_scope": {"en": "unknown scope {scope!r}: use one or more of {scopes}",
+                             "zh-CN": "未知权限 {scope!r}: 请使用以下一个或多个: {scopes}"},
+    "err.apikey_no_scope": {"en": "a key needs at least one scope: {scopes}",
+                            "zh-CN": "密钥至少需要一项权限: {scopes}"},
+    "err.apikey_name_long": {"en": "a key name has at most {max} characters",
+                             "zh-CN": "密钥名称最多 {max} 个字符"},
+    "err.apikey_name_control": {
+        "en": "a key name must not contain control or format characters",
+        "zh-CN": "密钥名称不能含控制字符或格式字符"},
+    "err.apikey_bad_partner": {"en": "unknown partner {partner!r}: use knowledge or game",
+                               "zh-CN": "未知合作方 {partner!r}: 请使用 knowledge 或 game"},
+    "err.apikey_unknown": {"en": "no API key {key_id!r}: `crossplay apikey list` shows them",
+                           "zh-CN": "没有 API 密钥 {key_id!r}: 用 `crossplay apikey list` 查看"
+                                    "全部密钥"},
+    "err.apikey_out_exists": {"en": "{path} already exists: choose another --out",
+                              "zh-CN": "{path} 已存在: 请换一个 --out"},
+    "err.apikey_out_unwritable": {"en": "cannot write {path}: {reason}",
+                                  "zh-CN": "无法写入 {path}: {reason}"},
+    "err.auth_no_key": {
+        "en": "no API key: send `Authorization: Bearer cp_...` with a key from `crossplay "
+              "apikey create`",
+        "zh-CN": "缺少 API 密钥: 请发送 `Authorization: Bearer cp_...`, 密钥由 `crossplay "
+                 "apikey create` 创建"},
+    "err.auth_malformed": {"en": "malformed API key: keys look like cp_<12 hex>_<secret>",
+                           "zh-CN": "API 密钥格式错误: 密钥形如 cp_<12 位十六进制>_<secret>"},
+    "err.auth_unknown_key": {
+        "en": "unknown API key or wrong secret: ask the other partner's operator for a key "
+              "(`crossplay apikey create`)",
+        "zh-CN": "API 密钥不存在或密文错误: 请向对方合作方的运维人员申请密钥 "
+                 "(`crossplay apikey create`)"},
+    "err.auth_revoked": {"en": "API key {key_id} was revoked: ask for a new one",
+                         "zh-CN": "API 密钥 {key_id} 已被吊销: 请申请新的密钥"},
+    "err.forbidden": {
+        "en": "API key {key_id} does not carry the scope {scope!r} (it has {scopes}); create "
+              "one with --scope {scope}",
+        "zh-CN": "API 密钥 {key_id} 没有 {scope!r} 权限 (它只有 {scopes}); 请用 --scope "
+                 "{scope} 创建一个"},
+    "err.bad_content_length": {"en": "Content-Length must be one non-negative integer",
+                               "zh-CN": "Content-Length 必须是一个非负整数"},
+    "err.body_declared_over_limit": {
+        "en": "the body has {declared:,} bytes; at most {max:,} are accepted",
+        "zh-CN": "请求体有 {declared:,} 字节; 最多接受 {max:,} 字节"},
+    "err.body_timeout": {
+        "en": "the body stopped arriving for {timeout:g} s: send the whole body at once",
+        "zh-CN": "请求体中断了 {timeout:g} 秒: 请一次发送完整的请求体"},
+    "err.body_over_limit": {"en": "the body exceeds {max:,} bytes",
+                            "zh-CN": "请求体超过 {max:,} 字节"},
+    "err.body_declared_over_step": {
+        "en": "the body has {declared:,} bytes; this step accepts at most {cap:,}",
+        "zh-CN": "请求体有 {declared:,} 字节; 这一步最多接受 {cap:,} 字节"},
+    "err.body_over_step": {"en": "the body exceeds {cap:,} bytes, the most this step accepts",
+                           "zh-CN": "请求体超过 {cap:,} 字节, 即这一步接受的上限"},
+    "err.rate_open_sessions": {
+        "en": "this key already has {n} open session(s): finish or abandon one (sessions "
+              "expire when idle)",
+        "zh-CN": "该密钥已有 {n} 个进行中的会话: 请先完成或放弃一个 (空闲的会话会过期)"},
+    "err.rate_sessions_per_hour": {
+        "en": "this key started {n} sessions in the last {hours:g} hour(s): try again in "
+              "{wait} s",
+        "zh-CN": "该密钥在过去 {hours:g} 小时内已开始 {n} 个会话: 请在 {wait} 秒后重试"},
 }
 add_messages(MESSAGES)
 
@@ -49,9 +110,11 @@ def _write_secret(path: Path, secret: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise ConfigError(f"{path} already exists: choose another --out") from None
+        raise ConfigError(f"{path} already exists: choose another --out",
+                          code="apikey_out_exists", params={"path": str(path)}) from None
     except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot write {path}: {exc.strerror}", code="apikey_out_unwritable",
+                          params={"path": str(path), "reason": exc.strerror}) from None
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(secret + "\n")
 
@@ -73,7 +136,8 @@ def apikey_create(
 
     st = state(ctx)
     if out is not None and out.exists():
-        raise ConfigError(f"{out} already exists: choose another --out")
+        raise ConfigError(f"{out} already exists: choose another --out",
+                          code="apikey_out_exists", params={"path": str(out)})
     issued = create_key(st.settings, partner, scope, name=name, actor="cli")
     if out is not None:
         _write_secret(out, issued.secret)
