@@ -12,10 +12,11 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from crossplay.cli.i18n import add_messages
+from crossplay.cli.i18n import MESSAGES as CATALOG
+from crossplay.cli.i18n import Messages, add_messages, record_miss
 from crossplay.cli.output import print_json, progress_bar, stdout, table
 from crossplay.cli.state import state
-from crossplay.core.errors import QueryError
+from crossplay.core.errors import ConfigError, QueryError
 from crossplay.core.secrets import init_secret
 from crossplay.core.types import Kind, Lang, Partner
 from crossplay.ingest.mapping import Mapping, load_mapping
@@ -29,6 +30,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     # refusals of `crossplay sql` (crossplay.warehouse.readonly); en mirrors the raised text
     "err.sql_unparsable": {"en": "cannot parse the query: {detail}",
                            "zh-CN": "无法解析该查询: {detail}"},
+    "err.sql_not_utf8": {"en": "cannot parse the query: it is not valid UTF-8 text",
+                         "zh-CN": "无法解析该查询: 它不是有效的 UTF-8 文本"},
     "err.sql_statements": {"en": "give exactly one statement (got {n})",
                            "zh-CN": "请只提交一条语句 (收到 {n} 条)"},
     "err.read_only": {
@@ -71,10 +74,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                  "{runs} 次导入): 请运行 `crossplay lake recover` 恢复"},
     "err.lake_manifest_lost": {
         "en": "the lake manifest {path} is corrupt ({reason}) and there is no intact backup "
-              "copy: restore _manifest.json from a backup of the data directory, or move "
+              "copy: restore {manifest} from a backup of the data directory, or move "
               "{lake} aside and ingest every export again (`crossplay ingest` is idempotent)",
         "zh-CN": "数据湖清单 {path} 已损坏 ({reason}), 且没有完好的备份副本: 请从数据目录的"
-                 "备份恢复 _manifest.json, 或把 {lake} 移开后重新导入全部数据 "
+                 "备份恢复 {manifest}, 或把 {lake} 移开后重新导入全部数据 "
                  "(`crossplay ingest` 可重复执行)"},
     "err.lake_too_new": {
         "en": "the lake at {lake} has schema version {version}; this crossplay reads up to "
@@ -93,10 +96,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                  "重复执行)"},
     "err.lake_unrecoverable": {
         "en": "the backup copy {path} is missing, unreadable or lists missing files, so it "
-              "cannot replace the manifest: restore _manifest.json from a backup of the data "
+              "cannot replace the manifest: restore {manifest} from a backup of the data "
               "directory, or move {lake} aside and ingest every export again",
         "zh-CN": "备份副本 {path} 不存在、无法读取或列出了缺失的文件, 不能用来替换清单: "
-                 "请从数据目录的备份恢复 _manifest.json, 或把 {lake} 移开后重新导入全部数据"},
+                 "请从数据目录的备份恢复 {manifest}, 或把 {lake} 移开后重新导入全部数据"},
     "err.lake_files_unrecoverable": {
         "en": "the backup copy {path} is missing, unreadable or lists missing files, so it "
               "cannot replace the manifest: run `crossplay lake recover --drop-missing` to "
@@ -122,6 +125,34 @@ MESSAGES: dict[str, dict[Lang, str]] = {
               "exports and ingest any that are missing again (ingest is idempotent).",
         "zh-CN": "损坏的清单无法读取: 请对照 `crossplay runs` 与原始导出文件, 重新导入缺少的"
                  "部分 (导入可重复执行)。"},
+    # table headers of ingest, quarantine, stats and runs
+    "data.col.run": {"en": "run", "zh-CN": "导入批次"},
+    "data.col.partner": {"en": "partner", "zh-CN": "合作方"},
+    "data.col.table": {"en": "table", "zh-CN": "数据表"},
+    "data.col.source": {"en": "source", "zh-CN": "来源文件"},
+    "data.col.code": {"en": "code", "zh-CN": "代码"},
+    "data.col.row": {"en": "row", "zh-CN": "行号"},
+    "data.col.raw": {"en": "raw", "zh-CN": "原始内容"},
+    "data.col.platform": {"en": "platform", "zh-CN": "平台"},
+    "data.col.event_type": {"en": "event_type", "zh-CN": "事件类型"},
+    "data.col.events": {"en": "events", "zh-CN": "事件数"},
+    "data.col.users": {"en": "users", "zh-CN": "用户数"},
+    "data.col.first": {"en": "first", "zh-CN": "最早"},
+    "data.col.last": {"en": "last", "zh-CN": "最晚"},
+    "data.col.read": {"en": "read", "zh-CN": "读取"},
+    "data.col.accepted": {"en": "accepted", "zh-CN": "接收"},
+    "data.col.dups": {"en": "dups", "zh-CN": "重复"},
+    "data.col.already": {"en": "already", "zh-CN": "已在湖中"},
+    "data.col.quarantined": {"en": "quarantined", "zh-CN": "隔离"},
+    "data.col.seconds": {"en": "s", "zh-CN": "秒"},
+    "data.clipped": {"en": "… (+{n:,} chars)", "zh-CN": "… (另有 {n:,} 个字符)"},
+    "data.reason.column": {"en": "{reason} (column {column})", "zh-CN": "{reason} (列 {column})"},
+    # notes of `crossplay ingest` on a file (crossplay.ingest.pipeline)
+    "data.note.empty file": {"en": "empty file", "zh-CN": "空文件"},
+    "data.note.no data rows": {"en": "no data rows", "zh-CN": "没有数据行"},
+    "data.note.read row by row": {"en": "read row by row", "zh-CN": "逐行读取"},
+    "err.ingest_format": {"en": "--format {format!r}: use csv, jsonl or parquet",
+                          "zh-CN": "--format {format!r}: 请使用 csv、jsonl 或 parquet"},
     "lake.reingest": {"en": "Ingest the affected partners' exports again to put the rows back "
                             "(ingest is idempotent).",
                       "zh-CN": "请重新导入受影响合作方的数据以补回这些行 (导入可重复执行)。"},
@@ -173,7 +204,8 @@ def ingest_cmd(
         updates["encoding"] = encoding
     if file_format:
         if file_format not in ("csv", "jsonl", "parquet"):
-            raise typer.BadParameter("use csv, jsonl or parquet", param_hint="--format")
+            raise ConfigError(f"--format {file_format!r}: use csv, jsonl or parquet",
+                              code="ingest_format", params={"format": file_format})
         updates["format"] = file_format
     if updates:
         m = m.model_copy(update=updates)
@@ -194,6 +226,14 @@ def ingest_cmd(
     render_summary(ctx, summary)
 
 
+def _note(msg: Messages, note: str) -> str:
+    """An ingest note on a file ("empty file", ...) in the invocation's language."""
+    if note and f"data.note.{note}" not in CATALOG:
+        record_miss("message", f"data.note.{note}", msg.lang, __name__)
+        return note
+    return msg(f"data.note.{note}") if note else ""
+
+
 def summary_dict(summary: IngestSummary) -> dict[str, Any]:
     data = asdict(summary)
     data["events_per_second"] = round(summary.events_per_second, 1)
@@ -208,7 +248,8 @@ def render_summary(ctx: typer.Context, s: IngestSummary) -> None:
         msg("ingest.title", table=s.table, partner=s.partner),
         [msg("col.file"), msg("col.format"), msg("col.rows"), msg("col.quarantined"),
          msg("col.note")],
-        [(f.path, f.format, f"{f.read:,}", f"{f.quarantined:,}", f.note) for f in s.files]))
+        [(f.path, f.format, f"{f.read:,}", f"{f.quarantined:,}", _note(msg, f.note))
+         for f in s.files]))
     out.print(
         f"{msg('sum.read')}: {s.read:,}  {msg('sum.accepted')}: {s.accepted:,}  "
         f"{msg('sum.duplicates')}: {s.duplicates:,}  {msg('sum.already')}: "
@@ -220,7 +261,7 @@ def render_summary(ctx: typer.Context, s: IngestSummary) -> None:
     if s.quarantine_held:
         out.print(msg("sum.held", n=f"{s.quarantine_held:,}"), highlight=False)
     if s.quarantined_by_reason:
-        out.print(table(None, [msg("col.reason"), "code", msg("col.count")],
+        out.print(table(None, [msg("col.reason"), msg("data.col.code"), msg("col.count")],
                         [(msg.reason(c), c, f"{n:,}")
                          for c, n in s.quarantined_by_reason.items()]))
         if s.quarantined > s.quarantine_held:
@@ -241,8 +282,10 @@ def quarantine_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if not records:
         stdout().print(st.msg("q.empty"))
         return
-    stdout().print(table(None, ["run", "partner", "table", "source", st.msg("col.reason"),
-                                "code", st.msg("col.rows")],
+    msg = st.msg
+    stdout().print(table(None, [msg("data.col.run"), msg("data.col.partner"),
+                                msg("data.col.table"), msg("data.col.source"),
+                                msg("col.reason"), msg("data.col.code"), msg("col.rows")],
                          [(r["run_id"], r["partner"], r["table_name"], r["source"],
                            st.msg.reason(r["reason_code"]), r["reason_code"], r["rows"])
                           for r in records]))
@@ -280,15 +323,27 @@ def quarantine_show(
     if not records:
         stdout().print(st.msg("q.empty"))
         return
-    stdout().print(table(None, ["source", "row", "code", st.msg("col.reason"), "raw"],
-                         [(r["source"], r["row_number"], r["reason_code"], r["reason"],
-                           _clip(r["raw"])) for r in records]))
+    msg = st.msg
+    stdout().print(table(None, [msg("data.col.source"), msg("data.col.row"),
+                                msg("data.col.code"), msg("col.reason"), msg("data.col.raw")],
+                         [(r["source"], r["row_number"], r["reason_code"], _reason(msg, r),
+                           _clip(msg, r["raw"])) for r in records]))
 
 
-def _clip(text: str | None, n: int = 200) -> str:
+def _reason(msg: Messages, row: dict[str, Any]) -> str:
+    """The stored reason is English (with the value quoted): other languages show the
+    reason code's text and the column instead."""
+    if msg.lang == "en":
+        return str(row["reason"])
+    text = msg.reason(row["reason_code"])
+    return msg("data.reason.column", reason=text, column=row["column_name"]) \
+        if row["column_name"] else text
+
+
+def _clip(msg: Messages, text: str | None, n: int = 200) -> str:
     if text is None:
         return ""
-    return text if len(text) <= n else text[:n] + f"… (+{len(text) - n:,} chars)"
+    return text if len(text) <= n else text[:n] + msg("data.clipped", n=len(text) - n)
 
 
 def sql_cmd(
@@ -346,25 +401,29 @@ def stats_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         out.print(st.msg("stats.empty"))
         return
     msg = st.msg
-    out.print(table(msg("stats.tables"), ["table", msg("col.rows")],
+    out.print(table(msg("stats.tables"), [msg("data.col.table"), msg("col.rows")],
                     [(k, f"{v:,}") for k, v in data["tables"].items()]))
-    out.print(table(msg("stats.partners"), ["partner", "events", "users", "first", "last"],
+    out.print(table(msg("stats.partners"), [msg(f"data.col.{c}") for c in
+                                            ("partner", "events", "users", "first", "last")],
                     [(p["partner"], f"{p['events']:,}", f"{p['users']:,}", p["first"],
                       p["last"]) for p in data["partners"]]))
-    out.print(table(msg("stats.events"), ["partner", "platform", "event_type", "events",
-                                          "users"],
+    out.print(table(msg("stats.events"), [msg(f"data.col.{c}") for c in
+                                          ("partner", "platform", "event_type", "events",
+                                           "users")],
                     [(e["partner"], e["platform"], e["event_type"], f"{e['events']:,}",
                       f"{e['users']:,}") for e in data["events"]]))
 
 
 def runs_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Ingest runs recorded in the lake manifest, newest first."""
-    runs = list(reversed(Lake(state(ctx).settings.lake_dir).read_manifest().runs))
+    st = state(ctx)
+    runs = list(reversed(Lake(st.settings.lake_dir).read_manifest().runs))
     if as_json:
         print_json([asdict(r) for r in runs])
         return
-    stdout().print(table(None, ["run", "partner", "table", "read", "accepted", "dups",
-                                "already", "quarantined", "s"],
+    stdout().print(table(None, [st.msg(f"data.col.{c}") for c in
+                                ("run", "partner", "table", "read", "accepted", "dups",
+                                 "already", "quarantined", "seconds")],
                          [(r.run_id, r.partner, r.table, f"{r.read:,}", f"{r.accepted:,}",
                            f"{r.duplicates:,}", f"{r.already_ingested:,}",
                            f"{r.quarantined:,}", f"{r.seconds:.2f}") for r in runs]))

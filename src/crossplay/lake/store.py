@@ -139,19 +139,21 @@ class Lake:
 
     def _corrupt(self, reason: str) -> ConfigError:
         backup = self._backup_if_intact()
-        params: dict[str, object] = {"path": str(self.manifest_path), "reason": reason}
+        path = str(self.manifest_path)
         if backup is not None:
-            params |= {"files": _count(backup), "runs": len(backup.runs)}
+            files, runs = _count(backup), len(backup.runs)
             return ConfigError(
                 f"the lake manifest {self.manifest_path} is corrupt ({reason}). Its backup "
-                f"copy is intact ({params['files']} files, {params['runs']} runs): run "
+                f"copy is intact ({files} files, {runs} runs): run "
                 "`crossplay lake recover` to restore it", code="lake_manifest_corrupt",
-                params=params)
+                params={"path": path, "reason": reason, "files": files, "runs": runs})
         return ConfigError(
             f"the lake manifest {self.manifest_path} is corrupt ({reason}) and there is no "
             f"intact backup copy: restore {MANIFEST} from a backup of the data directory, or "
             f"move {self.root} aside and ingest every export again (`crossplay ingest` is "
-            "idempotent)", code="lake_manifest_lost", params=params | {"lake": str(self.root)})
+            "idempotent)", code="lake_manifest_lost",
+            params={"path": path, "reason": reason, "manifest": MANIFEST,
+                    "lake": str(self.root)})
 
     def _backup_if_intact(self) -> Manifest | None:
         """The backup copy when it parses and every file it lists exists."""
@@ -316,17 +318,22 @@ class Lake:
                 return Recovery("dropped", _count(current), len(current.runs),
                                 lost_runs=[], dropped=missing, kept_aside=aside)
             backup = self._backup_if_intact()
+            if backup is None and current is not None:
+                raise ConfigError(
+                    f"the backup copy {self.backup_path} is missing, unreadable or lists "
+                    "missing files, so it cannot replace the manifest: run `crossplay lake "
+                    "recover --drop-missing` to keep every other file, or restore the "
+                    "missing files from a backup", code="lake_files_unrecoverable",
+                    params={"path": str(self.backup_path)})
             if backup is None:
                 raise ConfigError(
                     f"the backup copy {self.backup_path} is missing, unreadable or lists "
                     "missing files, so it cannot replace the manifest: "
-                    + ("run `crossplay lake recover --drop-missing` to keep every other file, "
-                       "or restore the missing files from a backup"
-                       if current is not None else
-                       f"restore {MANIFEST} from a backup of the data directory, or move "
-                       f"{self.root} aside and ingest every export again"),
-                    code="lake_unrecoverable" if current is None else "lake_files_unrecoverable",
-                    params={"path": str(self.backup_path), "lake": str(self.root)})
+                    f"restore {MANIFEST} from a backup of the data directory, or move "
+                    f"{self.root} aside and ingest every export again",
+                    code="lake_unrecoverable",
+                    params={"path": str(self.backup_path), "manifest": MANIFEST,
+                            "lake": str(self.root)})
             known = {r.run_id for r in backup.runs}
             lost = ([r.run_id for r in current.runs if r.run_id not in known]
                     if current is not None else None)

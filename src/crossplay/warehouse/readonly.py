@@ -58,8 +58,7 @@ def check_statement(sql: str) -> duckdb.Statement:
         sql.encode("utf-8")
     except UnicodeEncodeError:  # a shell's escapes for bytes that are not UTF-8
         raise QueryError("cannot parse the query: it is not valid UTF-8 text",
-                         code="sql_unparsable",
-                         params={"detail": "not valid UTF-8 text"}) from None
+                         code="sql_not_utf8") from None
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
