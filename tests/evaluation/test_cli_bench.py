@@ -111,7 +111,9 @@ def test_a_first_line_that_looks_like_markup_is_quoted_literally(cli: CliRunner,
     f = write(tmp_path / "r.txt", "who [/x] what :x: [rating]\n1 2 3\n")
     r = cli("--lang", lang, "bench", "import", f, "--format", "uir", "--name", "r")
     assert r.code == 2 and "Traceback" not in r.err
-    assert "the header 'who [/x] what :x: [rating]' names no user column" in r.err_flat
+    said = {"en": "the header 'who [/x] what :x: [rating]' names no user column",
+            "zh-CN": "表头 'who [/x] what :x: [rating]' 中没有 user 列"}
+    assert said[lang] in r.err_flat
     assert "user item [rating] [timestamp]" in r.err_flat
 
 

@@ -13,6 +13,7 @@ from crossplay.cli.output import print_json, progress_bar, stdout, table
 from crossplay.cli.state import state
 from crossplay.core.errors import ConfigError
 from crossplay.core.types import Lang
+from crossplay.evaluation.error_messages import ERRORS
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -29,7 +30,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "bench.running": {"en": "Training and scoring", "zh-CN": "正在训练与评估"},
     "bench.title": {"en": "{name}: protocol {protocol} {params}, {ranking} ranking, K={k}, "
                           "{users:,} test users (mean ± standard error over users)",
-                    "zh-CN": "{name}：协议 {protocol} {params}，{ranking} 排序，K={k}，"
+                    "zh-CN": "{name}：协议 {protocol} {params}，{ranking}排序，K={k}，"
                              "测试用户 {users:,} 人（用户均值 ± 标准误）"},
     "bench.full": {"en": "full", "zh-CN": "全量"},
     "bench.sampled": {"en": "SAMPLED ({n} negatives per user)",
@@ -55,6 +56,20 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "bench.col.format": {"en": "format", "zh-CN": "格式"},
     "bench.col.domains": {"en": "domains", "zh-CN": "领域"},
     "bench.col.split": {"en": "provided split", "zh-CN": "自带切分"},
+    "bench.col.domain": {"en": "domain", "zh-CN": "领域"},
+    "bench.col.part": {"en": "split", "zh-CN": "切分"},
+    "bench.col.users": {"en": "users", "zh-CN": "用户数"},
+    "bench.col.items": {"en": "items", "zh-CN": "物品数"},
+    "bench.col.train": {"en": "train", "zh-CN": "训练"},
+    "bench.col.valid": {"en": "valid", "zh-CN": "验证"},
+    "bench.col.test": {"en": "test", "zh-CN": "测试"},
+    "bench.col.model": {"en": "model", "zh-CN": "模型"},
+    "bench.col.fit_s": {"en": "fit s", "zh-CN": "训练秒数"},
+    "bench.col.fit_mb": {"en": "fit MB", "zh-CN": "训练峰值 MB"},
+    "bench.yes": {"en": "yes", "zh-CN": "是"},
+    "bench.no": {"en": "no", "zh-CN": "否"},
+    "bench.tuned": {"en": "(tuned on valid, {n} tried)",
+                    "zh-CN": "(在验证集上调参, 共试 {n} 组)"},
     "demo.bench": {"en": "benchmark protocol: the world as a cross-domain benchmark folder, "
                          "cold start on knowledge",
                    "zh-CN": "基准评测协议：把模拟世界写成跨领域基准目录，评测知识领域冷启动"},
@@ -66,6 +81,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                                   "--people 2000 或更大）：{why}"},
 }
 add_messages(MESSAGES)
+add_messages(ERRORS)
 
 bench_app = typer.Typer(help="Public benchmarks: import, evaluate on standard protocols.",
                         no_args_is_help=True)
@@ -100,7 +116,8 @@ def import_cmd(
     o = stdout()
     o.print(st.msg("bench.imported", name=name, fmt=fmt, rows=meta["rows"],
                    users=meta["users"], items=meta["items"]), highlight=False)
-    o.print(table(None, ["domain", "split", st.msg("col.rows")],
+    o.print(table(None, [st.msg("bench.col.domain"), st.msg("bench.col.part"),
+                         st.msg("col.rows")],
                   [(d, s, f"{n:,}") for d, per in meta["by_domain_split"].items()
                    for s, n in per.items()]))
 
@@ -120,11 +137,13 @@ def list_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         return
     stdout().print(table(st.msg("bench.list"),
                          [st.msg("bench.col.name"), st.msg("bench.col.format"),
-                          st.msg("col.rows"), "users", "items", st.msg("bench.col.domains"),
+                          st.msg("col.rows"), st.msg("bench.col.users"),
+                          st.msg("bench.col.items"), st.msg("bench.col.domains"),
                           st.msg("bench.col.split")],
                          [(m["name"], m["format"], f"{m['rows']:,}", f"{m['users']:,}",
                            f"{m['items']:,}", ", ".join(m["domains"]),
-                           "yes" if m["provided_split"] else "no") for m in items]))
+                           st.msg("bench.yes" if m["provided_split"] else "bench.no"))
+                          for m in items]))
 
 
 def _parse_params(values: list[str] | None) -> dict[str, dict[str, Any]]:
@@ -135,7 +154,7 @@ def _parse_params(values: list[str] | None) -> dict[str, dict[str, Any]]:
         model, dot, param = key.partition(".")
         if not sep or not dot or not model or not param:
             raise ConfigError(f"--param {v!r}: write MODEL.NAME=VALUE, e.g. als.factors=64",
-                              code="bench_param")
+                              code="bench_param", params={"value": v})
         value: Any = raw
         for conv in (int, float):
             try:
@@ -236,8 +255,16 @@ def print_result(st: Any, result: dict[str, Any]) -> None:
     title = st.msg("bench.title", name=result["benchmark"], protocol=result["protocol"],
                    params=ptxt, ranking=ranking, k=result["k"], users=result["test_users"])
     o = stdout()
-    o.print(table(title, ["model", *metric_columns(result["k"]), "fit s", "fit MB",
-                          st.msg("bench.col.setting")], rows_of(result)))
+    def failed(row: dict[str, Any]) -> str:  # a model that could not be fitted
+        from crossplay.cli.i18n import coded_text
+
+        return coded_text(row.get("error_code", ""), row.get("error_params") or {},
+                          row["error"], "crossplay.evaluation.runner")
+
+    o.print(table(title, [st.msg("bench.col.model"), *metric_columns(result["k"]),
+                          st.msg("bench.col.fit_s"), st.msg("bench.col.fit_mb"),
+                          st.msg("bench.col.setting")],
+                  rows_of(result, tuned=lambda n: st.msg("bench.tuned", n=n), error=failed)))
     fp = result["fingerprint"]
     o.print(st.msg("bench.fingerprint", fp=fp["split"], train=fp["train_rows"],
                    test=fp["test_rows"]), highlight=False)
@@ -271,7 +298,8 @@ def generate_cmd(
         return
     o = stdout()
     o.print(st.msg("bench.generated", out=out), highlight=False)
-    o.print(table(None, ["domain", "train", "valid", "test", "users", "items"],
+    o.print(table(None, [st.msg(f"bench.col.{c}") for c in
+                         ("domain", "train", "valid", "test", "users", "items")],
                   [(d, f"{c['train']:,}", f"{c['valid']:,}", f"{c['test']:,}",
                     f"{c['users']:,}", f"{c['items']:,}")
                    for d, c in summary["domains"].items()]))

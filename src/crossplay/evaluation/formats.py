@@ -57,15 +57,15 @@ def import_movielens(path: Path, fold: str | None = None,
         if fold not in _ML_FOLDS:
             raise ConfigError(f"fold must be one of {', '.join(_ML_FOLDS)} (the 100K "
                               "folder's u1.base/u1.test … ub.base/ub.test)",
-                              code="bench_fold")
+                              code="bench_fold", params={"folds": ", ".join(_ML_FOLDS)})
         if not path.is_dir():
             raise SourceError(f"{path}: a fold needs the MovieLens 100K folder",
-                              code="bench_path")
+                              code="bench_fold_folder", params={"path": str(path)})
         base, test = path / f"{fold}.base", path / f"{fold}.test"
         for f in (base, test):
             if not f.is_file():
                 raise SourceError(f"{f} is missing: is this the ml-100k folder?",
-                                  code="bench_path")
+                                  code="bench_fold_file", params={"path": str(f)})
         parts = [_tag(read_interactions(base, header), SINGLE_DOMAIN, "train"),
                  _tag(read_interactions(test, header), SINGLE_DOMAIN, "test")]
         return _check_movielens(_frame(parts), path)
@@ -73,10 +73,13 @@ def import_movielens(path: Path, fold: str | None = None,
         found = [path / n for n in _ML_FILES if (path / n).is_file()]
         if not found:
             raise SourceError(f"{path} holds none of {', '.join(_ML_FILES)}: point at a "
-                              "MovieLens folder or one of these files", code="bench_path")
+                              "MovieLens folder or one of these files",
+                              code="bench_no_movielens",
+                              params={"path": str(path), "files": ", ".join(_ML_FILES)})
         path = found[0]
     elif not path.is_file():
-        raise SourceError(f"{path} does not exist", code="bench_path")
+        raise SourceError(f"{path} does not exist", code="bench_path",
+                          params={"path": str(path)})
     frame = _frame([_tag(read_interactions(path, header), SINGLE_DOMAIN, "")])
     return _check_movielens(frame, path)
 
@@ -84,7 +87,8 @@ def import_movielens(path: Path, fold: str | None = None,
 def _check_movielens(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     if frame["rating"].isna().all() or frame["timestamp"].isna().all():
         raise SourceError(f"{path}: MovieLens ratings have user, item, rating and "
-                          "timestamp; use --format uir for other files", code="bench_fields")
+                          "timestamp; use --format uir for other files",
+                          code="bench_movielens_fields", params={"path": str(path)})
     return frame
 
 
@@ -120,7 +124,8 @@ def import_uir(path: Path, header: bool | None = None) -> pd.DataFrame:
     if path.is_file():
         return _frame([_tag(read_interactions(path, header), SINGLE_DOMAIN, "")])
     if not path.is_dir():
-        raise SourceError(f"{path} does not exist", code="bench_path")
+        raise SourceError(f"{path} does not exist", code="bench_path",
+                          params={"path": str(path)})
     parts = []
     for f in _data_files(path):
         hit = _split_of(_stem(f))
@@ -129,14 +134,15 @@ def import_uir(path: Path, header: bool | None = None) -> pd.DataFrame:
     if not parts:
         raise SourceError(f"{path} holds no train / valid / test files: give one file, "
                           "or name the split files train.*, valid.*, test.*",
-                          code="bench_path")
+                          code="bench_no_splits", params={"path": str(path)})
     return _check_split_set(_frame(parts), path)
 
 
 def import_cdr_folder(path: Path, header: bool | None = None) -> pd.DataFrame:
     """A cross-domain folder (see the module docstring); at least two domains."""
     if not path.is_dir():
-        raise SourceError(f"{path} is not a folder", code="bench_path")
+        raise SourceError(f"{path} is not a folder", code="bench_not_folder",
+                          params={"path": str(path)})
     found: list[tuple[str, str, Path]] = []
     for sub in sorted(p for p in path.iterdir() if p.is_dir()
                       and not p.name.startswith(".")):
@@ -153,17 +159,21 @@ def import_cdr_folder(path: Path, header: bool | None = None) -> pd.DataFrame:
         raise SourceError(
             f"{path}: found {len(domains)} domain(s) ({', '.join(domains) or 'none'}); a "
             "cross-domain folder holds <domain>/train.txt … or <domain>_train.txt … for "
-            "two or more domains", code="bench_path")
+            "two or more domains", code="bench_domains",
+            params={"path": str(path), "n": len(domains),
+                    "domains": ", ".join(domains) or "none"})
     bad = [d for d in domains if not _DOMAIN_RE.match(d)]
     if bad:
         raise SourceError(f"{path}: {bad[0]!r} is not a usable domain name",
-                          code="bench_path")
+                          code="bench_domain_name", params={"path": str(path), "name": bad[0]})
     seen: set[tuple[str, str]] = set()
     parts = []
     for domain, split, f in found:
         if (domain, split) in seen:
             raise SourceError(f"{path}: two {split} files for domain {domain!r} "
-                              f"(one is {f.name})", code="bench_path")
+                              f"(one is {f.name})", code="bench_split_twice",
+                              params={"path": str(path), "split": split, "domain": domain,
+                                      "file": f.name})
         seen.add((domain, split))
         parts.append(_tag(read_interactions(f, header), domain, split))
     frame = _frame(parts)
@@ -177,7 +187,9 @@ def _check_split_set(frame: pd.DataFrame, where: Path) -> pd.DataFrame:
     for need in ("train", "test"):
         if need not in have:
             raise SourceError(f"{where}: no {need} file (found {', '.join(sorted(have))})",
-                              code="bench_path")
+                              code="bench_split_missing",
+                              params={"path": str(where), "need": need,
+                                      "found": ", ".join(sorted(have))})
     return frame
 
 
@@ -186,9 +198,10 @@ def import_path(path: Path, fmt: str, *, fold: str | None = None,
     """Dispatch on ``fmt`` (``movielens``, ``uir`` or ``cdr-folder``)."""
     if fmt not in FORMATS:
         raise ConfigError(f"unknown format {fmt!r}: use {', '.join(FORMATS)}",
-                          code="bench_format")
+                          code="bench_format", params={"fmt": fmt, "formats": ", ".join(FORMATS)})
     if fold is not None and fmt != "movielens":
-        raise ConfigError("--fold applies to --format movielens only", code="bench_fold")
+        raise ConfigError("--fold applies to --format movielens only",
+                          code="bench_fold_format")
     if fmt == "movielens":
         return import_movielens(path, fold, header)
     if fmt == "uir":

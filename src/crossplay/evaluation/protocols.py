@@ -67,13 +67,13 @@ def _check_target(rows: pd.DataFrame, target: str | None) -> None:
     if target is not None and not (rows["domain"] == target).any():
         have = ", ".join(sorted(rows["domain"].unique()))
         raise ConfigError(f"no rows in domain {target!r} (domains: {have})",
-                          code="bench_target")
+                          code="bench_target", params={"target": target, "have": have})
 
 
 def _check_ratio(ratio: float) -> None:
     if not 0 < ratio < 1:
         raise ConfigError(f"ratio {ratio} must be between 0 and 1 (the training share)",
-                          code="bench_ratio")
+                          code="bench_ratio", params={"ratio": ratio})
 
 
 def _finish(protocol: Protocol, rows: pd.DataFrame, is_train: np.ndarray,
@@ -86,7 +86,9 @@ def _finish(protocol: Protocol, rows: pd.DataFrame, is_train: np.ndarray,
     if len(train) == 0 or len(test) == 0:
         raise ConfigError(f"the {protocol} split leaves {len(train)} training and "
                           f"{len(test)} test rows: too little data for this protocol",
-                          code="bench_split_empty")
+                          code="bench_split_empty",
+                          params={"protocol": protocol, "train": len(train),
+                                  "test": len(test)})
     return EvalSplit(protocol, train, test, params, target)
 
 
@@ -133,7 +135,8 @@ def _timestamps(rows: pd.DataFrame, protocol: str) -> np.ndarray:
     if ts.isna().any():
         raise ConfigError(f"the {protocol} protocol orders rows by time, and "
                           f"{int(ts.isna().sum())} rows have no timestamp: use stratified "
-                          "or provided", code="bench_no_time")
+                          "or provided", code="bench_no_time",
+                          params={"protocol": protocol, "n": int(ts.isna().sum())})
     return ts.to_numpy(dtype=np.int64)
 
 
@@ -185,18 +188,18 @@ def cold(rows: pd.DataFrame, target: str | None, fraction: float = DEFAULT_COLD_
     """Cold-start persons: their target rows test, their source rows train."""
     if target is None:
         raise ConfigError("the cold protocol needs --target DOMAIN (the domain whose "
-                          "rows are withheld)", code="bench_target")
+                          "rows are withheld)", code="bench_cold_target")
     _check_target(rows, target)
     if not 0 < fraction < 1:
         raise ConfigError("the cold-start fraction must be between 0 and 1",
-                          code="bench_ratio")
+                          code="bench_fraction")
     in_t = rows["domain"].to_numpy() == target
     users = rows["user"].to_numpy()
     both = np.intersect1d(np.unique(users[in_t]), np.unique(users[~in_t]))
     if both.size < 2:
         raise ConfigError(f"fewer than two users have rows in {target!r} and in another "
                           "domain: nothing to evaluate cold start on",
-                          code="bench_overlap")
+                          code="bench_overlap", params={"target": target})
     n_cold = max(1, round(both.size * fraction))
     chosen = np.random.default_rng(seed).choice(both, size=n_cold, replace=False)
     is_test = in_t & np.isin(users, chosen)
@@ -220,7 +223,8 @@ def make_split(rows: pd.DataFrame, protocol: str, *, ratio: float = DEFAULT_RATI
     if protocol == "cold":
         return cold(rows, target, fraction, seed)
     raise ConfigError(f"unknown protocol {protocol!r}: use {', '.join(PROTOCOLS)}",
-                      code="bench_protocol")
+                      code="bench_protocol",
+                      params={"protocol": protocol, "protocols": ", ".join(PROTOCOLS)})
 
 
 def validation(split: EvalSplit) -> EvalSplit:

@@ -91,9 +91,11 @@ def sniff(path: Path, header: bool | None = None) -> Layout:
                     break
         except UnicodeDecodeError as exc:
             raise SourceError(f"{path}: not UTF-8 text; convert it first (e.g. iconv -f "
-                              "GB18030 -t UTF-8)", code="bench_encoding") from exc
+                              "GB18030 -t UTF-8)", code="bench_encoding",
+                              params={"path": str(path)}) from exc
     if not first:
-        raise SourceError(f"{path}: the file is empty", code="bench_empty")
+        raise SourceError(f"{path}: the file is empty", code="bench_empty",
+                          params={"path": str(path)})
     if "::" in first:
         delim = "::"
     elif "\t" in first:
@@ -115,19 +117,23 @@ def sniff(path: Path, header: bool | None = None) -> Layout:
                 f"{path}:1: the header {first!r} names no {missing[0]} column; accepted "
                 f"names: {', '.join(HEADER_NAMES[missing[0]][:6])} (or use --no-header "
                 "for positional columns user item [rating] [timestamp])",
-                code="bench_header")
+                code="bench_header",
+                params={"path": str(path), "header": first, "column": missing[0],
+                        "names": ", ".join(HEADER_NAMES[missing[0]][:6])})
         dup = [c for c in set(cols) if c is not None and cols.count(c) > 1]
         if dup:
             raise SourceError(f"{path}:1: two header columns mean {dup[0]}",
-                              code="bench_header")
+                              code="bench_header_twice",
+                              params={"path": str(path), "column": dup[0]})
         return Layout(delim, True, cols)
     if len(fields) < 2:
         raise SourceError(f"{path}:1: one field per line; expected user item [rating] "
-                          "[timestamp]", code="bench_fields")
+                          "[timestamp]", code="bench_one_field", params={"path": str(path)})
     if len(fields) > 4:
         raise SourceError(f"{path}:1: {len(fields)} fields without a header; positional "
                           "files hold user item [rating] [timestamp] — add a header line "
-                          "naming the columns", code="bench_fields")
+                          "naming the columns", code="bench_fields",
+                          params={"path": str(path), "n": len(fields)})
     return Layout(delim, False, POSITIONAL[:len(fields)])
 
 
@@ -135,11 +141,8 @@ def _open(path: Path) -> io.TextIOWrapper:
     try:
         return open(path, encoding="utf-8-sig", errors="strict", newline="")
     except OSError as exc:
-        raise SourceError(f"{path}: cannot read ({exc.strerror})", code="bench_read") from exc
-
-
-def _bad_line(path: Path, lineno: int, why: str) -> SourceError:
-    return SourceError(f"{path}:{lineno}: {why}", code="bench_row")
+        raise SourceError(f"{path}: cannot read ({exc.strerror})", code="bench_read",
+                          params={"path": str(path), "reason": exc.strerror}) from exc
 
 
 def _fast_read(path: Path, layout: Layout) -> pd.DataFrame | None:
@@ -210,9 +213,11 @@ def _checked_read(path: Path, layout: Layout) -> pd.DataFrame:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceError(f"{path}: not UTF-8 text (byte {exc.start}); convert it first",
-                          code="bench_encoding") from exc
+                          code="bench_encoding_at",
+                          params={"path": str(path), "byte": exc.start}) from exc
     except OSError as exc:
-        raise SourceError(f"{path}: cannot read ({exc.strerror})", code="bench_read") from exc
+        raise SourceError(f"{path}: cannot read ({exc.strerror})", code="bench_read",
+                          params={"path": str(path), "reason": exc.strerror}) from exc
     numbered = [(i + 1, ln) for i, ln in enumerate(text.splitlines())
                 if ln.strip()][1 if layout.header else 0:]
     line_no = np.array([i for i, _ in numbered], dtype=np.int64)
@@ -223,7 +228,8 @@ def _checked_read(path: Path, layout: Layout) -> pd.DataFrame:
         lines = lines.str.replace("::", "\t", regex=False)
         sep = "\t"
     if len(lines) == 0:
-        raise SourceError(f"{path}: no data rows", code="bench_empty")
+        raise SourceError(f"{path}: no data rows", code="bench_no_rows",
+                          params={"path": str(path)})
     if sep == " ":
         counts: np.ndarray = np.array([len(ln.split()) for ln in lines], dtype=np.int64)
     else:
@@ -234,8 +240,11 @@ def _checked_read(path: Path, layout: Layout) -> pd.DataFrame:
     wrong = counts != n_fields
     if wrong.any():
         i = int(np.argmax(wrong))
-        raise _bad_line(path, int(line_no[i]), f"{int(counts[i])} fields where the "
-                        f"first line has {n_fields}")
+        line, found = int(line_no[i]), int(counts[i])
+        raise SourceError(f"{path}:{line}: {found} fields where the first line has "
+                          f"{n_fields}", code="bench_row_fields",
+                          params={"path": str(path), "line": line, "found": found,
+                                  "n": n_fields})
     try:
         raw = pd.read_csv(io.StringIO("\n".join(lines.tolist())),
                           sep=r"\s+" if sep == " " else sep, header=None, dtype=str,
@@ -244,11 +253,13 @@ def _checked_read(path: Path, layout: Layout) -> pd.DataFrame:
     except pd.errors.ParserError as exc:
         m = re.search(r"line (\d+)", str(exc))
         where = int(line_no[min(int(m.group(1)) - 1, len(line_no) - 1)]) if m else 0
-        raise _bad_line(path, where, f"wrong number of fields (expected {n_fields})"
-                        ) from exc
+        raise SourceError(f"{path}:{where}: wrong number of fields (expected {n_fields})",
+                          code="bench_row_parse",
+                          params={"path": str(path), "line": where, "n": n_fields}) from exc
     if raw.shape != (len(line_no), n_fields):
         raise SourceError(f"{path}: could not split the lines into {n_fields} fields "
-                          "(unbalanced quotes?)", code="bench_row")
+                          "(unbalanced quotes?)", code="bench_row_split",
+                          params={"path": str(path), "n": n_fields})
     out: dict[str, object] = {}
     for pos, col in enumerate(layout.columns):
         if col is not None:
@@ -256,7 +267,9 @@ def _checked_read(path: Path, layout: Layout) -> pd.DataFrame:
     for col in ("user", "item"):
         empty = (out[col] == "").to_numpy()  # type: ignore[attr-defined]
         if empty.any():
-            raise _bad_line(path, int(line_no[np.argmax(empty)]), f"no {col} id")
+            line = int(line_no[np.argmax(empty)])
+            raise SourceError(f"{path}:{line}: no {col} id", code="bench_row_no_id",
+                              params={"path": str(path), "line": line, "column": col})
     frame = pd.DataFrame({"user": out["user"], "item": out["item"]})
     frame["rating"] = _numbers(out.get("rating"), path, line_no, "rating", float)
     frame["timestamp"] = _numbers(out.get("timestamp"), path, line_no, "timestamp", int)
@@ -276,12 +289,18 @@ def _numbers(col: object, path: Path, line_no: np.ndarray, name: str,
     bad = (vals.isna() & (s != "")).to_numpy()
     if bad.any():
         i = int(np.argmax(bad))
-        raise _bad_line(path, int(line_no[i]), f"{name} {s.iloc[i]!r} is not a number")
+        line, value = int(line_no[i]), s.iloc[i]
+        raise SourceError(f"{path}:{line}: {name} {value!r} is not a number",
+                          code="bench_row_number",
+                          params={"path": str(path), "line": line, "column": name,
+                                  "value": value})
     if kind is float:
         return vals.astype("float64")
     frac = (vals.notna() & (vals != vals.round())).to_numpy()
     if frac.any():
         i = int(np.argmax(frac))
-        raise _bad_line(path, int(line_no[i]), f"timestamp {s.iloc[i]!r} is not an "
-                        "integer (seconds)")
+        line, value = int(line_no[i]), s.iloc[i]
+        raise SourceError(f"{path}:{line}: timestamp {value!r} is not an integer (seconds)",
+                          code="bench_row_timestamp",
+                          params={"path": str(path), "line": line, "value": value})
     return vals.round().astype("Int64")

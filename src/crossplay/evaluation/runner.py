@@ -77,18 +77,20 @@ class RunConfig:
         if self.k < 1:
             raise ConfigError("k must be at least 1", code="bench_k")
         if not self.models:
-            raise ConfigError("choose at least one model", code="bench_model")
+            raise ConfigError("choose at least one model", code="bench_no_model")
         for m in self.models:
             if m in _TEXT_MODELS:
                 raise ConfigError(f"{m} needs item text or categories, which benchmark "
                                   f"files do not carry: use {', '.join(BENCH_MODELS)}",
-                                  code="bench_model")
+                                  code="bench_text_model",
+                                  params={"model": m, "models": ", ".join(BENCH_MODELS)})
             if m not in BENCH_MODELS:
                 raise ConfigError(f"unknown model {m!r}: use {', '.join(BENCH_MODELS)}",
-                                  code="bench_model")
+                                  code="bench_model",
+                                  params={"model": m, "models": ", ".join(BENCH_MODELS)})
         if "emcdr" in self.models and self.target is None:
             raise ConfigError("emcdr maps a source domain to a target: pass --target",
-                              code="bench_model")
+                              code="bench_emcdr_target")
         if self.sampled is not None and self.sampled < 1:
             raise ConfigError("--sampled needs at least one negative per user",
                               code="bench_sampled")
@@ -184,7 +186,8 @@ def make_model(name: str, params: dict[str, Any]) -> Recommender:
     try:
         return cls(**p)
     except TypeError as exc:
-        raise ConfigError(f"{name}: {exc}", code="bench_param") from exc
+        raise ConfigError(f"{name}: {exc}", code="bench_model_param",
+                          params={"model": name, "detail": str(exc)}) from exc
 
 
 def score_model(prep: Prepared, name: str, params: dict[str, Any], k: int,
@@ -253,7 +256,8 @@ def run(rows: pd.DataFrame, cfg: RunConfig, *, name: str = "",
         try:
             row = score_model(prep, m, chosen, cfg.k, cfg.sampled, cfg.seed)
         except ConfigError as exc:
-            table.append({"model": m, "error": exc.message})
+            table.append({"model": m, "error": exc.message, "error_code": exc.code,
+                          "error_params": exc.params})
             continue
         row["tuning"] = tuning
         table.append(row)

@@ -45,7 +45,7 @@ def check_name(name: str) -> str:
     if not _NAME_RE.match(name):
         raise ConfigError(f"benchmark name {name!r}: use letters, digits, '_', '-' or '.' "
                           "(at most 64, starting with a letter or digit)",
-                          code="bench_name")
+                          code="bench_name", params={"name": name})
     return name
 
 
@@ -74,7 +74,7 @@ def save(settings: Settings, name: str, rows: pd.DataFrame, *, fmt: str, source:
     out = bench_dir(settings, name)
     if (out / "meta.json").exists() and not replace:
         raise ConfigError(f"benchmark {name!r} exists: choose another --name or pass "
-                          "--replace", code="bench_exists")
+                          "--replace", code="bench_exists", params={"name": name})
     table = pa.Table.from_pandas(rows[list(COLUMNS)], schema=_SCHEMA, preserve_index=False)
     write_parquet(table, out / "rows.parquet")
     meta = {"name": name, "format": fmt, "source": str(source.resolve()),
@@ -90,7 +90,7 @@ def load(settings: Settings, name: str) -> Benchmark:
         known = ", ".join(m["name"] for m in list_benchmarks(settings)) or "none yet"
         raise NotFoundError(f"no benchmark {name!r} (imported: {known}); run `crossplay "
                             "bench import PATH --format ... --name NAME`",
-                            code="bench_not_found")
+                            code="bench_not_found", params={"name": name, "known": known})
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
     rows = pq.read_table(out / "rows.parquet").to_pandas()
     rows["timestamp"] = rows["timestamp"].astype("Int64")
@@ -112,7 +112,8 @@ def list_benchmarks(settings: Settings) -> list[dict[str, Any]]:
 def remove(settings: Settings, name: str) -> None:
     out = derived_dir(settings, AREA) / check_name(name)
     if not (out / "meta.json").is_file():
-        raise NotFoundError(f"no benchmark {name!r}", code="bench_not_found")
+        raise NotFoundError(f"no benchmark {name!r}", code="bench_remove_unknown",
+                            params={"name": name})
     shutil.rmtree(out)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from crossplay.evaluation.measures import METRICS
@@ -23,18 +24,31 @@ def _params(p: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in p.items() if k not in skip)
 
 
-def rows_of(result: dict[str, Any], chosen_only: bool = True) -> list[list[str]]:
-    """One row per model: metric cells, fit seconds, traced peak MB, setting used."""
+def _tuned_en(tried: int) -> str:
+    return f"(tuned on valid, {tried} tried)"
+
+
+def _error_en(row: dict[str, Any]) -> str:
+    return str(row["error"])
+
+
+def rows_of(result: dict[str, Any], chosen_only: bool = True, *,
+            tuned: Callable[[int], str] = _tuned_en,
+            error: Callable[[dict[str, Any]], str] = _error_en) -> list[list[str]]:
+    """One row per model: metric cells, fit seconds, traced peak MB, setting used.
+
+    ``tuned`` words the note of a tuned setting (from the number of settings tried) and
+    ``error`` a model that failed (from its row): English unless a caller translates."""
     out = []
     for r in result["rows"]:
         if "error" in r:
-            out.append([r["model"], *["" for _ in METRICS], "", "", r["error"]])
+            out.append([r["model"], *["" for _ in METRICS], "", "", error(r)])
             continue
-        tuned = r.get("tuning") or {}
-        params = tuned.get("chosen", r["params"]) if chosen_only else r["params"]
+        tuned_on = r.get("tuning") or {}
+        params = tuned_on.get("chosen", r["params"]) if chosen_only else r["params"]
         label = _params(params) or "-"
-        if tuned.get("tried"):
-            label += f"  (tuned on valid, {len(tuned['tried'])} tried)"
+        if tuned_on.get("tried"):
+            label += "  " + tuned(len(tuned_on["tried"]))
         out.append([r["model"], *[cell(r[m]) for m in METRICS], f"{r['fit_s']:.2f}",
                     f"{r['fit_peak_mb']:.1f}", label])
     return out

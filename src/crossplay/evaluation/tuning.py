@@ -82,7 +82,8 @@ def tune_model(split: EvalSplit, model: str, cfg: RunConfig,
             best = (value, i)
     if best is None:
         raise ConfigError(f"no setting of {model} could be fitted on the validation "
-                          f"split: {tried[0]['error']}", code="bench_tuning")
+                          f"split: {tried[0]['error']}", code="bench_tuning",
+                          params={"model": model, "detail": tried[0]["error"]})
     return {"chosen": settings[best[1]], "select_by": f"{SELECT_BY}@{cfg.k}",
             "valid": {"protocol": vsplit.protocol, "params": vsplit.params,
                       "train_rows": len(vsplit.train), "valid_rows": len(vsplit.test),

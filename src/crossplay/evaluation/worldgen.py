@@ -40,7 +40,8 @@ def _persons(world: Path) -> tuple[dict[str, str], dict[str, str]]:
     files = sorted((world / "ground_truth" / "people").glob("*.parquet"))
     if not files:
         raise ConfigError(f"{world} is not a crossplay synthetic world (no "
-                          "ground_truth/people)", code="bench_world")
+                          "ground_truth/people)", code="bench_world",
+                          params={"world": str(world)})
     people = pd.concat([pq.read_table(f, columns=["person", "k_uid", "g_uid"]).to_pandas()
                         for f in files], ignore_index=True)
     pid = "P" + people["person"].astype(str)
@@ -113,7 +114,7 @@ def write_cdr_folder(world: Path, out: Path) -> dict[str, Any]:
     k, g = _persons(world)
     if out.exists() and any(out.iterdir()):
         raise ConfigError(f"{out} exists and is not empty: choose a new folder",
-                          code="bench_out")
+                          code="bench_out", params={"out": str(out)})
     summary: dict[str, Any] = {"out": str(out), "domains": {}}
     for domain, ev in (("knowledge", _knowledge(world, k)), ("game", _game(world, g)),
                        ("stream", _stream(world, g))):
