@@ -51,7 +51,8 @@ def test_error_messages_quoting_a_path_print_it_literally(cli: CliRunner, tmp_pa
     res = cli("--lang", lang, "experiment", "analyze", "--from-file", missing,
               "--control", "A", "--metric", "m")
     assert res.code == 2
-    _assert_literal(res, f"file {missing} does not exist")
+    said = {"en": f"file {missing} does not exist", "zh-CN": f"文件 {missing} 不存在"}
+    _assert_literal(res, said[lang])
     res = cli("--lang", lang, "bench", "import", missing, "--format", "uir", "--name", "b")
     assert res.code == 2
     _assert_literal(res, str(missing))
@@ -70,7 +71,9 @@ def test_experiment_tables_print_variant_and_metric_names_literally(
     res = cli("--lang", lang, "experiment", "analyze", "--from-file", bad, "--variant-col",
               "arm", "--control", "A", "--metric", "[a-z]")
     assert res.code == 2
-    _assert_literal(res, "metric column '[a-z]' holds '[bold red]', not numbers")
+    said = {"en": "metric column '[a-z]' holds '[bold red]', not numbers",
+            "zh-CN": "列 '[a-z]' 含有 '[bold red]', 不是数字"}
+    _assert_literal(res, said[lang])
 
 
 @pytest.mark.parametrize("lang", LANGS)

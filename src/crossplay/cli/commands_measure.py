@@ -15,6 +15,7 @@ from crossplay.core.types import Partner
 from crossplay.measure import fileinput
 from crossplay.measure.analysis import Analysis, CupedSlope, analyze
 from crossplay.measure.corrections import Correction
+from crossplay.measure.error_messages import ERRORS
 from crossplay.measure.errors import MeasureError
 from crossplay.measure.messages import MESSAGES
 from crossplay.measure.power import plan
@@ -22,6 +23,7 @@ from crossplay.measure.present import analysis_dict, comparison_table
 from crossplay.measure.srm import SRM_THRESHOLD, SrmResult
 
 add_messages(MESSAGES)
+add_messages(ERRORS)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 experiment_app = typer.Typer(help="A/B experiments: plan, assign, analyse.",
@@ -38,9 +40,11 @@ def _weights(text: str | None) -> dict[str, float] | None:
         try:
             out[name.strip()] = float(w)
         except ValueError:
-            raise MeasureError(f"--weights: write VARIANT=WEIGHT,... (got {part!r})") from None
+            raise MeasureError(f"--weights: write VARIANT=WEIGHT,... (got {part!r})",
+                               code="measure_weights", params={"part": part}) from None
         if not eq or out[name.strip()] < 0:
-            raise MeasureError(f"--weights: write VARIANT=WEIGHT,... (got {part!r})")
+            raise MeasureError(f"--weights: write VARIANT=WEIGHT,... (got {part!r})",
+                               code="measure_weights", params={"part": part})
     return out
 
 
@@ -136,17 +140,19 @@ def experiment_analyze(
     """Per variant: n, mean, lift with intervals, tests, SRM, sequential, Bayesian, verdict."""
     st = state(ctx)
     if correction not in (None, "holm", "bh", "none"):
-        raise MeasureError("--correction: use holm, bh or none")
+        raise MeasureError("--correction: use holm, bh or none", code="measure_correction")
     corr: Correction | None = correction  # type: ignore[assignment]
     slopes: dict[str, CupedSlope] = {"per-comparison": "per_comparison", "pooled": "pooled"}
     if cuped_slope not in slopes:
-        raise MeasureError("--cuped-slope: use per-comparison or pooled")
+        raise MeasureError("--cuped-slope: use per-comparison or pooled",
+                           code="measure_cuped_slope")
     slope = slopes[cuped_slope]
     series: list[Any] | None
     exposure: dict[str, int] = {}
     if from_file is None:
         if key is None:
-            raise MeasureError("give an experiment KEY or --from-file FILE")
+            raise MeasureError("give an experiment KEY or --from-file FILE",
+                               code="measure_analyze_input")
         from crossplay.measure.lakeanalysis import analyze_key
 
         result, name, series, exposure = analyze_key(st.settings, key, alpha=alpha,
@@ -155,7 +161,8 @@ def experiment_analyze(
                                                      cuped_slope=slope)
     else:
         if control is None:
-            raise MeasureError("--control VALUE is required with --from-file")
+            raise MeasureError("--control VALUE is required with --from-file",
+                               code="measure_control_needed")
         con = duckdb.connect()
         try:
             columns = fileinput.open_file(con, from_file)
@@ -224,7 +231,7 @@ def experiment_plan(
         print_json(asdict(p) | ({"report": str(report)} if report else {}))
         return
     out = stdout()
-    out.print(st.msg("m.plan.title", kind=p.kind), highlight=False)
+    out.print(st.msg("m.plan.title", kind=st.msg("m.kind." + p.kind)), highlight=False)
     out.print(st.msg("m.plan.line", mde_abs=p.mde_abs, mde_rel=p.mde_rel, baseline=p.baseline,
                      power=p.power, alpha=p.alpha, n_control=p.n_control,
                      n_variant=p.n_variant, n_total=p.n_total), highlight=False)
@@ -270,8 +277,9 @@ def experiment_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if not rows:
         stdout().print(st.msg("m.exp.none"))
         return
-    stdout().print(table(None, ["key", "name", "partner", "layer", "variants", "start", "stop",
-                                st.msg("m.col.metric")],
+    stdout().print(table(None, [st.msg(f"m.col.{c}") for c in
+                                ("key", "name", "partner", "layer", "variants", "start", "stop",
+                                 "metric")],
                          [(r["key"], r["name"], r["partner"], r["layer"] or "",
                            ", ".join(f"{k}:{w:g}" for k, w in r["variants"].items()),
                            r["start"], r["stop"], ", ".join(r["metrics"])) for r in rows]))
@@ -307,7 +315,8 @@ def experiment_assign(
                        highlight=False)
         return
     if not units:
-        raise MeasureError("give units to assign, or --audience-out FILE")
+        raise MeasureError("give units to assign, or --audience-out FILE",
+                           code="assign_no_units")
     keys = list(units)
     if native:
         from crossplay.core.secrets import secret_chain
@@ -320,7 +329,8 @@ def experiment_assign(
     if as_json:
         print_json(result)
         return
-    stdout().print(table(None, ["unit", "user_key", st.msg("m.col.variant")],
+    stdout().print(table(None, [st.msg("m.col.unit"), st.msg("m.col.user_key"),
+                                st.msg("m.col.variant")],
                          [(r["unit"], r["user_key"], r["variant"] or st.msg("m.assign.out"))
                           for r in result]))
 
@@ -350,12 +360,17 @@ def experiment_log_exposures(
                     uid, var = rec["user_id"], rec["variant"]
                 except (KeyError, TypeError, ValueError) as exc:
                     raise MeasureError(f"{path}:{i}: need user_id, variant and an ISO ts "
-                                       f"({exc})") from None
+                                       f"({exc})", code="exposure_row",
+                                       params={"path": str(path), "line": i,
+                                               "detail": str(exc)}) from None
                 if not uid or not var:
-                    raise MeasureError(f"{path}:{i}: empty user_id or variant")
+                    raise MeasureError(f"{path}:{i}: empty user_id or variant",
+                                       code="exposure_row_empty",
+                                       params={"path": str(path), "line": i})
                 rows.append((uid, var, ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)))
     except OSError as exc:
-        raise MeasureError(f"cannot read {path}: {exc}") from None
+        raise MeasureError(f"cannot read {path}: {exc}", code="exposure_file",
+                           params={"path": str(path), "detail": str(exc)}) from None
     summary = log_exposures(st.settings, exp, rows)
     if as_json:
         print_json({"read": summary.read, "accepted": summary.accepted,
@@ -429,7 +444,8 @@ def _date(text: str | None, opt: str) -> Any:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise MeasureError(f"{opt}: write a date as YYYY-MM-DD (got {text!r})") from None
+        raise MeasureError(f"{opt}: write a date as YYYY-MM-DD (got {text!r})",
+                           code="measure_date", params={"option": opt, "text": text}) from None
 
 
 def retention_cmd(
@@ -507,7 +523,7 @@ def kpi_cmd(
             return "–"
         return f"{v:.2%}" if pct else f"{v:,.2f}"
 
-    out.print(table(st.msg("m.kpi.title"), ["KPI", st.msg("m.col.value"), "95% CI",
+    out.print(table(st.msg("m.kpi.title"), ["KPI", st.msg("m.col.value"), st.msg("m.col.ci95"),
                                             st.msg("m.col.def")],
                     [(k.key, num(k.value), f"[{num(k.ci_low)}, {num(k.ci_high)}]",
                       st.msg("m.kpi." + k.key)) for k in values]))
@@ -564,7 +580,8 @@ def uplift_evaluate(
 
     st = state(ctx)
     if model not in ("t", "x") or base not in ("lightgbm", "hgb", "linear"):
-        raise MeasureError("--model t|x and --base lightgbm|hgb|linear")
+        raise MeasureError("--model t|x and --base lightgbm|hgb|linear",
+                           code="uplift_model_base")
     true_eff = None
     if experiment is not None:
         from crossplay.measure.registry import get_experiment
@@ -583,10 +600,11 @@ def uplift_evaluate(
     elif from_file is not None:
         if truth:
             raise MeasureError("--truth reads a synthetic world's ground truth for "
-                               "--experiment; with --from-file use --true-effect-col")
+                               "--experiment; with --from-file use --true-effect-col",
+                               code="uplift_truth_file")
         if treatment is None or control is None or outcome is None or not features:
             raise MeasureError("--from-file needs --treatment, --control, --outcome and "
-                               "--features")
+                               "--features", code="uplift_file_options")
         from crossplay.measure.uplift_file import read_uplift_file
 
         names = [f.strip() for f in features.split(",") if f.strip()]
@@ -595,7 +613,7 @@ def uplift_evaluate(
             outcome=outcome, features=names, id_col=id_col, true_effect_col=true_effect_col)
         partner = None
     else:
-        raise MeasureError("give --from-file FILE or --experiment KEY")
+        raise MeasureError("give --from-file FILE or --experiment KEY", code="uplift_input")
     ev, scores = evaluate(X, t, y, features=names, model=model,  # type: ignore[arg-type]
                           base=base, q=q, holdout=holdout, seed=seed,  # type: ignore[arg-type]
                           true_effect=true_eff)
@@ -647,11 +665,11 @@ def uplift_evaluate(
         *([(st.msg("m.up.oracle"), f"{ev.oracle_ratio_to_random:.2f}x")]
           if ev.oracle_ratio_to_random is not None else []),
     ]))
-    for note in ev.notes:
-        out.print(note, highlight=False)
+    for code in ev.note_codes:
+        out.print(st.msg("m.up.note." + code), highlight=False)
     for key in ("audience", "report"):
         if key in data_out:
-            out.print(f"{key}: {data_out[key]}", highlight=False)
+            out.print(st.msg("m.up." + key, path=data_out[key]), highlight=False)
 
 
 def demo_step(st: State, as_json: bool) -> dict[str, Any]:

@@ -154,20 +154,25 @@ def analyze(metrics: Sequence[MetricSummary], *, control: str,
             cuped_slope: CupedSlope = "per_comparison") -> Analysis:
     """Compare every variant with ``control`` on every metric; see the module rules."""
     if not metrics:
-        raise MeasureError("name at least one metric to analyse")
+        raise MeasureError("name at least one metric to analyse", code="analysis_no_metric")
     variants = list(metrics[0].stats)
     if control not in variants:
+        seen = ", ".join(map(str, variants)) or "none"
         raise MeasureError(f"control variant {control!r} is not in the data; variants seen: "
-                           f"{', '.join(map(str, variants)) or 'none'}")
+                           f"{seen}", code="analysis_control",
+                           params={"control": control, "seen": seen})
     if len(variants) < 2:
-        raise MeasureError("the data hold only one variant: nothing to compare")
+        raise MeasureError("the data hold only one variant: nothing to compare",
+                           code="analysis_one_variant")
     counts = {v: _n(metrics[0].stats[v]) for v in variants}
     w = weights or dict.fromkeys(variants, 1.0)
     missing = [v for v in variants if v not in w]
     if missing:
-        raise MeasureError(f"no weight for variant(s) {', '.join(missing)}")
+        raise MeasureError(f"no weight for variant(s) {', '.join(missing)}",
+                           code="analysis_weights", params={"variants": ", ".join(missing)})
     if not 0 < srm_threshold < 1:
-        raise MeasureError(f"the SRM threshold must lie between 0 and 1 (got {srm_threshold})")
+        raise MeasureError(f"the SRM threshold must lie between 0 and 1 (got {srm_threshold})",
+                           code="analysis_srm_threshold", params={"threshold": srm_threshold})
     srm = srm_check([counts[v] for v in variants], [w[v] for v in variants], srm_threshold,
                     names=variants, control=control)
     srm_pair = {pair.variant: pair for pair in srm.pairwise}
@@ -178,7 +183,8 @@ def analyze(metrics: Sequence[MetricSummary], *, control: str,
             if v == control:
                 continue
             if counts[v] < 2 or counts[control] < 2:
-                raise MeasureError(f"variant {v!r} or control has fewer than 2 people")
+                raise MeasureError(f"variant {v!r} or control has fewer than 2 people",
+                                   code="analysis_too_few", params={"variant": v})
             eff, test, theta, red = _compare(m, control, v, alpha, cuped_slope)
             raw.append((m, v, eff, test, theta, red))
     tested = [i for i, r in enumerate(raw) if r[0].role != "guardrail"]

@@ -86,4 +86,6 @@ def check_layers(experiments: Sequence[Experiment]) -> None:
                 raise MeasureError(
                     f"experiments {a.key!r} and {b.key!r} overlap in layer {layer!r} "
                     f"({list(a.layer_range)} and {list(b.layer_range)}): give them disjoint "
-                    "layer_range slices")
+                    "layer_range slices", code="measure_layer_overlap",
+                    params={"a": a.key, "b": b.key, "layer": layer,
+                            "a_range": list(a.layer_range), "b_range": list(b.layer_range)})

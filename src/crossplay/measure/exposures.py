@@ -51,12 +51,15 @@ def log_exposures(settings: Settings, exp: Experiment,
             for native, variant, ts in rows:
                 if variant not in variants:
                     raise MeasureError(f"variant {variant!r} is not one of experiment "
-                                       f"{exp.key}'s variants {sorted(variants)}")
+                                       f"{exp.key}'s variants {sorted(variants)}",
+                                       code="exposure_variant",
+                                       params={"variant": variant, "key": exp.key,
+                                               "variants": sorted(variants)})
                 when = ts.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
                 digest = hashlib.sha256(f"{exp.key}\0{native}\0{when}".encode()).hexdigest()
                 w.writerow([f"x{digest[:31]}", native, exp.key, variant, when])
                 n += 1
         if n == 0:
-            raise MeasureError("no exposures to log")
+            raise MeasureError("no exposures to log", code="exposure_none")
         return ingest(settings, [path], partner=exp.partner, kind="events",
                       mapping=exposure_mapping(exp))

@@ -37,13 +37,15 @@ class RatioSpec:
         name, _, expr = text.rpartition("=")
         num, slash, den = expr.partition("/")
         if not slash or not num.strip() or not den.strip():
-            raise MeasureError(f"ratio metric {text!r}: write NAME=NUMERATOR/DENOMINATOR")
+            raise MeasureError(f"ratio metric {text!r}: write NAME=NUMERATOR/DENOMINATOR",
+                               code="measure_ratio_spec", params={"text": text})
         return cls(name.strip() or f"{num.strip()}/{den.strip()}", num.strip(), den.strip())
 
 
 def _reader(path: Path) -> str:
     if not path.exists():
-        raise MeasureError(f"file {path} does not exist")
+        raise MeasureError(f"file {path} does not exist", code="measure_file_missing",
+                           params={"path": str(path)})
     suffix = "".join(path.suffixes[-2:]).lower()
     p = lit(str(path))
     if suffix.endswith(".parquet"):
@@ -52,7 +54,8 @@ def _reader(path: Path) -> str:
         return f"read_json_auto({p}, format='newline_delimited')"
     if suffix.endswith((".csv", ".tsv", ".txt", ".csv.gz")):
         return f"read_csv_auto({p}, header=true)"
-    raise MeasureError(f"{path}: use a .csv, .parquet or .jsonl file")
+    raise MeasureError(f"{path}: use a .csv, .parquet or .jsonl file",
+                       code="measure_file_type", params={"path": str(path)})
 
 
 def open_file(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
@@ -70,7 +73,9 @@ def open_file(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
         con.sql(f"CREATE OR REPLACE TEMP VIEW data_text AS SELECT * FROM {text}")
         rows = con.sql("DESCRIBE data").fetchall()
     except duckdb.Error as exc:
-        raise MeasureError(f"cannot read {path}: {_first_line(exc)}") from None
+        detail = _first_line(exc)
+        raise MeasureError(f"cannot read {path}: {detail}", code="measure_file_unreadable",
+                           params={"path": str(path), "detail": detail}) from None
     return {str(r[0]): str(r[1]) for r in rows}
 
 
@@ -100,7 +105,9 @@ def value_sql(columns: dict[str, str], col: str, what: str) -> str:
     value is not a number. Refuses a missing column or one of a non-numeric type."""
     if col not in columns:
         raise MeasureError(f"{what} column {col!r} is not in the file; columns: "
-                           f"{', '.join(columns)}")
+                           f"{', '.join(columns)}", code="measure_column_missing",
+                           params={"role": what, "column": col,
+                                   "columns": ", ".join(columns)})
     typ, c = columns[col].upper(), ident(col)
     if typ == "BOOLEAN":
         # not CAST(... AS DOUBLE): DuckDB pushes such a cast into the CSV reader, which
@@ -111,7 +118,9 @@ def value_sql(columns: dict[str, str], col: str, what: str) -> str:
     if typ == "VARCHAR":
         return _text_value(c)
     raise MeasureError(f"{what} column {col!r} holds {columns[col]}, not numbers: "
-                       "give a numeric column (0/1 or true/false for a conversion)")
+                       "give a numeric column (0/1 or true/false for a conversion)",
+                       code="measure_column_type",
+                       params={"role": what, "column": col, "type": columns[col]})
 
 
 def _bad_value_sql(value: str) -> str:
@@ -130,7 +139,8 @@ def _first_bad_value(con: duckdb.DuckDBPyConnection, view: str, col: str, value:
 def _not_a_number(what: str, col: str, value: str) -> MeasureError:
     return MeasureError(
         f"{what} column {col!r} holds {value!r}, not numbers: give numbers (true/false or "
-        f"yes/no count as 1/0); fix or remove the rows holding such values")
+        f"yes/no count as 1/0); fix or remove the rows holding such values",
+        code="measure_not_a_number", params={"role": what, "column": col, "value": value})
 
 
 def checked_values(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
@@ -144,7 +154,8 @@ def checked_values(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
     for c in nonempty:
         if c not in columns:
             raise MeasureError(f"column {c!r} is not in the file; columns: "
-                               f"{', '.join(columns)}")
+                               f"{', '.join(columns)}", code="measure_column_absent",
+                               params={"column": c, "columns": ", ".join(columns)})
     checks = [f"count(*) FILTER (WHERE {ident(c)} IS NULL)" for c in nonempty]
     for c in what:
         checks += [f"count(*) FILTER (WHERE {ident(c)} IS NULL)",
@@ -169,7 +180,8 @@ def checked_values(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
 
 def _empty(col: str, k: int) -> MeasureError:
     return MeasureError(f"column {col!r} has {k:,} empty value(s): fill them (0 when "
-                        "nothing happened) or remove those rows before analysing")
+                        "nothing happened) or remove those rows before analysing",
+                        code="measure_empty_values", params={"column": col, "n": k})
 
 
 def _read_failed(con: duckdb.DuckDBPyConnection, exc: duckdb.Error,
@@ -180,7 +192,9 @@ def _read_failed(con: duckdb.DuckDBPyConnection, exc: duckdb.Error,
         bad = _first_bad_value(con, "data_text", col, _text_value(ident(col)))
         if bad is not None:
             return _not_a_number(what, col, bad)
-    return MeasureError(f"cannot read the file: {_first_line(exc)}")
+    detail = _first_line(exc)
+    return MeasureError(f"cannot read the file: {detail}", code="measure_read_failed",
+                        params={"detail": detail})
 
 
 def _moments(con: duckdb.DuckDBPyConnection, variant_col: str, num: dict[str, str],
@@ -204,7 +218,8 @@ def _moments(con: duckdb.DuckDBPyConnection, variant_col: str, num: dict[str, st
         if not all(math.isfinite(float(v)) for v in row[2:]):
             raise MeasureError(
                 f"values in variant {row[0]!r} are too large to analyse (their squares "
-                f"overflow): check the metric columns for values such as 1e308")
+                f"overflow): check the metric columns for values such as 1e308",
+                code="measure_overflow", params={"variant": row[0]})
     return rows
 
 
@@ -221,9 +236,11 @@ def summaries(con: duckdb.DuckDBPyConnection, columns: dict[str, str], *, varian
     lower = set(lower_is_better or [])
     if variant_col not in columns:
         raise MeasureError(f"variant column {variant_col!r} is not in the file; columns: "
-                           f"{', '.join(columns)}")
+                           f"{', '.join(columns)}", code="measure_variant_column",
+                           params={"column": variant_col, "columns": ", ".join(columns)})
     if not metrics and not ratios:
-        raise MeasureError("name at least one --metric (or --ratio)")
+        raise MeasureError("name at least one --metric (or --ratio)",
+                           code="measure_no_metric")
     what: dict[str, str] = {}  # column -> its role, for messages
     for m in metrics + guardrails:
         what.setdefault(m, "metric")
@@ -262,7 +279,9 @@ def summaries(con: duckdb.DuckDBPyConnection, columns: dict[str, str], *, varian
         for v, s in joint.items():
             if s.sum_x == 0:
                 raise MeasureError(f"ratio {r.name}: the denominator {r.denominator!r} sums "
-                                   f"to 0 in variant {v!r}")
+                                   f"to 0 in variant {v!r}", code="measure_ratio_zero",
+                                   params={"name": r.name, "denominator": r.denominator,
+                                           "variant": v})
         role = "primary" if not out else ("guardrail" if r.name in guardrails else "secondary")
         out.append(MetricSummary(r.name, "ratio", dict(joint), role, r.name not in lower))
     return out

@@ -55,17 +55,24 @@ class Step:
         if event in EVENT_TYPES.get("common", ()):
             platforms = ["knowledge", "game", "stream"]
         if not platforms:
-            raise MeasureError(f"funnel step {text!r}: unknown event type {event!r}")
+            raise MeasureError(f"funnel step {text!r}: unknown event type {event!r}",
+                               code="funnel_event", params={"step": text, "event": event})
         if plat:
             if plat not in _PARTNER:
                 raise MeasureError(f"funnel step {text!r}: platform must be knowledge, game "
-                                   "or stream")
+                                   "or stream", code="funnel_platform", params={"step": text})
             if plat not in platforms:
-                raise MeasureError(f"funnel step {text!r}: {event} does not happen on {plat}")
+                raise MeasureError(f"funnel step {text!r}: {event} does not happen on {plat}",
+                                   code="funnel_event_platform",
+                                   params={"step": text, "event": event, "platform": plat})
             platforms = [plat]
         if len(platforms) > 1:
             raise MeasureError(f"funnel step {text!r}: {event} happens on "
-                               f"{' and '.join(platforms)}; write e.g. {platforms[0]}:{event}")
+                               f"{' and '.join(platforms)}; write e.g. {platforms[0]}:{event}",
+                               code="funnel_ambiguous",
+                               params={"step": text, "event": event,
+                                       "platforms": " and ".join(platforms),
+                                       "first": platforms[0]})
         return cls(platforms[0], event, item.strip() or None)  # type: ignore[arg-type]
 
 
@@ -157,11 +164,12 @@ def funnel(settings: Settings, step_texts: list[str], *, within_days: int = 7,
            by: str | None = None, start: dt.date | None = None, end: dt.date | None = None,
            actor: str = "cli") -> Funnel:
     if len(step_texts) < 2:
-        raise MeasureError("a funnel needs at least two steps")
+        raise MeasureError("a funnel needs at least two steps", code="funnel_steps")
     if by is not None and by not in BY_FIELDS:
-        raise MeasureError(f"--by: use one of {', '.join(BY_FIELDS)}")
+        raise MeasureError(f"--by: use one of {', '.join(BY_FIELDS)}", code="funnel_by",
+                           params={"fields": ", ".join(BY_FIELDS)})
     if within_days < 1:
-        raise MeasureError("--within must be at least 1 day")
+        raise MeasureError("--within must be at least 1 day", code="funnel_within")
     steps = [Step.parse(s) for s in step_texts]
     sql, joint = funnel_sql(steps, within_days, by, start, end)
     con = connect(settings, scope=None if joint else steps[0].partner)

@@ -141,17 +141,21 @@ def campaign_roi(settings: Settings, campaign: str, cost: float | None,
     exp = get_experiment(settings, campaign)
     metric = next((m for m in exp.metrics if m.key == revenue_metric), None)
     if metric is None or metric.kind != "revenue":
-        raise MeasureError(f"experiment {campaign} has no revenue metric {revenue_metric!r}")
+        raise MeasureError(f"experiment {campaign} has no revenue metric {revenue_metric!r}",
+                           code="roi_no_revenue",
+                           params={"campaign": campaign, "metric": revenue_metric})
     source = "--cost"
     if cost is None:
         cost, source = ledger_cost(settings, campaign), "ledger"
     if cost <= 0:
         raise MeasureError(f"campaign {campaign}: the cost must be positive (got {cost:g}); "
-                           "give --cost AMOUNT (yuan)")
+                           "give --cost AMOUNT (yuan)", code="roi_cost",
+                           params={"campaign": campaign, "cost": cost})
     result, _, _ = analyze_experiment(settings, exp, correction="none")
     treat = [v.key for v in exp.variants if v.key != exp.control]
     if len(treat) != 1:
-        raise MeasureError("ROI needs exactly one treatment variant and the holdout")
+        raise MeasureError("ROI needs exactly one treatment variant and the holdout",
+                           code="roi_variants")
     c = next(x for x in result.comparisons if x.metric == revenue_metric)
     n_t = result.counts[treat[0]]
     inc = c.diff * n_t
@@ -170,4 +174,5 @@ def ledger_cost(settings: Settings, campaign: str) -> float:
         return float(campaign_cost(settings, campaign).cost_yuan)
     except CrossplayError as exc:
         raise MeasureError(f"campaign {campaign}: no cost in the ledger ({exc.message}); "
-                           "give --cost AMOUNT (yuan)") from None
+                           "give --cost AMOUNT (yuan)", code="roi_no_ledger_cost",
+                           params={"campaign": campaign, "reason": exc.message}) from None

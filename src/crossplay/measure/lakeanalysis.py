@@ -77,7 +77,9 @@ def analyze_experiment(settings: Settings, exp: Experiment, *, alpha: float | No
         if not excluded[1]:
             raise MeasureError(f"no exposures of experiment {exp.key} in the lake between "
                                f"{exp.start} and {exp.stop}: log them with "
-                               "`crossplay experiment log-exposures`")
+                               "`crossplay experiment log-exposures`",
+                               code="experiment_no_exposures",
+                               params={"key": exp.key, "start": exp.start, "stop": exp.stop})
         sums = metric_summaries(con, exp)
         primary = next(m for m in exp.metrics if m.role == "primary")
         series = (cumulative(daily_series(con, primary.key), exp.control, a)

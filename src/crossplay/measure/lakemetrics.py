@@ -63,7 +63,8 @@ def person_sql(exp: Experiment) -> str:
     """One row per exposed person: ``user_key, variant, first_ts`` and a column per metric
     (``<key>``, plus ``<key>__pre`` with a pre-period)."""
     if not exp.metrics:
-        raise MeasureError(f"experiment {exp.key} defines no metrics")
+        raise MeasureError(f"experiment {exp.key} defines no metrics",
+                           code="experiment_no_metrics", params={"key": exp.key})
     aggs: list[str] = []
     joins: list[str] = []
     cols: list[str] = []
@@ -94,7 +95,9 @@ def person_sql(exp: Experiment) -> str:
             for ref in (m.numerator, m.denominator):
                 kind = next(x.kind for x in exp.metrics if x.key == ref)
                 if kind == "ratio":
-                    raise MeasureError(f"ratio {m.key}: {ref} is itself a ratio")
+                    raise MeasureError(f"ratio {m.key}: {ref} is itself a ratio",
+                                       code="experiment_nested_ratio",
+                                       params={"key": m.key, "ref": ref})
     per = "SELECT NULL::VARCHAR AS user_key WHERE false"
     if aggs:
         per = f"""
@@ -149,7 +152,10 @@ def metric_summaries(con: duckdb.DuckDBPyConnection, exp: Experiment,
     missing = [v.key for v in exp.variants if v.key not in present]
     if missing:
         raise MeasureError(f"experiment {exp.key}: no exposures logged for variant(s) "
-                           f"{', '.join(missing)} between {exp.start} and {exp.stop}")
+                           f"{', '.join(missing)} between {exp.start} and {exp.stop}",
+                           code="experiment_variant_unexposed",
+                           params={"key": exp.key, "variants": ", ".join(missing),
+                                   "start": exp.start, "stop": exp.stop})
     out: list[MetricSummary] = []
     pos = 2
     for m, joint in layout:

@@ -54,7 +54,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "m.v.inconclusive": {"en": "INCONCLUSIVE", "zh-CN": "尚无定论"},
     "m.v.broken": {"en": "BROKEN EXPERIMENT", "zh-CN": "实验无效"},
     "m.report": {"en": "HTML report: {path}", "zh-CN": "HTML 报告: {path}"},
-    "m.plan.title": {"en": "Sample size ({kind} metric)", "zh-CN": "样本量 ({kind} 指标)"},
+    "m.plan.title": {"en": "Sample size ({kind} metric)", "zh-CN": "样本量 ({kind}指标)"},
     "m.exp.saved": {"en": "Saved experiment {exp} (version {v})",
                     "zh-CN": "已保存实验 {exp} (版本 {v})"},
     "m.exp.none": {"en": "No experiments yet: `crossplay experiment add FILE`.",
@@ -217,4 +217,26 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "m.html.plan": {"en": "Power by people per arm", "zh-CN": "每组人数与统计功效"},
     "m.html.power": {"en": "power", "zh-CN": "功效"},
     "m.html.per_arm": {"en": "people in control", "zh-CN": "对照组人数"},
+    # table headers and labels of `experiment list / assign`, `kpi`, `uplift evaluate`
+    "m.col.key": {"en": "key", "zh-CN": "键"},
+    "m.col.name": {"en": "name", "zh-CN": "名称"},
+    "m.col.partner": {"en": "partner", "zh-CN": "合作方"},
+    "m.col.layer": {"en": "layer", "zh-CN": "分层"},
+    "m.col.variants": {"en": "variants", "zh-CN": "组 (权重)"},
+    "m.col.start": {"en": "start", "zh-CN": "开始"},
+    "m.col.stop": {"en": "stop", "zh-CN": "结束"},
+    "m.col.unit": {"en": "unit", "zh-CN": "用户"},
+    "m.col.user_key": {"en": "user_key", "zh-CN": "假名化标识"},
+    "m.col.ci95": {"en": "95% CI", "zh-CN": "95% 置信区间"},
+    "m.kind.proportion": {"en": "proportion", "zh-CN": "比例"},
+    "m.kind.mean": {"en": "mean", "zh-CN": "均值"},
+    "m.up.note.no_positive_effect": {
+        "en": "the hold-out shows no positive overall effect: the ratio to random targeting "
+              "is undefined",
+        "zh-CN": "留出集整体没有正向效果: 与随机投放之比无定义"},
+    "m.up.note.truth_sums_to_zero": {
+        "en": "the true effects of the hold-out sum to zero: no truth ratio",
+        "zh-CN": "留出集的真实效应合计为零: 无法计算真值比"},
+    "m.up.audience": {"en": "audience: {path}", "zh-CN": "投放人群: {path}"},
+    "m.up.report": {"en": "report: {path}", "zh-CN": "报告: {path}"},
 }

@@ -38,14 +38,16 @@ def n_for_power(effect: float, sd_a: float, sd_b: float, alpha: float = 0.05,
                 target: float = 0.8, ratio: float = 1.0) -> float:
     """The (fractional) control-arm size at which :func:`power` equals ``target``."""
     if effect == 0 or sd_a < 0 or sd_b < 0 or not 0 < alpha < 1 or not alpha < target < 1:
-        raise PlanError("need a non-zero effect, 0 < alpha < power < 1 and sd >= 0")
+        raise PlanError("need a non-zero effect, 0 < alpha < power < 1 and sd >= 0",
+                        code="plan_inputs")
     if sd_a == 0 and sd_b == 0:
         return 1.0
     hi = 2.0
     while power(hi, effect, sd_a, sd_b, alpha, ratio) < target:
         hi *= 2
         if hi > 1e13:
-            raise PlanError("the effect is too small to detect with any realistic sample")
+            raise PlanError("the effect is too small to detect with any realistic sample",
+                            code="plan_effect_tiny")
     root = optimize.brentq(lambda n: power(n, effect, sd_a, sd_b, alpha, ratio) - target,
                            1e-9, hi, xtol=1e-10, rtol=1e-14)
     return float(root)
@@ -78,24 +80,25 @@ def plan(*, baseline: float, mde: float, relative: bool = True, sd: float | None
     (Bonferroni) over the ``variants - 1`` comparisons with control.
     """
     if variants < 2:
-        raise PlanError("an experiment needs at least two variants (control and one more)")
+        raise PlanError("an experiment needs at least two variants (control and one more)",
+                        code="plan_variants")
     if ratio <= 0:
-        raise PlanError("--ratio must be positive")
+        raise PlanError("--ratio must be positive", code="plan_ratio")
     mde_abs = mde * baseline if relative else mde
     if mde_abs == 0:
-        raise PlanError("the minimum detectable effect must not be zero")
+        raise PlanError("the minimum detectable effect must not be zero", code="plan_mde_zero")
     a = alpha / (variants - 1)
     if sd is None:
         if not 0 < baseline < 1 or not 0 < baseline + mde_abs < 1:
             raise PlanError("a conversion baseline and baseline + MDE must lie in (0, 1); "
-                            "give --sd for a mean metric")
+                            "give --sd for a mean metric", code="plan_baseline")
         sd_a = math.sqrt(baseline * (1 - baseline))
         p_b = baseline + mde_abs
         sd_b = math.sqrt(p_b * (1 - p_b))
         kind: Literal["proportion", "mean"] = "proportion"
     else:
         if sd <= 0:
-            raise PlanError("--sd must be positive")
+            raise PlanError("--sd must be positive", code="plan_sd")
         sd_a = sd_b = sd
         kind = "mean"
     n_a = math.ceil(n_for_power(mde_abs, sd_a, sd_b, a, target_power, ratio) - 1e-9)

@@ -37,7 +37,8 @@ def list_experiments(settings: Settings | str) -> list[Experiment]:
             rows = con.execute(select(experiments.c.document)
                                .order_by(experiments.c.key)).all()
     except SQLAlchemyError as exc:
-        raise ConfigError(f"cannot read experiments: {exc}") from None
+        raise ConfigError(f"cannot read experiments: {exc}", code="experiment_read",
+                          params={"detail": str(exc)}) from None
     return [_load(r.document) for r in rows]
 
 
@@ -48,7 +49,8 @@ def get_experiment(settings: Settings | str, key: str) -> Experiment:
     if row is None:
         known = ", ".join(e.key for e in list_experiments(settings)) or "none"
         raise NotFoundError(f"no experiment {key!r} (known: {known}); add one with "
-                            "`crossplay experiment add FILE`")
+                            "`crossplay experiment add FILE`", code="experiment_unknown",
+                            params={"key": key, "known": known})
     return _load(row.document)
 
 

@@ -45,10 +45,10 @@ def parse_days(text: str) -> list[int]:
     try:
         days = sorted({int(x) for x in text.split(",") if x.strip()})
     except ValueError:
-        raise MeasureError(f"--days: write whole days separated by commas (got {text!r})"
-                           ) from None
+        raise MeasureError(f"--days: write whole days separated by commas (got {text!r})",
+                           code="retention_days", params={"text": text}) from None
     if not days or days[0] < 1:
-        raise MeasureError("--days: give days >= 1, e.g. 1,7,30")
+        raise MeasureError("--days: give days >= 1, e.g. 1,7,30", code="retention_day_min")
     return days
 
 
@@ -56,9 +56,10 @@ def retention(settings: Settings, *, platform: Platform, grain: Grain = "week",
               days: list[int] | None = None) -> Retention:
     days = days or [1, 7, 30]
     if platform not in _PARTNER:
-        raise MeasureError("--platform: use knowledge, game or stream")
+        raise MeasureError("--platform: use knowledge, game or stream",
+                           code="retention_platform")
     if grain not in ("day", "week", "month"):
-        raise MeasureError("--cohort: use day, week or month")
+        raise MeasureError("--cohort: use day, week or month", code="retention_cohort")
     tz = lit(settings.timezone)
     partner = _PARTNER[platform]
     cols = ", ".join(

@@ -28,7 +28,9 @@ from crossplay.measure.registry import save_experiment
 def _truth(world_dir: Path) -> dict[str, object]:
     path = world_dir / "ground_truth" / "truth.json"
     if not path.exists():
-        raise NotFoundError(f"{path} does not exist: is {world_dir} a generated world?")
+        raise NotFoundError(f"{path} does not exist: is {world_dir} a generated world?",
+                            code="world_truth_missing",
+                            params={"path": str(path), "world": str(world_dir)})
     data: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
@@ -97,4 +99,5 @@ def find_world(settings: Settings) -> Path:
                 if (parent / "ground_truth" / "truth.json").exists():
                     return parent
     raise NotFoundError("no generated world found for this data directory: run "
-                        "`crossplay demo` (or `crossplay generate`, then ingest)")
+                        "`crossplay demo` (or `crossplay generate`, then ingest)",
+                        code="world_not_found")

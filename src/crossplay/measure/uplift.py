@@ -47,11 +47,14 @@ def _check(X: Any, t: Any, y: Any) -> tuple[FloatArray, npt.NDArray[np.bool_], F
     ta = np.asarray(t).astype(bool)
     ya = np.asarray(y, dtype=np.float64)
     if Xa.ndim != 2 or len(Xa) != len(ta) or len(ta) != len(ya):
-        raise MeasureError("uplift: X must be 2-D with one row per treatment and outcome value")
+        raise MeasureError("uplift: X must be 2-D with one row per treatment and outcome value",
+                           code="uplift_shape")
     if not np.isfinite(Xa).all() or not np.isfinite(ya).all():
-        raise MeasureError("uplift: features and outcomes must be finite numbers")
+        raise MeasureError("uplift: features and outcomes must be finite numbers",
+                           code="uplift_not_finite")
     if ta.sum() < 5 or (~ta).sum() < 5:
-        raise MeasureError("uplift: need at least 5 treated and 5 control people")
+        raise MeasureError("uplift: need at least 5 treated and 5 control people",
+                           code="uplift_too_few")
     return Xa, ta, ya
 
 
@@ -129,7 +132,8 @@ class TLearner:
 
     def predict(self, X: Any) -> FloatArray:
         if not hasattr(self, "mu0_"):
-            raise MeasureError("this uplift model is not fitted yet: call fit first")
+            raise MeasureError("this uplift model is not fitted yet: call fit first",
+                               code="uplift_not_fitted")
         Xa = np.asarray(X, dtype=np.float64)
         return np.asarray(self.mu1_(Xa) - self.mu0_(Xa), dtype=np.float64)
 
@@ -153,7 +157,8 @@ class XLearner:
 
     def predict(self, X: Any) -> FloatArray:
         if not hasattr(self, "tau1_"):
-            raise MeasureError("this uplift model is not fitted yet: call fit first")
+            raise MeasureError("this uplift model is not fitted yet: call fit first",
+                               code="uplift_not_fitted")
         Xa = np.asarray(X, dtype=np.float64)
         g = self.propensity_
         return np.asarray(g * self.tau0_(Xa) + (1 - g) * self.tau1_(Xa), dtype=np.float64)
@@ -210,7 +215,7 @@ def uplift_at(uplift: Any, treatment: Any, y: Any, q: float) -> float:
 def top_share(scores: Any, q: float) -> npt.NDArray[np.bool_]:
     """Mask of the top ``q`` share by score (the targeting policy)."""
     if not 0 < q <= 1:
-        raise MeasureError("the targeted share q must be in (0, 1]")
+        raise MeasureError("the targeted share q must be in (0, 1]", code="uplift_q_share")
     s = np.asarray(scores, dtype=np.float64)
     k = max(1, round(q * len(s)))
     mask = np.zeros(len(s), dtype=bool)

@@ -49,13 +49,15 @@ class UpliftEvaluation:
     truth_ratio_to_random: float | None = None  # when true effects are known
     oracle_ratio_to_random: float | None = None  # the same for a ranking by the true effect
     notes: list[str] = field(default_factory=list)
+    #: the notes as stable codes, in the same order (a face words them in its language)
+    note_codes: list[str] = field(default_factory=list)
 
 
 def split(treatment: npt.NDArray[np.bool_], holdout: float, seed: int
           ) -> npt.NDArray[np.bool_]:
     """Mask of hold-out rows, ``holdout`` of each arm."""
     if not 0 < holdout < 1:
-        raise MeasureError("--holdout must be a share in (0, 1)")
+        raise MeasureError("--holdout must be a share in (0, 1)", code="uplift_holdout")
     rng = np.random.default_rng(seed)
     mask = np.zeros(len(treatment), dtype=bool)
     for arm in (True, False):
@@ -74,7 +76,7 @@ def evaluate(X: Any, treatment: Any, y: Any, *, features: list[str],
     t = np.asarray(treatment).astype(bool)
     ya = np.asarray(y, dtype=np.float64)
     if not 0 < q <= 1:
-        raise MeasureError("--q must be a share in (0, 1]")
+        raise MeasureError("--q must be a share in (0, 1]", code="uplift_q")
     ho = split(t, holdout, seed)
     m = make_model(model, base, seed).fit(Xa[~ho], t[~ho], ya[~ho])
     u = m.predict(Xa[ho])
@@ -84,24 +86,27 @@ def evaluate(X: Any, treatment: Any, y: Any, *, features: list[str],
     policy = full.qini[k]
     rand = full.qini[-1] * k / int(ho.sum())
     ratio = policy / rand if rand > 0 else None
-    notes: list[str] = []
+    notes: dict[str, str] = {}
     if rand <= 0:
-        notes.append("the hold-out shows no positive overall effect: the ratio to random "
-                     "targeting is undefined")
+        notes["no_positive_effect"] = ("the hold-out shows no positive overall effect: the "
+                                       "ratio to random targeting is undefined")
     everyone = make_model(model, base, seed).fit(Xa, t, ya).predict(Xa)
     truth_ratio = oracle_ratio = None
     if true_effect is not None:
         te = np.asarray(true_effect, dtype=np.float64)
         if te.shape != t.shape or not np.isfinite(te).all():
-            raise MeasureError("true effects: one finite number per person")
+            raise MeasureError("true effects: one finite number per person",
+                               code="uplift_true_effects")
         te_ho = te[ho]
         if te_ho.sum() > 0:  # true incremental outcomes: policy / random of the same size
             random_true = k / len(te_ho) * te_ho.sum()
             truth_ratio = float(te_ho[top_share(u, q)].sum() / random_true)
             oracle_ratio = float(te_ho[top_share(te_ho, q)].sum() / random_true)
         else:
-            notes.append("the true effects of the hold-out sum to zero: no truth ratio")
+            notes["truth_sums_to_zero"] = ("the true effects of the hold-out sum to zero: no "
+                                           "truth ratio")
     return UpliftEvaluation(
         model, base, features, int((~ho).sum()), int(ho.sum()), q, auuc(curve),
         uplift_at(u, t[ho], ya[ho], q), float(policy), float(rand), ratio, curve,
-        int(top_share(everyone, q).sum()), truth_ratio, oracle_ratio, notes), everyone
+        int(top_share(everyone, q).sum()), truth_ratio, oracle_ratio, list(notes.values()),
+        list(notes)), everyone

@@ -18,13 +18,15 @@ def read_uplift_file(path: Path, *, treatment_col: str, treatment: str, control:
                      true_effect_col: str | None = None) -> tuple[Any, Any, Any, list[Any], Any]:
     """``X, treated, y, ids, true effects (or None)`` for the rows in either arm."""
     if not features:
-        raise MeasureError("--features: name at least one feature column")
+        raise MeasureError("--features: name at least one feature column",
+                           code="uplift_no_features")
     con = duckdb.connect()
     try:
         cols = open_file(con, path)
         if treatment_col not in cols:
             raise MeasureError(f"treatment column {treatment_col!r} is not in the file; "
-                               f"columns: {', '.join(cols)}")
+                               f"columns: {', '.join(cols)}", code="uplift_treatment_column",
+                               params={"column": treatment_col, "columns": ", ".join(cols)})
         what = {f: "feature" for f in features}
         what.setdefault(outcome, "outcome")
         if true_effect_col:
@@ -32,13 +34,16 @@ def read_uplift_file(path: Path, *, treatment_col: str, treatment: str, control:
         for c, role in what.items():
             value_sql(cols, c, role)  # a missing or non-numeric column: refused first
         if id_col and id_col not in cols:
-            raise MeasureError(f"id column {id_col!r} is not in the file")
+            raise MeasureError(f"id column {id_col!r} is not in the file",
+                               code="uplift_id_column", params={"column": id_col})
         arm = f"CAST({ident(treatment_col)} AS VARCHAR)"
         arms = dict(con.sql(f"SELECT {arm}, count(*) FROM data GROUP BY 1").fetchall())
         for v in (treatment, control):
             if v not in arms:
                 raise MeasureError(f"no rows with {treatment_col} = {v!r}; values seen: "
-                                   f"{', '.join(map(str, arms))}")
+                                   f"{', '.join(map(str, arms))}", code="uplift_arm_missing",
+                                   params={"column": treatment_col, "value": v,
+                                           "seen": ", ".join(map(str, arms))})
         used = [*features, outcome, *([true_effect_col] if true_effect_col else [])]
         num = checked_values(con, cols, what,
                              where=f"{arm} IN ({lit(treatment)}, {lit(control)})")

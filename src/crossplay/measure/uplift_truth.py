@@ -33,7 +33,8 @@ def true_effects_by_key(settings: Settings, world_dir: Path,
     people = world_dir / "ground_truth" / "people"
     if not people.is_dir() or not any(people.glob("*.parquet")):
         raise NotFoundError(f"no ground truth under {people}: is {world_dir} a generated "
-                            "world?")
+                            "world?", code="uplift_no_truth",
+                            params={"people": str(people), "world": str(world_dir)})
     table = ds.dataset(people, format="parquet").to_table(
         columns=[_NATIVE[partner], "campaign_eligible", "true_uplift"],
         filter=pc.field("campaign_eligible"))
@@ -57,5 +58,6 @@ def true_effects_for(settings: Settings, world_dir: Path, user_keys: Sequence[st
         raise MeasureError(
             f"{len(missing):,} of {len(user_keys):,} people of the experiment are not "
             f"eligible people of the world at {world_dir}: was the lake loaded from this "
-            "world with the current partner secrets?")
+            "world with the current partner secrets?", code="uplift_truth_mismatch",
+            params={"missing": len(missing), "n": len(user_keys), "world": str(world_dir)})
     return np.array([truth[k] for k in user_keys], dtype=np.float64)
