@@ -31,6 +31,18 @@ MESSAGES = {
                      "zh-CN": "个性化推荐，模型 {model}（{policy}）"},
     "rec.popular": {"en": "not personalised: popular items ({policy})",
                     "zh-CN": "非个性化：热门内容（{policy}）"},
+    "rec.unknown": {"en": "not personalised: unknown user — {partner} has no events and no "
+                          "account link for this id (check --partner and the id); popular "
+                          "items instead",
+                    "zh-CN": "非个性化：未知用户 — {partner} 没有该 ID 的任何行为记录或账号"
+                             "关联（请检查 --partner 与 ID）；以下为热门内容"},
+    "err.bad_user_key": {
+        "en": "{shown!r} is not a user key: a user_key is {n} hexadecimal characters (0-9, "
+              "a-f) with no prefix, as crossplay stores it (see `crossplay sql \"SELECT "
+              "user_key FROM events LIMIT 1\"`); give a native id with --user instead",
+        "zh-CN": "{shown!r} 不是用户假名键：user_key 是 {n} 个十六进制字符（0-9、a-f），没有"
+                 "前缀，与 crossplay 存储的一致（可用 `crossplay sql \"SELECT user_key FROM "
+                 "events LIMIT 1\"` 查看）；也可以用 --user 给出原始用户 ID"},
     "rec.exported": {"en": "Exported recommendations of bundle {version}",
                      "zh-CN": "已导出模型包 {version} 的推荐结果"},
     "rec.col.item": {"en": "item", "zh-CN": "内容"},
@@ -174,7 +186,9 @@ def for_cmd(
     ctx: typer.Context,
     partner: Annotated[Partner, typer.Option(help="Whose user this is.")],
     user: Annotated[str | None, typer.Option(help="The partner's native user id.")] = None,
-    key: Annotated[str | None, typer.Option(help="Or the pseudonymous user_key.")] = None,
+    key: Annotated[str | None, typer.Option(
+        "--key", "--user-key", help="Or the pseudonymous user_key (32 hex characters).")
+                   ] = None,
     domain: Annotated[str | None, typer.Option(
         help="knowledge, game or stream (default: the partner's own).")] = None,
     n: Annotated[int, typer.Option(min=1, max=1000, help="How many items.")] = 10,
@@ -227,9 +241,13 @@ def print_for(st: State, res: dict[str, Any], uk: str) -> None:
     o.print(st.msg("rec.for", n=len(res["items"]), domain=dom, partner=res["partner"],
                    ukey=uk[:12]), style="bold", highlight=False)
     policy = policy_text(res["policy"], st.msg.lang)
-    o.print(st.msg("rec.personal", model=res["model"], policy=policy)
-            if res["personalised"] else st.msg("rec.popular", policy=policy),
-            highlight=False)
+    if not res.get("known", True):
+        o.print(st.msg("rec.unknown", partner=res["partner"]), style="bold",
+                highlight=False)
+    else:
+        o.print(st.msg("rec.personal", model=res["model"], policy=policy)
+                if res["personalised"] else st.msg("rec.popular", policy=policy),
+                highlight=False)
     from crossplay.recommend.explain import display_title
 
     cols = ["#", st.msg("rec.col.item"), st.msg("rec.col.title"), "score"]

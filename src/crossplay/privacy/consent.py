@@ -21,7 +21,7 @@ from crossplay.core.errors import CrossplayError
 from crossplay.core.settings import Settings
 from crossplay.core.types import PARTNERS, Partner
 from crossplay.privacy.audit import engine_for, person_subject, record
-from crossplay.privacy.keys import native_key
+from crossplay.privacy.keys import check_user_key, native_key
 from crossplay.privacy.policy import Purpose
 from crossplay.privacy.tables import live_consents
 
@@ -67,7 +67,9 @@ def update_consent(settings: Settings, *, partner: Partner, purpose: Purpose | s
         if not native_id.strip():
             raise ConsentError("the native id is blank")
         user_key = native_key(settings, partner, native_id)
-    assert user_key is not None
+    else:
+        assert user_key is not None
+        user_key = check_user_key(user_key)
     when = (ts or clock.now())
     if when.tzinfo is None:
         raise ConsentError("the decision time needs a time zone")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -26,6 +27,7 @@ from crossplay.core.derived import derived_dir, write_json, write_parquet
 from crossplay.core.errors import ConfigError, CrossplayError, NotFoundError
 from crossplay.core.settings import Settings
 from crossplay.core.types import Lang, Partner
+from crossplay.ingest.sqlbase import lit
 from crossplay.privacy.policy import Purpose, allowed_sql, decide, linked_persons_sql
 from crossplay.recommend.dataset import DOMAIN_PARTNER, DOMAINS, Domain, load_log
 from crossplay.recommend.evaluate import source_of
@@ -148,6 +150,21 @@ def _train_cross(settings: Settings, o: TrainOptions, root: Path,
 
 
 # --- serving ---------------------------------------------------------------------------------
+#: the policy note of a key the lake holds nothing for
+UNKNOWN_USER = "unknown user: no events and no account link for this id"
+
+
+def is_known(con: duckdb.DuckDBPyConnection, partner: Partner, user_key: str) -> bool:
+    """Whether the lake holds anything of ``partner``'s user ``user_key``: an event, or a
+    current account link (a linked person may have behaviour only on the other side)."""
+    col = "k_user_key" if partner == "knowledge" else "g_user_key"
+    rows = con.sql(
+        f"SELECT EXISTS (SELECT 1 FROM events WHERE partner = {lit(partner)} "
+        f"AND user_key = {lit(user_key)}) OR EXISTS (SELECT 1 FROM links_current "
+        f"WHERE {col} = {lit(user_key)})").fetchall()
+    return bool(rows[0][0])
+
+
 def _popular(unit: Unit, domain: Domain, n: int) -> tuple[np.ndarray, np.ndarray]:
     cand = unit.items.available & unit.items.in_domains((domain,))
     empty = sp.csr_matrix((1, len(unit.items)), dtype=np.float32)
@@ -173,8 +190,13 @@ def recommend_for(settings: Settings, *, partner: Partner, user_key: str,
 
     Personalised when the policy allows: the partner's own model for its own domains, the
     cross-domain model for the other partner's domain (linked persons who granted linking
-    and personalisation on both sides). Everyone else gets popular items, and is told so.
+    and personalisation on both sides). Everyone else gets popular items, and is told so;
+    a key the lake knows nothing of (no event, no account link: a mistyped id, the other
+    partner's id, an erased person) is said to be unknown (``known: false``).
     """
+    from crossplay.privacy.keys import check_user_key
+
+    user_key = check_user_key(user_key)
     d: Domain = domain or ("knowledge" if partner == "knowledge" else "game")
     if d not in DOMAINS:
         raise ConfigError("domain must be knowledge, game or stream", code="recommend_domain")
@@ -189,18 +211,21 @@ def recommend_for(settings: Settings, *, partner: Partner, user_key: str,
     col = "k_user_key" if partner == "knowledge" else "g_user_key"
     con = connect(settings)
     try:
+        known = is_known(con, partner, user_key)
         own_ok = decide(con, partner=partner, user_key=user_key,
                         purpose=Purpose.PERSONALISATION, party=partner)
         joint_ok = decide(con, partner=partner, user_key=user_key,
                           purpose=Purpose.PERSONALISATION, party="joint")
     finally:
         con.close()
-    result: dict[str, Any] = {"partner": partner, "domain": d, "personalised": False,
-                              "unit": None, "model": "popularity"}
+    result: dict[str, Any] = {"partner": partner, "domain": d, "known": known,
+                              "personalised": False, "unit": None, "model": "popularity"}
     unit: Unit | None = None
     row: int | None = None
     notes: list[str] = []
-    if not own_ok.allowed:
+    if not known:
+        notes.append(UNKNOWN_USER)
+    elif not own_ok.allowed:
         notes.append(own_ok.reason)
     else:
         if own and (root / f"in-{d}").is_dir():
@@ -248,7 +273,7 @@ def unit_items(unit: Unit, row: int | None, domain: Domain, n: int, *,
     support = _support(unit)
     items = []
     keep = ids >= 0
-    reasons = (explain_items(unit.model, hist, ids[keep], unit.content)
+    reasons = (explain_items(unit.model, hist, ids[keep], unit.items)
                if explain and row is not None else None)
     f = unit.items.frame
     for r, (i, s) in enumerate(zip(ids[keep], sc[keep], strict=True)):
@@ -263,7 +288,7 @@ def unit_items(unit: Unit, row: int | None, domain: Domain, n: int, *,
 
             rr = reason or Reason("popular", [], [])
             entry["why"] = reason_text(rr, unit.items, lang, popular_count=int(support[i]))
-            entry["why_detail"] = rr.as_dict(unit.items)
+            entry["why_detail"] = rr.as_dict(unit.items, lang)
         items.append(entry)
     return items
 
@@ -335,9 +360,10 @@ def user_key_arg(settings: Settings, partner: Partner, user: str | None,
     if (user is None) == (key is None):
         raise ConfigError("give exactly one of --user (native id) or --key (user_key)",
                           code="recommend_user")
+    from crossplay.privacy.keys import check_user_key, native_key
+
     if key is not None:
-        return key.strip()
-    from crossplay.privacy.keys import native_key
+        return check_user_key(key)
 
     assert user is not None
     try:
