@@ -108,3 +108,36 @@ def test_raw_text_matches_whole_tokens_only() -> None:
     t = pa.table({"raw": ["K10,a,b", "x,K1,y", '{"uid": "K1"}', None, "K1"]})
     keep = _keep_mask(t, pa.array(["f" * 32], pa.string()), ["K1"])
     assert keep is not None and keep.to_pylist() == [True, False, False, True, False]
+
+
+def test_forget_of_an_id_with_no_data_says_no_data_is_held(
+        cli: CliRunner, fresh_world: LoadedWorld) -> None:
+    """An erasure request for someone the partner never sent is legitimate: it is answered
+    "no data held" (exit 0, so a batch of requests is not broken), recorded in the audit
+    log with ``found: false``, and changes nothing — never "Forgotten: 0" as if done."""
+    s = fresh_world.settings()
+    base = ("--data-dir", str(fresh_world.data_dir))
+    manifest = (fresh_world.data_dir / "lake" / "_manifest.json").read_bytes()
+    res = cli(*base, "forget", "--partner", "game", "--user", "NEVER-SEEN-42", data=False)
+    assert res.code == 0, res.err
+    flat = " ".join(res.out.split())
+    assert flat.startswith("No data held for this game user id: nothing to erase")
+    assert "recorded in the audit log, subject game:" in flat and "Forgotten" not in flat
+    data = cli(*base, "forget", "--partner", "game", "--user", "NEVER-SEEN-42", "--json",
+               data=False).json()
+    assert data["found"] is False and data["person_ids"] == 0
+    assert (data["lake_rows"], data["db_rows"], data["derived_rows"]) == ({}, {}, {})
+    zh = cli(*base, "--lang", "zh-CN", "forget", "--partner", "game", "--user",
+             "NEVER-SEEN-42", data=False)
+    assert zh.code == 0 and "没有该 game 用户 ID 的任何数据" in zh.out
+    assert (fresh_world.data_dir / "lake" / "_manifest.json").read_bytes() == manifest
+    last = entries(s, action="erasure")[-1]
+    assert last.details["found"] is False and "NEVER-SEEN-42" not in str(last.details)
+    assert last.subject == data["subject"]
+    # someone with data (a linked person, by the world's native id) is found and erased
+    person = next(p for p in _truth_people(fresh_world)
+                  if p["bound_at"] is not None and p["unbound_at"] is None)
+    done = cli(*base, "forget", "--partner", "knowledge", "--user", str(person["k_uid"]),
+               data=False)
+    assert done.code == 0 and done.out.startswith("Forgotten: ")
+    assert entries(s, action="erasure")[-1].details["found"] is True

@@ -41,6 +41,13 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                           "rows, {links} link(s); audit subject {subject}",
                     "zh-CN": "已删除: 数据湖 {lake} 行, 数据库 {db} 行, 派生数据 {derived} 行, "
                              "账号关联 {links} 个; 审计主体 {subject}"},
+    "forget.nothing": {"en": "No data held for this {partner} user id: nothing to erase (no "
+                             "lake, database, link or derived row). The request is recorded "
+                             "in the audit log, subject {subject}. If you expected data, "
+                             "check --partner and the id.",
+                       "zh-CN": "没有该 {partner} 用户 ID 的任何数据: 无需删除 (数据湖、数据库、"
+                                "账号关联与派生数据中均无记录)。本次请求已记入审计日志, 审计主体 "
+                                "{subject}。如应有数据, 请检查 --partner 与 ID。"},
     "keys.rotated": {"en": "Rotated {partner} to key version {v}: re-keyed {lake} lake files, "
                            "{db} database keys, {derived} derived files",
                      "zh-CN": "{partner} 密钥已轮换到版本 {v}: 重新生成数据湖文件 {lake} 个, "
@@ -401,13 +408,18 @@ def forget_cmd(
     user: Annotated[str, typer.Option(help="The user's native id on that partner.")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Erase a person: lake rows, operational rows, links and derived files (audited)."""
+    """Erase a person: lake rows, operational rows, links and derived files (audited).
+    An id with no data is answered "no data held" (exit 0, recorded in the audit log)."""
     from crossplay.privacy.erasure import forget
 
     st = state(ctx)
     rep = forget(st.settings, partner, user)
     if as_json:
         print_json(rep.as_dict())
+        return
+    if not rep.found:
+        stdout().print(st.msg("forget.nothing", partner=partner, subject=rep.subject),
+                       style="bold", highlight=False)
         return
     stdout().print(st.msg("forget.done", lake=sum(rep.lake_rows.values()),
                           db=sum(rep.db_rows.values()), derived=sum(rep.derived_rows.values()),

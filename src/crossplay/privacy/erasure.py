@@ -19,6 +19,12 @@ with the person ids of that key's links (computed first):
    (profiles, audiences, exported recommendations, release members) loses the rows;
 4. an audit entry whose subject is a one-way digest, with counts only.
 
+An id that matches nothing (no lake row, no database row, no link, no derived row: a
+person the partner never sent, a mistyped id, one already erased) is not an error: an
+erasure request for someone we never saw is legitimate and is answered "no data held".
+The report says so (``found`` is false), and the audit entry records the request with
+``found: false``, so the answer can be shown later.
+
 What models learned *across* users (item factors, similarities, popularity counts) is
 not per person; it forgets the person at the next training.
 """
@@ -65,8 +71,14 @@ class ErasureReport:
     db_rows: dict[str, int] = field(default_factory=dict)
     derived_rows: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def found(self) -> bool:
+        """Whether anything of the person was held (and is now erased)."""
+        return bool(self.person_ids or any(self.lake_rows.values())
+                    or any(self.db_rows.values()) or any(self.derived_rows.values()))
+
     def as_dict(self) -> dict[str, Any]:
-        return {"partner": self.partner, "subject": self.subject,
+        return {"partner": self.partner, "subject": self.subject, "found": self.found,
                 "person_ids": self.person_ids, "lake_rows": self.lake_rows,
                 "db_rows": self.db_rows, "derived_rows": self.derived_rows}
 
@@ -134,7 +146,8 @@ def forget(settings: Settings, partner: Partner, native_id: str, *,
     report.db_rows = _erase_db(settings, partner, key, person_ids)
     report.derived_rows = _erase_derived(settings, keys, frozenset(keys.to_pylist()))
     record(settings, "erasure", actor=actor, subject=report.subject,
-           details={"person_ids": len(person_ids), "lake_rows": report.lake_rows,
+           details={"found": report.found, "person_ids": len(person_ids),
+                    "lake_rows": report.lake_rows,
                     "db_rows": report.db_rows, "derived_rows": report.derived_rows})
     return report
 
