@@ -19,10 +19,11 @@ from sqlalchemy import Engine, func, select
 from crossplay.campaigns import tables as t
 from crossplay.campaigns.cost import campaign_cost
 from crossplay.campaigns.document import Campaign, load_campaign, sample_path
-from crossplay.campaigns.engine import apply, set_status, simulate
+from crossplay.campaigns.engine import apply, set_status
 from crossplay.campaigns.errors import CampaignError
 from crossplay.campaigns.invariants import violations
 from crossplay.campaigns.rules import Event
+from crossplay.campaigns.simulation import simulate
 from crossplay.campaigns.status import campaign_status
 from crossplay.opdb import ensure_schema, get_engine
 
@@ -71,9 +72,12 @@ def test_budget_exhaustion_stops_cleanly(fresh_world, op_db_url, tmp_path) -> No
     assert violations(get_engine(settings)) == []
     # version 2 raises the budget: awarding resumes where it stopped, nothing twice
     bigger = load_campaign(sample_path()).model_copy(update={"version": 2})
-    full = simulate(settings, bigger)
+    full = simulate(settings, bigger, from_scratch=True)
+    now = simulate(settings, bigger)  # what apply would issue now, given the ledger
+    assert now.basis == "ledger" and now.already_done == r.awarded
     more = apply(settings, bigger)
     assert more.status == "active" and more.already_done == r.awarded
+    assert (more.awarded, more.points_awarded) == (now.awards, now.points_issued)
     assert r.points_awarded + more.points_awarded == full.points_issued
     assert campaign_status(settings, c.id).status == "active"
     assert violations(get_engine(settings)) == []

@@ -34,12 +34,15 @@ def test_the_sample_is_valid() -> None:
     ("timezone: Asia/Shanghai", "timezone: Mars/Olympus", r"c.yaml:11: timezone: .*unknown "
                                                           r"time zone 'Mars/Olympus'"),
     ("    stock: 5", "    stock: -5", r"c.yaml:\d+: rewards.0.stock: .*greater than or equal"),
-    ("    kind: same_day", "    kind: sometimes", r"c.yaml:\d+: rules.2: .*tag 'sometimes'"),
+    ("    kind: same_day", "    kind: sometimes", r"c.yaml:\d+: rules.2.kind: .*tag 'sometimes'"),
     ("budget: 3000", "budget: lots", r"c.yaml:22: budget: .*valid integer"),
     ("  daily_cap: 200", "  daily_cap: 200\n  per_minute: 3",
-     r"limits.per_minute: .*not permitted"),
-    ("end: 2026-09-30", "end: 2026-08-01", r"end must not be before start"),
-    ("{from: CPP, to: GCOIN", "{from: CPP, to: GOLD", r"unknown currency GOLD"),
+     r"c.yaml:25: limits.per_minute: unknown key 'per_minute': the keys here are daily_cap, "
+     r"per_person_per_hour, per_device_per_day"),
+    ("end: 2026-09-30", "end: 2026-08-01", r"c.yaml:10: end: end 2026-08-01 is before start "
+                                           r"2026-09-01"),
+    ("{from: CPP, to: GCOIN", "{from: CPP, to: GOLD", r"c.yaml:18: exchange.0.to: unknown "
+                                                      r"currency 'GOLD'"),
 ])
 def test_mistakes_name_the_line_and_key(tmp_path: Path, old: str, new: str,
                                         where: str) -> None:

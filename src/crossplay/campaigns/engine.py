@@ -1,4 +1,5 @@
-"""Running a campaign over the lake: ``simulate`` (nothing written) and ``apply``.
+"""Running a campaign over the lake: ``apply`` (and, in
+:mod:`crossplay.campaigns.simulation`, ``simulate``: what ``apply`` would issue now).
 
 Eligible people are linked persons whose both sides granted ``marketing`` (the one consent
 policy, :func:`crossplay.privacy.policy.linked_persons_sql`), optionally narrowed to an
@@ -23,10 +24,10 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from crossplay.campaigns import budget
 from crossplay.campaigns import postings as p
 from crossplay.campaigns import tables as t
-from crossplay.campaigns.document import Campaign
+from crossplay.campaigns.document import Campaign, stored
 from crossplay.campaigns.errors import BudgetExhausted, CampaignError, LedgerError, LimitReached
 from crossplay.campaigns.ledger import Ledger, Request, TxResult, credit, run_retrying
-from crossplay.campaigns.limits import Settlement, capped, limit_refusal, settle
+from crossplay.campaigns.limits import capped, limit_refusal
 from crossplay.campaigns.redemption import Reward, define_rewards
 from crossplay.campaigns.rules import US_PER_HOUR, Award, Evaluation, Event, Reversal, evaluate
 from crossplay.core.settings import Settings
@@ -126,49 +127,6 @@ def _eligible(settings: Settings, campaign: Campaign, persons: Collection[str]) 
     finally:
         con.close()
     return {str(r[0]) for r in rows}
-
-
-# --- simulate ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SimulationReport:
-    campaign_id: str
-    persons: int
-    events: int
-    awards_considered: int
-    points_issued: int
-    points_reversed: int
-    cost_yuan: Decimal
-    budget: int
-    budget_left: int
-    status: str
-    refused: dict[str, int]
-    by_day: list[tuple[dt.date, int, int]]  # day, net points that day, budget left after
-    late_rejected: int
-
-
-def simulate(settings: Settings, campaign: Campaign) -> SimulationReport:
-    """Replay the lake's events through the campaign; write nothing."""
-    events = load_events(settings, campaign)
-    _audit(settings, "campaign.simulate", campaign,
-           {"events": len(events), "persons": len({e.person for e in events})})
-    ev = evaluate(campaign, events)
-    return _report(campaign, events, ev, settle(ev.actions(), campaign.limits, campaign.budget))
-
-
-def _report(campaign: Campaign, events: Sequence[Event], ev: Evaluation,
-            s: Settlement) -> SimulationReport:
-    issued = sum(s.issued.values())
-    reversed_ = sum(s.reversed.values())
-    left = campaign.budget
-    by_day = []
-    for day in sorted(s.by_day):
-        left -= s.by_day[day]
-        by_day.append((day, s.by_day[day], left))
-    return SimulationReport(
-        campaign.id, len({e.person for e in events}), len(events), len(ev.awards),
-        issued, reversed_, (issued - reversed_) * campaign.point_value_yuan, campaign.budget,
-        s.budget_left, s.status, dict(s.refused), by_day, ev.late_rejected)
 
 
 # --- apply ------------------------------------------------------------------------------
@@ -274,6 +232,39 @@ def set_status(engine: Engine, campaign_id: str, status: str) -> None:
                                .values(status=status, updated_at=p.now_us())).rowcount)
     if run_retrying(engine, body) != 1:
         raise CampaignError(f"no campaign {campaign_id!r}: run `crossplay campaign apply` first")
+
+
+@dataclass(frozen=True)
+class Resumption:
+    """What ``resume`` did: the status now, and whether ``apply`` can award anything."""
+
+    campaign_id: str
+    status: str
+    budget: int
+    budget_left: int
+    was: str  # the status before
+
+    @property
+    def will_award(self) -> bool:
+        return self.budget_left > 0
+
+    @property
+    def budget_short(self) -> bool:
+        """The budget ran out for an award before (status ``budget_exhausted``) but some
+        points are left: smaller awards still fit."""
+        return self.was == "budget_exhausted" and self.budget_left > 0
+
+
+def resume(engine: Engine, campaign_id: str) -> Resumption:
+    """Award again after a pause. A campaign whose budget is spent (0 points left) is not
+    made active — ``apply`` could award nothing — and keeps (or gets) the status
+    ``budget_exhausted``; a new version of the document with a higher ``budget`` resumes
+    it (``apply``)."""
+    campaign, was = stored_campaign(engine, campaign_id)
+    left = budget.left(engine, campaign_id, campaign.points)
+    status = "active" if left > 0 else "budget_exhausted"
+    set_status(engine, campaign_id, status)
+    return Resumption(campaign_id, status, campaign.budget, left, was)
 
 
 def apply(settings: Settings, campaign: Campaign, *, batch: int = 500,
@@ -386,4 +377,4 @@ def stored_campaign(engine: Engine, campaign_id: str) -> tuple[Campaign, str]:
                           .where(t.campaign_state.c.campaign_id == campaign_id)).first()
     if row is None:
         raise CampaignError(f"no campaign {campaign_id!r}: run `crossplay campaign apply` first")
-    return Campaign.model_validate(json.loads(row[0])), str(row[1])
+    return stored(json.loads(row[0])), str(row[1])

@@ -13,8 +13,66 @@ from crossplay.campaigns.messages import CATALOG
 from crossplay.cli.i18n import add_messages
 from crossplay.cli.output import print_json, progress_bar, stdout, table
 from crossplay.cli.state import State, state
+from crossplay.core.types import Lang
+
+#: simulate / resume read-outs and the errors of reading a document
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "campaign.sim_ledger": {
+        "en": "Simulation of {id}: what `apply` would issue now, from the ledger as it "
+              "stands (nothing written)",
+        "zh-CN": "活动 {id} 模拟运行: 按账本当前状态, 现在执行 `apply` 将发放的积分"
+                 "(未写入任何数据)"},
+    "campaign.sim_scratch": {
+        "en": "Simulation of {id} from scratch, as if nothing had been awarded yet (nothing "
+              "written; the ledger may already hold some of these awards)",
+        "zh-CN": "活动 {id} 从零开始模拟, 假设尚未发放任何积分(未写入任何数据; "
+                 "账本中可能已有其中部分发放)"},
+    "campaign.sim_nothing": {
+        "en": "Nothing new to issue: `apply` now would award 0 points ({done:,} awards "
+              "already in the ledger).",
+        "zh-CN": "没有新的积分可发放: 现在执行 `apply` 将发放 0 积分"
+                 "(账本中已有 {done:,} 笔发放)。"},
+    "campaign.sim_paused": {
+        "en": "Campaign {id} is paused: `apply` refuses until `crossplay campaign resume "
+              "{id}`; the figures are what it would issue once resumed.",
+        "zh-CN": "活动 {id} 已暂停: 在 `crossplay campaign resume {id}` 之前 `apply` 会拒绝执行; "
+                 "以上数字为恢复后将发放的积分。"},
+    "campaign.sim_older": {
+        "en": "The ledger holds version {stored} of {id}: `apply` refuses this version "
+              "{version}.",
+        "zh-CN": "账本中活动 {id} 为第 {stored} 版: `apply` 会拒绝执行此第 {version} 版。"},
+    "campaign.resume_exhausted": {
+        "en": "Campaign {id} will not award anything: its budget is exhausted ({left:,} of "
+              "{budget:,} points left), so it stays budget_exhausted. Raise `budget:` in a "
+              "new version of the document and apply it to award again.",
+        "zh-CN": "活动 {id} 不会再发放任何积分: 预算已用尽(剩余 {left:,} / {budget:,} 积分), "
+                 "状态保持 budget_exhausted。请在新版本的活动文件中调高 `budget:` 并执行 apply "
+                 "以继续发放。"},
+    "campaign.resume_short": {
+        "en": "Campaign {id} is active again, but its budget ran short: {left:,} of "
+              "{budget:,} points left, so larger awards will be refused. Raise `budget:` in "
+              "a new version to award the rest.",
+        "zh-CN": "活动 {id} 已恢复, 但预算不足: 剩余 {left:,} / {budget:,} 积分, 超出部分的发放将被"
+                 "拒绝。请在新版本中调高 `budget:` 以发放其余积分。"},
+    "err.campaign_invalid": {
+        "en": "invalid campaign document:\n  {problems}",
+        "zh-CN": "活动文件无效({n} 处问题):\n  {problems_zh}"},
+    "err.campaign_document_missing": {
+        "en": "campaign document {path} does not exist",
+        "zh-CN": "活动文件 {path} 不存在"},
+    "err.campaign_document_unreadable": {
+        "en": "cannot read campaign document {path}: {detail}",
+        "zh-CN": "无法读取活动文件 {path}: {detail}"},
+    "err.campaign_document_not_yaml": {
+        "en": "{path}: not valid YAML: {detail}",
+        "zh-CN": "{path}: 不是有效的 YAML: {detail}"},
+    "err.campaign_document_not_mapping": {
+        "en": "{path}: a campaign document must be a YAML mapping of keys to values",
+        "zh-CN": "{path}: 活动文件必须是键值映射形式的 YAML"},
+}
 
 add_messages(CATALOG)
+add_messages(MESSAGES)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 DocArg = Annotated[Path, typer.Argument(help="Campaign YAML document.", show_default=False)]
@@ -41,14 +99,21 @@ def validate_cmd(ctx: typer.Context, document: DocArg, as_json: JsonOpt = False)
 
 
 @campaign_app.command("simulate")
-def simulate_cmd(ctx: typer.Context, document: DocArg, as_json: JsonOpt = False) -> None:
-    """Replay the lake's events through a campaign: points, cost, budget burn by day.
-    Writes nothing."""
+def simulate_cmd(
+    ctx: typer.Context, document: DocArg,
+    from_scratch: Annotated[bool, typer.Option(
+        "--from-scratch", help="As if nothing had been awarded yet (to plan a new "
+        "campaign); default: what `apply` would issue now, given the ledger.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """What `apply` would issue now (awards already in the ledger skipped, budget and caps
+    as they stand): points, cost, budget burn by day. Writes nothing."""
     from crossplay.campaigns.document import load_campaign
-    from crossplay.campaigns.engine import simulate
+    from crossplay.campaigns.simulation import simulate
 
     st = state(ctx)
-    r = simulate(st.settings, load_campaign(document))
+    c = load_campaign(document)
+    r = simulate(st.settings, c, from_scratch=from_scratch)
     data = asdict(r)
     data["cost_yuan"] = str(r.cost_yuan)
     data["by_day"] = [{"day": str(d), "points": n, "budget_left": left}
@@ -58,14 +123,27 @@ def simulate_cmd(ctx: typer.Context, document: DocArg, as_json: JsonOpt = False)
         return
     msg = st.msg
     out = stdout()
-    out.print(table(msg("campaign.sim_title", id=r.campaign_id),
-                    [msg("campaign.col_day"), msg("campaign.col_points"),
-                     msg("campaign.col_left")],
-                    [(str(d), f"{n:,}", f"{left:,}") for d, n, left in r.by_day]))
+    title = msg("campaign.sim_scratch" if r.basis == "scratch" else "campaign.sim_ledger",
+                id=r.campaign_id)
+    if r.by_day:
+        out.print(table(title, [msg("campaign.col_day"), msg("campaign.col_points"),
+                                msg("campaign.col_left")],
+                        [(str(d), f"{n:,}", f"{left:,}") for d, n, left in r.by_day]))
+    else:
+        out.print(title, style="bold", highlight=False)
     _summary(st, [("campaign.persons", r.persons), ("campaign.events", r.events),
-                  ("campaign.issued", r.points_issued), ("campaign.reversed", r.points_reversed),
+                  ("campaign.new", r.awards), ("campaign.issued", r.points_issued),
+                  ("campaign.already", r.already_done),
+                  ("campaign.reversed", r.points_reversed),
                   ("campaign.cost", r.cost_yuan), ("campaign.budget_left", r.budget_left),
                   ("campaign.late", r.late_rejected)], r.refused)
+    if r.basis == "ledger" and r.awards == 0 and r.points_reversed == 0:
+        out.print(msg("campaign.sim_nothing", done=r.already_done), highlight=False)
+    if r.stored_status == "paused":
+        out.print(msg("campaign.sim_paused", id=r.campaign_id), highlight=False)
+    if r.stored_version is not None and r.stored_version > c.version:
+        out.print(msg("campaign.sim_older", id=r.campaign_id, stored=r.stored_version,
+                      version=c.version), highlight=False)
     if r.status == "budget_exhausted":
         out.print(msg("campaign.exhausted"), highlight=False)
 
@@ -113,8 +191,23 @@ def pause_cmd(ctx: typer.Context, campaign_id: IdArg, as_json: JsonOpt = False) 
 
 @campaign_app.command("resume")
 def resume_cmd(ctx: typer.Context, campaign_id: IdArg, as_json: JsonOpt = False) -> None:
-    """Award again after a pause."""
-    _set(ctx, campaign_id, "active", "campaign.resumed", as_json)
+    """Award again after a pause (a campaign whose budget is spent says it cannot)."""
+    from crossplay.campaigns.engine import resume
+    from crossplay.opdb import ensure_schema, get_engine
+
+    st = state(ctx)
+    engine = get_engine(st.settings)
+    ensure_schema(engine)
+    r = resume(engine, campaign_id)
+    if as_json:
+        print_json({"campaign_id": r.campaign_id, "status": r.status, "was": r.was,
+                    "budget": r.budget, "budget_left": r.budget_left,
+                    "will_award": r.will_award})
+        return
+    key = ("campaign.resume_exhausted" if not r.will_award else
+           "campaign.resume_short" if r.budget_short else "campaign.resumed")
+    stdout().print(st.msg(key, id=campaign_id, left=r.budget_left, budget=r.budget),
+                   style="bold" if key != "campaign.resumed" else None, highlight=False)
 
 
 def _set(ctx: typer.Context, campaign_id: str, status: str, key: str, as_json: bool) -> None:

@@ -13,7 +13,7 @@ from crossplay.core.errors import CrossplayError
 M = TypeVar("M", bound=BaseModel)
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+def line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     """1-based line of the deepest node along ``loc`` (None when unknown)."""
     line: int | None = None
     for key in loc:
@@ -36,6 +36,35 @@ def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     return line
 
 
+def read_yaml(path: Path, error: type[CrossplayError], *, what: str,
+              code: str | None = None) -> tuple[yaml.Node | None, dict[str, Any]]:
+    """The YAML mapping in ``path`` and its node tree (for :func:`line_of`); ``error``
+    when the file is missing, unreadable, not YAML or not a mapping. With ``code``, the
+    errors carry the codes ``<code>_missing``, ``_unreadable``, ``_not_yaml`` and
+    ``_not_mapping`` and the params ``path`` and ``detail`` (for translated messages)."""
+
+    def fail(kind: str, message: str, detail: object = "") -> CrossplayError:
+        return error(message, code=f"{code}_{kind}" if code else None,
+                     params={"path": str(path), "detail": str(detail)})
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise fail("missing", f"{what} {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail("unreadable", f"cannot read {what} {path}: {exc}", exc) from None
+    try:
+        node = yaml.compose(text)
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise fail("not_yaml", f"{path}: not valid YAML: {exc}", exc) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise fail("not_mapping", f"{path}: a {what} must be a YAML mapping of keys to values")
+    return node, data
+
+
 def load_yaml_model(
     path: Path, model: type[M], error: type[CrossplayError], *, what: str
 ) -> M:
@@ -43,21 +72,7 @@ def load_yaml_model(
 
     Problems raise ``error`` with one line per problem: ``file:line: key.path: message``.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(f"{what} {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"cannot read {what} {path}: {exc}") from None
-    try:
-        node = yaml.compose(text)
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise error(f"{path}: not valid YAML: {exc}") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise error(f"{path}: a {what} must be a YAML mapping of keys to values")
+    node, data = read_yaml(path, error, what=what)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -65,7 +80,7 @@ def load_yaml_model(
         for err in exc.errors():
             loc = tuple(err["loc"])
             key = ".".join(str(p) for p in loc) or "(top level)"
-            line = _line_of(node, loc)
+            line = line_of(node, loc)
             where = f"{path}:{line}" if line else str(path)
             lines.append(f"{where}: {key}: {err['msg']}")
         raise error(f"invalid {what}:\n  " + "\n  ".join(lines)) from None
