@@ -13,8 +13,6 @@ CATALOG: dict[str, dict[Lang, str]] = {
                              "({rules} rules, {rewards} rewards, budget {budget:,} {cur})",
                        "zh-CN": "{path}: 活动 {id} 第 {version} 版校验通过"
                                 "({rules} 条规则, {rewards} 个奖品, 预算 {budget:,} {cur})"},
-    "campaign.sim_title": {"en": "Simulation of {id} (nothing written)",
-                           "zh-CN": "活动 {id} 模拟运行(未写入任何数据)"},
     "campaign.apply_title": {"en": "Applied {id}", "zh-CN": "已执行活动 {id}"},
     "campaign.status_title": {"en": "Campaign {id} v{version}: {status}",
                               "zh-CN": "活动 {id} 第 {version} 版: {status}"},

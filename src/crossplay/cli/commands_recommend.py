@@ -48,6 +48,7 @@ MESSAGES = {
     "rec.col.item": {"en": "item", "zh-CN": "内容"},
     "rec.col.title": {"en": "title", "zh-CN": "标题"},
     "rec.col.why": {"en": "why", "zh-CN": "推荐理由"},
+    "rec.col.score": {"en": "score", "zh-CN": "得分"},
     "rec.col.model": {"en": "model", "zh-CN": "模型"},
     "rec.col.unit": {"en": "unit", "zh-CN": "单元"},
     "rec.col.users": {"en": "users", "zh-CN": "用户数"},
@@ -250,7 +251,7 @@ def print_for(st: State, res: dict[str, Any], uk: str) -> None:
                 highlight=False)
     from crossplay.recommend.explain import display_title
 
-    cols = ["#", st.msg("rec.col.item"), st.msg("rec.col.title"), "score"]
+    cols = ["#", st.msg("rec.col.item"), st.msg("rec.col.title"), st.msg("rec.col.score")]
     explained = any("why" in i for i in res["items"])
     if explained:
         cols.append(st.msg("rec.col.why"))
