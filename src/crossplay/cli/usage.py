@@ -28,7 +28,8 @@ CATALOG: dict[str, dict[Lang, str]] = {
     "usage.missing.argument": {"en": "Missing argument {hint}.", "zh-CN": "缺少参数 {hint}。"},
     "usage.missing.parameter": {"en": "Missing parameter {hint}.",
                                 "zh-CN": "缺少参数 {hint}。"},
-    "usage.choose": {"en": "Choose from: {choices}", "zh-CN": "可选值: {choices}"},
+    "usage.choose": {"en": "{missing} Choose from: {choices}",
+                     "zh-CN": "{missing}可选值: {choices}"},
     "usage.invalid": {"en": "Invalid value for {hint}: {detail}",
                       "zh-CN": "{hint} 的取值无效: {detail}"},
     "usage.invalid.bare": {"en": "Invalid value: {detail}", "zh-CN": "取值无效: {detail}"},
@@ -175,7 +176,7 @@ def _missing(msg: Messages, exc: Any) -> str:
     extra = param.get_missing_message(ctx=exc.ctx) if param is not None else None
     if extra and extra.startswith("Choose from:"):
         choices = [c.strip().rstrip(",") for c in extra.removeprefix("Choose from:").split()]
-        text += " " + msg("usage.choose", choices=", ".join(c for c in choices if c))
+        text = msg("usage.choose", missing=text, choices=", ".join(c for c in choices if c))
     return text
 
 

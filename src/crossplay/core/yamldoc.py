@@ -45,7 +45,7 @@ def read_yaml(path: Path, error: type[CrossplayError], *, what: str,
 
     def fail(kind: str, message: str, detail: object = "") -> CrossplayError:
         return error(message, code=f"{code}_{kind}" if code else None,
-                     params={"path": str(path), "detail": str(detail)})
+                     params={"path": str(path), "detail": " ".join(str(detail).split())})
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -66,13 +66,16 @@ def read_yaml(path: Path, error: type[CrossplayError], *, what: str,
 
 
 def load_yaml_model(
-    path: Path, model: type[M], error: type[CrossplayError], *, what: str
+    path: Path, model: type[M], error: type[CrossplayError], *, what: str,
+    code: str | None = None
 ) -> M:
     """Parse ``path`` as YAML and validate it as ``model``.
 
     Problems raise ``error`` with one line per problem: ``file:line: key.path: message``.
+    With ``code``, the errors carry the codes of :func:`read_yaml` and ``<code>_invalid``
+    (params ``path`` and ``detail``, the problems on one line).
     """
-    node, data = read_yaml(path, error, what=what)
+    node, data = read_yaml(path, error, what=what, code=code)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -83,4 +86,6 @@ def load_yaml_model(
             line = line_of(node, loc)
             where = f"{path}:{line}" if line else str(path)
             lines.append(f"{where}: {key}: {err['msg']}")
-        raise error(f"invalid {what}:\n  " + "\n  ".join(lines)) from None
+        raise error(f"invalid {what}:\n  " + "\n  ".join(lines),
+                    code=f"{code}_invalid" if code else None,
+                    params={"path": str(path), "detail": "; ".join(lines)}) from None

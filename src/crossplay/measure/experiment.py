@@ -135,4 +135,5 @@ class Experiment(BaseModel):
 
 
 def load_experiment(path: Path) -> Experiment:
-    return load_yaml_model(path, Experiment, MeasureError, what="experiment document")
+    return load_yaml_model(path, Experiment, MeasureError, what="experiment document",
+                           code="experiment_doc")
