@@ -54,12 +54,14 @@ def _moved(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[tuple[s
 
 
 def _target(settings: Settings) -> tuple[str, str, str]:
-    """A linked person whose main course category is released as a group of at least k
-    (so an unprotected difference shows it): (knowledge key, game key, category)."""
+    """A linked person whose main course category is released as a group of more than k
+    (so it stays released without them, and an unprotected difference shows it):
+    (knowledge key, game key, category). The first such person by id: the same every run."""
     q = QUERIES["overlap_by_knowledge_category"]
     _, per = _per_person(settings, q)
     shown = {r["knowledge_category"] for r in _unfrozen(settings, q.name)
-             if not r["suppressed"] and r["knowledge_category"] != "(none)"}
+             if not r["suppressed"] and r["knowledge_category"] != "(none)"
+             and r["people"] > K}
     from crossplay.warehouse.duck import connect
 
     con = connect(settings)
@@ -68,8 +70,8 @@ def _target(settings: Settings) -> tuple[str, str, str]:
                             "FROM links_current").fetchall())
     finally:
         con.close()
-    for pid, cat in zip(per["person_id"].to_pylist(), per["knowledge_category"].to_pylist(),
-                        strict=True):
+    for pid, cat in sorted(zip(per["person_id"].to_pylist(),
+                               per["knowledge_category"].to_pylist(), strict=True)):
         if cat in shown:
             k, g = keys[pid].split()
             return k, g, cat
