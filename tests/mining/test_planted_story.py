@@ -151,3 +151,32 @@ def test_demo_step_shows_planted_rules_and_distinct_segments(
     demo_step(zh, False)
     out = capsys.readouterr().out
     assert "模拟世界中预设的关联" in out and "各项均接近平均" not in out
+
+
+def test_campaign_exposures_are_not_behaviour(fresh_world: LoadedWorld) -> None:
+    """The demo's A/B step logs an exposure for every assigned person; a rerun of the demo
+    must segment the same people the same way (pushes shown are not something they did)."""
+    from crossplay.measure.sample_campaign import load_sample_campaign
+    from crossplay.mining.features import unit_features
+    from crossplay.mining.population import mining_connection
+    from crossplay.mining.segment_job import SegmentOptions, fit_segments
+    from crossplay.warehouse import query
+
+    settings = fresh_world.settings()
+
+    def features() -> pd.DataFrame:
+        con = mining_connection(settings)
+        try:
+            return unit_features(con, "joint", timezone=settings.timezone).frame
+        finally:
+            con.close()
+
+    before, seg = features(), fit_segments(settings, SegmentOptions(k_min=3, k_max=4,
+                                                                     fresh=True))
+    count = "SELECT count(*) FROM events WHERE event_type = 'campaign_exposure'"
+    pushes = query(settings, count).rows[0][0]
+    load_sample_campaign(settings, fresh_world.world_dir)
+    assert query(settings, count).rows[0][0] > pushes  # the experiment log added some
+    pd.testing.assert_frame_equal(features(), before)
+    again = fit_segments(settings, SegmentOptions(k_min=3, k_max=4, fresh=True))
+    assert (again.labels == seg.labels).all() and again.profiles == seg.profiles

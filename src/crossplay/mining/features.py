@@ -1,7 +1,9 @@
 """Per-unit behaviour features over both domains (the input of habits and segments).
 
 One row per unit of the population (:mod:`crossplay.mining.population`) that has at least
-one event in the window. Columns (durations in hours, money in yuan, per week where said):
+one event of its own in the window (campaign exposures — pushes shown, experiment
+assignments logged — are not behaviour and count nowhere). Columns (durations in hours,
+money in yuan, per week where said):
 
 - per domain ``k`` (knowledge), ``g`` (game sessions), ``s`` (stream watching):
   ``{d}_days`` active days, ``{d}_events``, ``{d}_recency`` days since the last event
@@ -34,6 +36,8 @@ _PLATFORM = {"k": "knowledge", "g": "game", "s": "stream"}
 #: event types whose ``value`` is time spent (seconds), per domain
 _TIME_EVENT = {"k": "lesson_watch", "g": "session", "s": "watch"}
 _COURSE_EVENTS = ("course_view", "enroll", "lesson_watch", "purchase", "course_complete")
+#: events that are not the unit's own behaviour: left out of every feature
+NOT_BEHAVIOUR = "campaign_exposure"
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,10 @@ def unit_features(con: duckdb.DuckDBPyConnection, scope: Scope, *, timezone: str
     start, end = window_bounds(con, window_days, end)
     span = con.sql(f"SELECT date_diff('second', {start}, {end}) / 86400.0").fetchall()[0][0]
     days = max(float(span), 1.0)
-    events = unit_events_sql(scope, start, end)
+    # a campaign exposure is something shown to a person, not something they did (and the
+    # experiment log adds one for every assigned person, holdout included)
+    events = (f"SELECT * FROM ({unit_events_sql(scope, start, end)}) "
+              f"WHERE event_type <> {lit(NOT_BEHAVIOUR)}")
     frame = con.sql(_counts_sql(events)).df().set_index("unit")
     for d in DOMAINS:
         part = con.sql(_domain_sql(events, d, timezone, end, days)).df().set_index("unit")
