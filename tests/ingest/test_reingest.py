@@ -267,3 +267,26 @@ def test_an_unknown_corrections_mode_is_refused(cli: CliRunner, tmp_path: Path,
               "--corrections", value)
     assert res.code == 2
     assert "quarantine" in res.err and "replace" in res.err
+
+
+def test_a_correction_that_moves_the_row_to_another_platform(
+        cli: CliRunner, tmp_path: Path) -> None:
+    """The platform lives in the lake's folder names, not in its files: it is compared
+    too, and a replacement lands in its new partition while the old one is rewritten."""
+    m = write(tmp_path / "g.yaml", "kind: events\npartner: game\ncolumns: {event_id: eid, "
+                                   "user_id: uid, event_type: act, ts: ts, value: qty}\n")
+    header = "eid,uid,act,ts,qty\n"
+    first = write(tmp_path / "a.csv", header + "e1,G1,session,2026-09-01 20:00:00,60\n"
+                                               "e2,G2,session,2026-09-01 21:00:00,60\n")
+    fixed = write(tmp_path / "b.csv", header + "e1,G1,watch,2026-09-01 20:00:00,60\n")
+    args = ("--partner", "game", "--kind", "events", "--mapping", m, "--json")
+    assert cli("ingest", first, *args).json()["accepted"] == 2
+    s = cli("ingest", fixed, *args).json()
+    assert s["quarantined_by_reason"] == {"conflicts_with_lake": 1}
+    [q] = _quarantine(cli)
+    assert "with a different platform, event_type (ingested" in q["reason"]
+    s = cli("ingest", fixed, *args, "--corrections", "replace").json()
+    assert (s["accepted"], s["corrected"]) == (1, 1)
+    res = cli("sql", "SELECT event_id, platform, event_type FROM events ORDER BY 1", "--json")
+    assert res.json() == [{"event_id": "e1", "platform": "stream", "event_type": "watch"},
+                          {"event_id": "e2", "platform": "game", "event_type": "session"}]
