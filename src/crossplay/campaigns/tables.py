@@ -23,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from crossplay.opdb.meta import metadata, person_id_text, pseudonym
+from crossplay.opdb.meta import anonymise_on_erasure, metadata, person_id_text, pseudonym
 
 #: an account: one per (holder, currency). Holders are person ids (``person:`` accounts) or
 #: system names (``budget:<campaign>``, ``expired``, ``fees``, ...).
@@ -42,6 +42,7 @@ accounts = Table(
     UniqueConstraint("kind", "holder", "currency"),
     CheckConstraint("allow_negative OR balance >= 0", name="non_negative"),
     CheckConstraint("debt >= 0", name="debt_non_negative"),
+    info=anonymise_on_erasure(),  # postings reference it; the books keep balancing
 )
 
 #: a ledger transaction: the unit of idempotency. ``idem_key`` is unique; ``request`` is the
@@ -125,6 +126,7 @@ redemptions = Table(
     Column("reserve_tx", Integer, ForeignKey("ledger_transactions.id"), nullable=False),
     Column("settle_tx", Integer, ForeignKey("ledger_transactions.id"), nullable=True),
     Column("created_at", BigInteger, nullable=False),
+    info=anonymise_on_erasure(),  # holds reward stock (reserved / redeemed)
 )
 
 #: messages to partners, written in the same transaction as the change they announce
@@ -162,6 +164,7 @@ awards = Table(
     Column("device", String(128), nullable=True),
     Column("ts", BigInteger, nullable=False),
     Index("ix_campaign_awards_person_day", "campaign_id", "person_id", "local_day"),
+    info=anonymise_on_erasure(clear=("device",)),  # budget burn and caps count awards
 )
 
 #: daily check-ins per platform (``source`` = event | makeup)

@@ -16,6 +16,13 @@ person id token in it in the same transaction as the ``pseudonym("person")`` col
 what was keyed by a person before a rotation is found under the person's new id after it.
 Such a table needs a one-column primary key (rows are rewritten by it).
 
+Erasure deletes a person's rows, except in tables marked with :func:`anonymise_on_erasure`
+(``Table(..., info=anonymise_on_erasure(...))``): rows other rows or totals depend on --
+ledger accounts that postings reference, awards that a campaign's budget burn and caps
+count, redemptions that hold reward stock -- keep their place and amounts, and their
+person columns take a random per-erasure tombstone (their other personal columns are
+cleared), so the books still balance and nobody else's numbers move.
+
 Derived files follow the same idea: see :mod:`crossplay.core.derived`.
 """
 
@@ -32,6 +39,9 @@ PSEUDONYM_INFO = "crossplay_pseudonym"
 
 #: key in ``Column.info`` that marks text holding person ids as tokens
 PERSON_ID_TEXT_INFO = "crossplay_person_id_text"
+
+#: key in ``Table.info`` that marks a table whose rows erasure anonymises instead of deleting
+ERASURE_INFO = "crossplay_erasure"
 
 #: modules that declare tables on :data:`metadata` (imported by ``ensure_schema``)
 TABLE_MODULES: tuple[str, ...] = (
@@ -73,3 +83,16 @@ def person_id_text() -> dict[str, bool]:
 def person_id_text_columns(table: Table) -> list[str]:
     """The columns of ``table`` marked with :func:`person_id_text`, by name."""
     return [col.name for col in table.columns if col.info.get(PERSON_ID_TEXT_INFO)]
+
+
+def anonymise_on_erasure(*, clear: tuple[str, ...] = ()) -> dict[str, tuple[str, ...]]:
+    """``info=`` for a Table whose rows erasure keeps, with the person columns tombstoned
+    and the columns in ``clear`` (other personal data, e.g. a device id) set to NULL."""
+    return {ERASURE_INFO: clear}
+
+
+def erasure_clears(table: Table) -> tuple[str, ...] | None:
+    """None when erasure deletes ``table``'s rows of a person; else the columns it clears
+    (the rows are kept and anonymised, see :func:`anonymise_on_erasure`)."""
+    clear = table.info.get(ERASURE_INFO)
+    return None if clear is None else tuple(clear)

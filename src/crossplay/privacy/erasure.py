@@ -10,7 +10,11 @@ with the person ids of that key's links (computed first):
 2. **the operational database**: every table of every module in ``TABLE_MODULES``, in
    every column marked with :func:`crossplay.opdb.pseudonym` (partner keys, the other
    partner's keys of this person's links are *not* erased — that account is a different
-   user's — but rows keyed by the person id are);
+   user's — but rows keyed by the person id are). Tables others depend on (ledger
+   accounts, campaign awards, redemptions: :func:`crossplay.opdb.anonymise_on_erasure`)
+   keep their rows under a random tombstone instead, so the books balance and budgets,
+   caps and stock read the same; person ids inside text (ledger idempotency keys and
+   requests, outbox payloads) become that tombstone;
 3. **derived files**: artefacts whose rows are addressed by *position* (trained
    recommender bundles: user table, history and user factors share row indexes) are
    handed to the module that owns them (:data:`ROW_INDEXED_MODULES`), which blanks the
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,14 +45,21 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import ColumnElement, inspect
+from sqlalchemy import ColumnElement, inspect, or_
 
 from crossplay.core.derived import PERSON_COLUMNS, write_parquet
 from crossplay.core.errors import ConfigError, CrossplayError
 from crossplay.core.settings import Settings
 from crossplay.core.types import PARTNERS, Partner
 from crossplay.lake import Lake
-from crossplay.opdb import TABLE_MODULES, metadata, person_key_columns
+from crossplay.opdb import (
+    TABLE_MODULES,
+    erasure_clears,
+    metadata,
+    person_id_text_columns,
+    person_key_columns,
+)
+from crossplay.opdb.person_text import rewrite_person_text
 from crossplay.privacy.audit import engine_for, person_subject, record
 from crossplay.privacy.keys import native_key
 from crossplay.privacy.lake_rewrite import rewrite_lake
@@ -154,28 +166,54 @@ def forget(settings: Settings, partner: Partner, native_id: str, *,
 
 def _erase_db(settings: Settings, partner: Partner, key: str,
               person_ids: list[str]) -> dict[str, int]:
+    """Delete the person's rows of every operational table, in one transaction.
+
+    Tables marked :func:`crossplay.opdb.anonymise_on_erasure` keep the rows (others depend
+    on them: postings on accounts, budget burn on awards, stock on redemptions) with every
+    person column set to a random tombstone and the listed personal columns cleared; the
+    person's ids inside ``person_id_text`` columns (ledger idempotency keys and requests,
+    outbox payloads) become the same tombstone, so no text names the person afterwards.
+    """
     engine = engine_for(settings)
     out: dict[str, int] = {}
+    tombstone = f"erased-{secrets.token_hex(6)}"  # 12 hex: never read as a person id
     with engine.begin() as conn:
         existing = set(inspect(conn).get_table_names())
         for table in reversed(metadata.sorted_tables):
             if table.name not in existing:
                 continue
             conds: list[ColumnElement[bool]] = []
+            person_cols: list[str] = []
             for name, kind in person_key_columns(table).items():
                 c = table.c[name]
                 if kind == "person":
                     if person_ids:
                         conds.append(c.in_(person_ids))
+                        person_cols.append(name)
                 elif kind in (partner, "partner"):
                     conds.append(c == key)
-            if not conds:
-                continue
-            from sqlalchemy import or_
-
-            n = conn.execute(table.delete().where(or_(*conds))).rowcount or 0
-            if n:
-                out[table.name] = int(n)
+                    person_cols.append(name)
+            if conds:
+                clears = erasure_clears(table)
+                if clears is None:
+                    n = conn.execute(table.delete().where(or_(*conds))).rowcount or 0
+                else:
+                    n = 0
+                    for name in person_cols:
+                        matched = (table.c[name].in_(person_ids)
+                                   if person_key_columns(table)[name] == "person"
+                                   else table.c[name] == key)
+                        values: dict[str, Any] = {name: tombstone}
+                        values |= {c: None for c in clears}
+                        n += conn.execute(table.update().where(matched).values(values)
+                                          ).rowcount or 0
+                if n:
+                    out[table.name] = int(n)
+            for name in person_id_text_columns(table) if person_ids else []:
+                changed = rewrite_person_text(conn, table, name,
+                                              dict.fromkeys(person_ids, tombstone))
+                if changed:
+                    out[f"{table.name}.{name}"] = changed
     return out
 
 

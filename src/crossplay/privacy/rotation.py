@@ -44,7 +44,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import Connection, Table, bindparam, inspect, select, update
+from sqlalchemy import bindparam, inspect, select, update
 
 from crossplay.core import clock
 from crossplay.core.derived import write_parquet
@@ -54,16 +54,13 @@ from crossplay.core.types import PARTNERS, Partner
 from crossplay.ingest.pseudonymise import KEY_HEX_CHARS
 from crossplay.lake import Lake
 from crossplay.opdb import metadata, person_id_text_columns, person_key_columns
+from crossplay.opdb.person_text import rewrite_person_text
 from crossplay.privacy.audit import engine_for, record
 from crossplay.privacy.erasure import load_table_modules
 from crossplay.privacy.lake_rewrite import rewrite_lake
 from crossplay.privacy.tables import key_versions
 
 _HEX32 = re.compile(r"\b[0-9a-f]{32}\b")
-#: a person id (see :func:`_person_id`) as a whole token inside a text
-_PERSON_ID = re.compile(r"\b[0-9a-f]{16}\b")
-#: rows per batch when rewriting person ids inside text columns
-_TEXT_BATCH = 5_000
 
 
 @dataclass
@@ -253,43 +250,13 @@ def _rekey_db(settings: Settings, partner: Partner, rk: Rekeyer, pid_map: dict[s
                 conn.execute(stmt, params)
                 out[f"{table.name}.{name}"] = len(params)
             for name in person_id_text_columns(table) if pid_map else []:
-                changed = _rekey_person_text(conn, table, name, pid_map)
+                changed = rewrite_person_text(conn, table, name, pid_map)
                 if changed:
                     out[f"{table.name}.{name}"] = changed
         conn.execute(key_versions.insert().values(
             partner=partner, version=version, rotated_at=clock.now(),
             rows_rekeyed=sum(out.values())))
     return out
-
-
-def _rekey_person_text(conn: Connection, table: Table, name: str,
-                       pid_map: dict[str, str]) -> int:
-    """Rewrite every person id token of ``pid_map`` in a text column, batch by batch in
-    primary-key order (inside the caller's transaction); returns the rows changed."""
-    pks = list(table.primary_key.columns)
-    if len(pks) != 1:
-        raise ValueError(f"{table.name}: a person_id_text column needs a one-column "
-                         f"primary key")
-    pk, col = pks[0], table.c[name]
-    stmt = update(table).where(pk == bindparam("_pk")).values({name: bindparam("_text")})
-    changed = 0
-    last: Any = None
-    while True:
-        q = select(pk, col).where(col.is_not(None)).order_by(pk).limit(_TEXT_BATCH)
-        if last is not None:
-            q = q.where(pk > last)
-        rows = conn.execute(q).all()
-        if not rows:
-            return changed
-        params = []
-        for key, text in rows:
-            new = _PERSON_ID.sub(lambda m: pid_map.get(m.group(0), m.group(0)), str(text))
-            if new != text:
-                params.append({"_pk": key, "_text": new})
-        if params:
-            conn.execute(stmt, params)
-            changed += len(params)
-        last = rows[-1][0]
 
 
 def _rekey_derived(settings: Settings, partner: Partner, rk: Rekeyer,
