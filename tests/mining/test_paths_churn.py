@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pyarrow.parquet as pq
 import pytest
 
 from crossplay.mining.churn_job import churn_dir
+from crossplay.mining.churn_words import driver_sentence, feature_words
+from crossplay.mining.features import unit_features
 from crossplay.mining.paths import Journey, path_table, sankey
+from crossplay.mining.population import mining_connection
 from tests.conftest import CliRunner, LoadedWorld
 
 
@@ -72,3 +78,63 @@ def test_churn_fit_score_drivers(fresh_world: LoadedWorld, cli: CliRunner) -> No
     assert res.code == 0 and "流失的主要原因" in res.out
     res = cli("--data-dir", d, "churn", "score", "--scope", "knowledge", data=False)
     assert res.code == 2 and "churn fit" in res.err_flat
+    res = cli("--data-dir", d, "--lang", "zh-CN", "churn", "score", "--scope", "knowledge",
+              data=False)
+    assert res.code == 2 and "(mining_no_churn_model)" in res.err_flat
+    assert "还没有流失模型: 请先运行 `crossplay churn fit`" in res.err_flat
+
+
+def test_driver_sentences_name_the_feature_in_the_readers_language() -> None:
+    """A category share names its category (never its code, e.g. ``gc:策略``)."""
+    down = {"feature": "gc:策略", "direction": "down"}
+    assert driver_sentence(down, "zh-CN") == "策略游戏时长占比越低, 流失风险越高"
+    assert driver_sentence(down, "en") == ("a lower share of play time in strategy games "
+                                           "-> higher churn risk")
+    assert driver_sentence({"feature": "kc:编程", "direction": "up"}, "en") == (
+        "a higher share of course activity in programming -> higher churn risk")
+    assert driver_sentence({"feature": "sc:电竞赛事", "direction": "up"}, "zh-CN") == (
+        "电竞赛事直播观看占比越高, 流失风险越高")
+    assert driver_sentence({"feature": "soc_friends", "direction": "down"}, "en") == (
+        "fewer game friends -> higher churn risk")
+    assert driver_sentence({"feature": "g_spend", "direction": "down"}, "en") == (
+        "less spending in games -> higher churn risk")
+
+
+def test_every_feature_has_words(fresh_world: LoadedWorld) -> None:
+    """Every column the churn model can name as a driver reads as words in both languages."""
+    con = mining_connection(fresh_world.settings())
+    try:
+        frame = unit_features(con, "joint", timezone="Asia/Shanghai").frame
+    finally:
+        con.close()
+    assert any(c.startswith("gc:") for c in frame.columns)
+    for column in frame.columns:
+        en, zh = feature_words(column, "en"), feature_words(column, "zh-CN")
+        assert column not in en and column not in zh and ":" not in en + zh, column
+        assert re.search(r"[\u4e00-\u9fff]", zh) and not re.search(r"[\u4e00-\u9fff]", en)
+
+
+def test_churn_drivers_words_a_stored_report_in_the_readers_language(
+        fresh_world: LoadedWorld, cli: CliRunner) -> None:
+    """``churn drivers`` words each driver from its feature and direction, so a report
+    stored with the old sentences ("fewer gc:策略") reads right, and "all" is 全部."""
+    report = {"scope": "game", "days": 7,
+              "metrics": {"auc_holdout": 0.8, "holdout_units": 120, "base_rate_holdout": 0.3,
+                          "brier_holdout": 0.15},
+              "drivers": [{"feature": "gc:策略", "importance": 0.0123, "direction": "down",
+                           "en": "fewer gc:策略 -> higher churn risk",
+                           "zh": "gc:策略越低, 流失风险越高"}],
+              "kaplan_meier_by_segment": [{"group": "all", "n": 120, "churned": 40,
+                                           "survival": {"1": 0.9, "7": 0.6},
+                                           "median_days": None}]}
+    path = churn_dir(fresh_world.settings(), "game") / "report.json"
+    path.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    d = str(fresh_world.data_dir)
+    zh = cli("--data-dir", d, "--lang", "zh-CN", "churn", "drivers", "--scope", "game",
+             data=False)
+    assert zh.code == 0, zh.err
+    assert "策略游戏时长占比越低, 流失风险越高" in zh.out and "gc:" not in zh.out
+    assert "全部" in zh.out and "第7天" in zh.out
+    en = cli("--data-dir", d, "churn", "drivers", "--scope", "game", data=False)
+    assert "a lower share of play time in strategy games -> higher churn risk" in en.out
+    assert "gc:" not in en.out

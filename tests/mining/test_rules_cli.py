@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 from crossplay.mining.rule_mining import load_rules
@@ -47,6 +48,8 @@ def test_rules_mine_behaviour_cross_domain_only_zh(fresh_world: LoadedWorld,
               "--min-confidence", "0.1", "--out", out, data=False)
     assert res.code == 0, res.err
     assert "关联规则" in res.out and "跨域" in res.out
+    assert "关联规则 (按行为习惯, 已关联用户)" in res.out  # the options' values in words
+    assert re.search(r"│ (学习 → 游戏|游戏 → 学习) ", res.out)
     rows = json.loads(out.read_text(encoding="utf-8"))
     assert rows, "expected cross-domain habit rules"
     assert all(r["cross_domain"] for r in rows)

@@ -85,6 +85,13 @@ def test_segments_errors_exit_2(fresh_world: LoadedWorld, cli: CliRunner) -> Non
     assert res.code == 2 and "k range" in res.err_flat
     res = cli("--data-dir", d, "segments", "fit", "--criterion", "vibes", data=False)
     assert res.code == 2 and "criterion" in res.err_flat
+    res = cli("--data-dir", d, "--lang", "zh-CN", "segments", "fit", "--k-min", "6",
+              "--k-max", "3", data=False)
+    assert res.code == 2 and "(mining_k_range)" in res.err_flat
+    assert "k 的范围须满足 2 <= 最小值 <= 最大值, 收到 6..3" in res.err_flat
+    res = cli("--data-dir", d, "--lang", "zh-CN", "segments", "assign", "--scope", "game",
+              data=False)
+    assert res.code == 2 and "范围 'game' 还没有分群模型" in res.err_flat
 
 
 def test_group_weights_give_each_feature_group_equal_weight() -> None:

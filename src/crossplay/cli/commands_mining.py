@@ -8,12 +8,14 @@ from typing import Annotated, Any
 
 import typer
 
-from crossplay.cli.i18n import add_messages
+from crossplay.cli.i18n import add_messages, error_text
 from crossplay.cli.output import print_json, stdout, table
 from crossplay.cli.state import state
+from crossplay.mining.error_messages import ERRORS
 from crossplay.mining.messages import MESSAGES
 
 add_messages(MESSAGES)
+add_messages(ERRORS)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 ScopeOpt = Annotated[str, typer.Option(
@@ -30,10 +32,10 @@ segments_app = typer.Typer(help="Segments of people over both platforms, with pr
                            no_args_is_help=True)
 
 
-_DIRECTION_EN = {"knowledge->game": "learning → games", "game->knowledge": "games → learning",
-                 "within": "same side", "mixed": "mixed"}
-_DIRECTION_ZH = {"knowledge->game": "学习 → 游戏", "game->knowledge": "游戏 → 学习",
-                 "within": "同一平台", "mixed": "混合"}
+#: a rule's direction (as stored) -> its catalog key
+_DIRECTION = {"knowledge->game": "mining.dir.to_game", "game->knowledge": "mining.dir.to_learning",
+              "within": "mining.dir.within", "mixed": "mining.dir.mixed"}
+
 
 
 def _num(v: Any, digits: int = 3) -> str:
@@ -104,15 +106,15 @@ def rules_mine(
     con = stdout()
     lang = msg.lang
     suffix = "zh" if lang == "zh-CN" else "en"
-    con.print(msg("mining.rules.title", level=level, scope=scope, rules=len(frame),
+    con.print(msg("mining.rules.title", level=msg(f"mining.level.{level}"),
+                  scope=msg(f"mining.scope.{scope}"), rules=len(frame),
                   units=res.meta["units"], cross=int(frame["cross_domain"].sum()),
                   sig=int(frame["significant"].sum()), alpha=opts.alpha), highlight=False)
     if frame.empty:
         con.print(msg("mining.rules.none"))
     else:
-        words = _DIRECTION_ZH if lang == "zh-CN" else _DIRECTION_EN
         rows = [(r[f"antecedent_{suffix}"], r[f"consequent_{suffix}"],
-                 words.get(r["direction"], r["direction"]),
+                 msg(_DIRECTION[r["direction"]]),
                  _num(r["support"]), _num(r["confidence"]), _num(r["lift"], 2),
                  _num(r["q_value"], 2)) for r in frame.head(top).to_dict(orient="records")]
         con.print(table(None, [msg("mining.col.if"), msg("mining.col.then"),
@@ -134,8 +136,8 @@ def _render_segments(ctx: typer.Context, profiles: list[dict[str, Any]],
         h = p["hours_week"]
         size = counts.get(p["segment"], 0) if counts is not None else p["size"]
         if not p.get("releasable", True):
-            rows.append((p["segment"], f"< k = {state(ctx).settings.privacy_k}", "", "", "",
-                          ""))
+            rows.append((p["segment"], msg("mining.seg.below_k",
+                                           k=state(ctx).settings.privacy_k), "", "", "", ""))
             continue
         rows.append((p["segment"], f"{size:,}", f"{p['share']:.1%}",
                      f"{p['value_yuan_per_person']:.2f}",
@@ -182,8 +184,9 @@ def segments_fit(
     if as_json:
         print_json({"meta": res.meta, "profiles": res.profiles, "truth": ari})
         return
-    stdout().print(st.msg("mining.seg.title", scope=scope, units=res.meta["units"],
-                          k=res.meta["k"], criterion=criterion), highlight=False)
+    stdout().print(st.msg("mining.seg.title", scope=st.msg(f"mining.scope.{scope}"),
+                          units=res.meta["units"], k=res.meta["k"],
+                          criterion=st.msg(f"mining.criterion.{criterion}")), highlight=False)
     _render_segments(ctx, res.profiles)
     if ari is not None:
         stdout().print(st.msg("mining.seg.ari", ari=ari["ari"], n=ari["compared"]),
@@ -230,7 +233,8 @@ def social_rank(
     zh = msg.lang == "zh-CN"
     m = res.meta
     con = stdout()
-    con.print(msg("mining.social.title", platform=platform, nodes=f"{m['nodes']:,}",
+    con.print(msg("mining.social.title", platform=msg(f"mining.platform.{platform}"),
+                  nodes=f"{m['nodes']:,}",
                   edges=f"{m['edges']:,}", communities=m["communities"],
                   modularity=m["modularity"]), highlight=False)
     if segment is not None:
@@ -277,7 +281,8 @@ def paths_cmd(
         print_json(doc)
         return
     msg = st.msg
-    stdout().print(msg("mining.paths.title", target=msg(f"mining.paths.{to}"), scope=scope,
+    stdout().print(msg("mining.paths.title", target=msg(f"mining.paths.{to}"),
+                       scope=msg(f"mining.scope.{scope}"),
                        reached=doc["reached"], units=doc["units"], steps=steps),
                    highlight=False)
     rows = []
@@ -304,23 +309,28 @@ def churn_fit(ctx: typer.Context, scope: ScopeOpt = "joint",
 
 
 def _render_churn(ctx: typer.Context, report: dict[str, Any]) -> None:
+    from crossplay.mining.churn_words import driver_sentence
+
     msg = state(ctx).msg
     m = report["metrics"]
     con = stdout()
     con.print(msg("mining.churn.fit", days=report["days"], auc=m["auc_holdout"],
                   n=m["holdout_units"], base=m["base_rate_holdout"],
                   brier=m["brier_holdout"]), highlight=False)
-    key = "zh" if msg.lang == "zh-CN" else "en"
+    # worded now from the feature and direction (a report stored by an older version
+    # holds the sentences it wrote then)
     con.print(table(msg("mining.churn.drivers"),
                     [msg("mining.col.driver"), msg("mining.col.importance")],
-                    [(d[key], f"{d['importance']:.4f}") for d in report["drivers"]]))
+                    [(driver_sentence(d, msg.lang), f"{d['importance']:.4f}")
+                     for d in report["drivers"]]))
     km = report.get("kaplan_meier_by_segment") or []
     if km:
         days = list(km[0]["survival"])
         con.print(table(msg("mining.churn.km"),
                         [msg("mining.col.segment"), msg("mining.col.size")]
                         + [msg("mining.col.day", d=d) for d in days],
-                        [(g["group"], g["n"], *(f"{g['survival'][d]:.1%}" for d in days))
+                        [(msg("mining.churn.everyone") if g["group"] == "all" else g["group"],
+                          g["n"], *(f"{g['survival'][d]:.1%}" for d in days))
                          for g in km]))
 
 
@@ -351,8 +361,8 @@ def churn_score(ctx: typer.Context, scope: ScopeOpt = "joint",
         print_json({"scored": len(frame), "top": _records(frame.head(top))})
         return
     stdout().print(st.msg("mining.churn.scored", n=f"{len(frame):,}"), highlight=False)
-    col = frame.columns[0]
-    stdout().print(table(None, [col, st.msg("mining.col.risk")],
+    col = frame.columns[0]  # person_id (joint) or user_key (one partner's own users)
+    stdout().print(table(None, [st.msg(f"mining.col.{col}"), st.msg("mining.col.risk")],
                          [(r[col], f"{r['churn_probability']:.3f}")
                           for r in frame.head(top).to_dict(orient="records")]))
 
@@ -440,7 +450,7 @@ def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
     except MiningError as exc:
         summary["rules"] = {"error": exc.message}
         if not as_json:
-            out.print(f"  {exc.message}", highlight=False)
+            out.print(f"  {error_text(exc)}", highlight=False)
     try:
         seg = fit_segments(st.settings, SegmentOptions(k_min=3, k_max=6, fresh=True))
         summary["segments"] = {"k": seg.meta["k"], "profiles": [
@@ -455,7 +465,9 @@ def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
                           privacy_k=st.settings.privacy_k))
             for p in seg.profiles:
                 if not p["releasable"]:
-                    out.print(f"  [{p['segment']}] < k = {st.settings.privacy_k}", highlight=False)
+                    out.print(f"  [{p['segment']}] "
+                              + msg("mining.seg.below_k", k=st.settings.privacy_k),
+                              highlight=False)
                     continue
                 out.print(f"  [{p['segment']}] {p['size']:>4} · {p['value_yuan_per_person']:>8.2f} "
                           f"¥ · {p['name_zh' if zh else 'name_en']}", highlight=False)
@@ -465,7 +477,8 @@ def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
         releasable = [p for p in seg.profiles if p["releasable"]]
         if not releasable:
             raise MiningError(f"no segment holds k = {st.settings.privacy_k} people: "
-                              "no streamers to rank", code="mining_too_few")
+                              "no streamers to rank", code="mining_no_releasable_segment",
+                              params={"k": st.settings.privacy_k})
         target = max(releasable, key=lambda p: p["value_yuan_per_person"] * p["size"])
         social = rank_social(st.settings, platform="stream", segment=target["segment"], top=3)
         summary["streamers"] = {"segment": target["segment"], "top": [
@@ -484,7 +497,7 @@ def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
     except MiningError as exc:  # e.g. a world too small to segment: say so, go on
         summary["segments"] = {"error": exc.message}
         if not as_json:
-            out.print(f"  {exc.message}", highlight=False)
+            out.print(f"  {error_text(exc)}", highlight=False)
     return summary
 
 

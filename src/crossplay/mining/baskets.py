@@ -44,7 +44,9 @@ class BasketData:
 
 def check_level(level: str) -> Level:
     if level not in LEVELS:
-        raise MiningError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
+        raise MiningError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}",
+                          code="mining_unknown_level",
+                          params={"level": level, "levels": ", ".join(LEVELS)})
     return level  # type: ignore[return-value]
 
 
@@ -88,7 +90,7 @@ def load_baskets(con: duckdb.DuckDBPyConnection, level: Level, scope: Scope, *,
     if pairs.empty:
         raise MiningError("no baskets: nobody in this scope and window has behaviour at "
                           "this level (check consent, the scope and --window)",
-                          code="mining_no_data")
+                          code="mining_no_baskets")
     unit_codes, units = pd.factorize(pairs["unit"], sort=True)
     token_codes, tokens = pd.factorize(pairs["token"], sort=True)
     baskets = baskets_from_pairs(np.asarray(unit_codes), np.asarray(token_codes),

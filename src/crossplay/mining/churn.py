@@ -11,8 +11,8 @@
 - Model: LightGBM (``num_threads=1``, ``verbose=-1``) inside scikit-learn's
   ``CalibratedClassifierCV`` (isotonic, 3 folds), so probabilities are calibrated.
 - Drivers: permutation importance on the hold-out (``sklearn.inspection``, AUC drop), in
-  words with the direction of each feature's effect (Spearman correlation of the feature
-  with the predicted probability).
+  words (:mod:`crossplay.mining.churn_words`) with the direction of each feature's effect
+  (Spearman correlation of the feature with the predicted probability).
 - Kaplan–Meier (lifelines): time from a unit's first event to its last, censored when it
   is still active at the end, by segment.
 
@@ -48,44 +48,12 @@ from crossplay.mining.population import Scope, population_sql
 
 MODEL_VERSION = 1
 
-#: feature -> (en, zh) noun phrase for driver sentences
-FEATURE_WORDS: dict[str, tuple[str, str]] = {
-    "k_days": ("active days on the learning app", "学习平台活跃天数"),
-    "g_days": ("active days in games", "游戏活跃天数"),
-    "s_days": ("days watching streams", "看直播天数"),
-    "k_recency": ("days since last learning", "距上次学习天数"),
-    "g_recency": ("days since last game", "距上次游戏天数"),
-    "s_recency": ("days since last stream", "距上次看直播天数"),
-    "k_events": ("learning events", "学习行为次数"), "g_events": ("game events", "游戏行为次数"),
-    "s_events": ("stream events", "直播行为次数"),
-    "k_hours_week": ("study hours per week", "每周学习时长"),
-    "g_hours_week": ("play hours per week", "每周游戏时长"),
-    "s_hours_week": ("watch hours per week", "每周观看时长"),
-    "g_checkins": ("game check-ins", "游戏签到次数"), "k_checkins": ("learning check-ins",
-                                                               "学习打卡次数"),
-    "g_purchases": ("game purchases", "游戏充值次数"), "k_purchases": ("course purchases",
-                                                                 "课程购买次数"),
-    "s_chats": ("bullet comments", "弹幕数"), "g_clears": ("levels cleared", "通关数"),
-    "soc_friends": ("game friends", "游戏好友数"), "soc_teams": ("team-ups", "组队次数"),
-    "k_evening": ("evening share of study time", "晚间学习占比"),
-    "g_evening": ("evening share of play time", "晚间游戏占比"),
-    "s_evening": ("evening share of watch time", "晚间观看占比"),
-    "k_night": ("late-night share of study time", "深夜学习占比"),
-    "g_night": ("late-night share of play time", "深夜游戏占比"),
-    "s_night": ("late-night share of watch time", "深夜观看占比"),
-}
-
-
-def feature_words(name: str, lang: str) -> str:
-    en, zh = FEATURE_WORDS.get(name, (name, name))
-    return zh if lang == "zh-CN" else en
-
 
 def _end(con: duckdb.DuckDBPyConnection) -> dt.datetime:
     hi = con.sql("SELECT max(ts) FROM events").fetchall()[0][0]
     if hi is None:
         raise MiningError("the lake has no events: ingest data or run `crossplay demo` first",
-                          code="mining_no_data")
+                          code="mining_no_data", params={})
     return hi  # type: ignore[no-any-return]
 
 
@@ -152,20 +120,24 @@ def _calibration(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str,
 def fit_churn(con: duckdb.DuckDBPyConnection, scope: Scope, *, days: int = 7,
               timezone: str = "Asia/Shanghai", seed: int = 0) -> ChurnModel:
     if days < 1:
-        raise MiningError(f"--days must be at least 1, got {days}")
+        raise MiningError(f"--days must be at least 1, got {days}", code="mining_churn_days",
+                          params={"days": days})
     end = _end(con)
     start = con.sql("SELECT min(ts) FROM events").fetchall()[0][0]
     if (end - start).days < 3 * days:
         raise MiningError(f"churn by {days} days needs at least {3 * days} days of events "
-                          f"(have {(end - start).days}): lower --days", code="mining_too_few")
+                          f"(have {(end - start).days}): lower --days", code="mining_churn_span",
+                          params={"days": days, "need": 3 * days, "have": (end - start).days})
     train_x, train_y = snapshot(con, scope, end - dt.timedelta(days=2 * days), days, timezone)
     test_x, test_y = snapshot(con, scope, end - dt.timedelta(days=days), days, timezone)
     assert train_y is not None and test_y is not None
-    for name, y in (("training", train_y), ("hold-out", test_y)):
+    for name, name_zh, y in (("training", "训练", train_y), ("hold-out", "留出验证", test_y)):
         if y.nunique() < 2 or min(y.sum(), (~y).sum()) < 10:
             raise MiningError(f"the {name} snapshot has too few churned or retained people "
                               f"({int(y.sum())} of {len(y)}): more data or another --days",
-                              code="mining_too_few")
+                              code="mining_churn_too_few",
+                              params={"name": name, "name_zh": name_zh,
+                                      "churned": int(y.sum()), "n": len(y)})
     features = sorted(set(train_x.columns) | set(test_x.columns))
     xtr = train_x.reindex(columns=features, fill_value=0.0).to_numpy(np.float64)
     xte = test_x.reindex(columns=features, fill_value=0.0).to_numpy(np.float64)
@@ -196,14 +168,6 @@ def fit_churn(con: duckdb.DuckDBPyConnection, scope: Scope, *, days: int = 7,
     return ChurnModel(features, final, days, scope, metrics, drivers)
 
 
-def driver_sentence(driver: dict[str, Any], lang: str) -> str:
-    words = feature_words(driver["feature"], lang)
-    if lang == "zh-CN":
-        return f"{words}越{'高' if driver['direction'] == 'up' else '低'}, 流失风险越高"
-    more = "more" if driver["direction"] == "up" else "fewer"
-    return f"{more} {words} -> higher churn risk"
-
-
 def score_churn(con: duckdb.DuckDBPyConnection, model: ChurnModel,
                 timezone: str) -> pd.Series:
     frame, _ = snapshot(con, model.scope, _end(con), model.days, timezone,  # type: ignore[arg-type]
@@ -218,11 +182,13 @@ def save_model(model: ChurnModel, path: Path) -> None:
 
 def load_model(path: Path) -> ChurnModel:
     if not path.exists():
-        raise NotFoundError("no churn model: run `crossplay churn fit` first")
+        raise NotFoundError("no churn model: run `crossplay churn fit` first",
+                            code="mining_no_churn_model", params={})
     model = pickle.loads(path.read_bytes())  # our own artifact in the data directory
     if not isinstance(model, ChurnModel) or model.version != MODEL_VERSION:
         raise MiningError("the stored churn model is from another version: run "
-                          "`crossplay churn fit` again")
+                          "`crossplay churn fit` again", code="mining_churn_model_version",
+                          params={})
     return model
 
 

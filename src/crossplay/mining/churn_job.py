@@ -25,13 +25,13 @@ from crossplay.core.errors import NotFoundError
 from crossplay.core.settings import Settings
 from crossplay.mining.churn import (
     ChurnModel,
-    driver_sentence,
     fit_churn,
     kaplan_meier,
     load_model,
     save_model,
     score_churn,
 )
+from crossplay.mining.churn_words import driver_sentence
 from crossplay.mining.fpm import MiningError
 from crossplay.mining.paths import load_journeys, path_table, sankey
 from crossplay.mining.population import (
@@ -99,7 +99,8 @@ def load_churn_report(settings: Settings, scope: str = "joint") -> dict[str, Any
     path = churn_dir(settings, check_scope(scope)) / "report.json"
     if not path.exists():
         raise NotFoundError(f"no churn model for scope {scope!r}: run "
-                            f"`crossplay churn fit --scope {scope}` first")
+                            f"`crossplay churn fit --scope {scope}` first",
+                            code="mining_no_churn_report", params={"scope": scope})
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
@@ -108,7 +109,8 @@ def run_paths(settings: Settings, target: str, *, scope: str = "joint", steps: i
               top: int = 10, churn_days: int = 7, window_days: int | None = None,
               lang: str = "en") -> dict[str, Any]:
     if target not in ("purchase", "churn"):
-        raise MiningError(f"--to must be purchase or churn, not {target!r}")
+        raise MiningError(f"--to must be purchase or churn, not {target!r}",
+                          code="mining_paths_target", params={"target": target})
     sc = check_scope(scope)
     con = mining_connection(settings)
     try:

@@ -63,9 +63,11 @@ def baskets_from_pairs(basket: npt.ArrayLike, item: npt.ArrayLike, n_baskets: in
     b = np.asarray(basket, dtype=np.int64)
     i = np.asarray(item, dtype=np.int64)
     if b.shape != i.shape:
-        raise MiningError("basket and item arrays differ in length")
+        raise MiningError("basket and item arrays differ in length",
+                          code="mining_basket_lengths", params={})
     if b.size and (b.min() < 0 or b.max() >= n_baskets or i.min() < 0 or i.max() >= n_items):
-        raise MiningError("basket or item id out of range")
+        raise MiningError("basket or item id out of range", code="mining_basket_ids",
+                          params={})
     key = np.unique(b * n_items + i)
     bb, ii = np.divmod(key, n_items)
     indptr = np.zeros(n_baskets + 1, dtype=np.int64)
@@ -149,9 +151,11 @@ def frequent_itemsets(baskets: Baskets, min_support: float,
                       max_len: int | None = None) -> Itemsets:
     """Every itemset with ``count / n_baskets >= min_support`` (and at most ``max_len`` items)."""
     if not 0.0 < min_support <= 1.0:
-        raise MiningError(f"min_support must be in (0, 1], got {min_support}")
+        raise MiningError(f"min_support must be in (0, 1], got {min_support}",
+                          code="mining_min_support", params={"min_support": min_support})
     if max_len is not None and max_len < 1:
-        raise MiningError(f"max_len must be at least 1, got {max_len}")
+        raise MiningError(f"max_len must be at least 1, got {max_len}",
+                          code="mining_max_len", params={"max_len": max_len})
     n = baskets.n_baskets
     if n == 0:
         return Itemsets([], np.empty(0, np.int64), 0)

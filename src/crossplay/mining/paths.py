@@ -64,7 +64,8 @@ def path_table(journeys: list[Journey], target: str, length: int,
     """Top ``top`` paths of the last ``length`` steps before ``target`` with per-step
     conversion (see module doc)."""
     if length < 1 or top < 1:
-        raise MiningError("--steps and --top must be at least 1")
+        raise MiningError("--steps and --top must be at least 1", code="mining_paths_counts",
+                          params={})
     paths = Counter(j.steps[-length:] for j in journeys if j.reached and j.steps)
     best = paths.most_common(top)
     runs = {p[i:] for p, _ in best for i in range(len(p))}

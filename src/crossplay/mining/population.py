@@ -54,7 +54,9 @@ def audit(settings: Settings, action: str, scope: str, details: dict[str, Any]) 
 
 def check_scope(scope: str) -> Scope:
     if scope not in SCOPES:
-        raise MiningError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
+        raise MiningError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}",
+                          code="mining_unknown_scope",
+                          params={"scope": scope, "scopes": ", ".join(SCOPES)})
     return scope  # type: ignore[return-value]
 
 
@@ -99,12 +101,13 @@ def window_bounds(con: duckdb.DuckDBPyConnection, window_days: int | None,
     lo, hi = rows[0]
     if hi is None:
         raise MiningError("the lake has no events: ingest data or run `crossplay demo` first",
-                          code="mining_no_data")
+                          code="mining_no_data", params={})
     if end is not None:
         hi = con.sql(f"SELECT {end}").fetchall()[0][0]
     if window_days is not None:
         if window_days < 1:
-            raise MiningError(f"--window must be at least 1 day, got {window_days}")
+            raise MiningError(f"--window must be at least 1 day, got {window_days}",
+                              code="mining_window", params={"window": window_days})
         start = con.sql(f"SELECT TIMESTAMPTZ {lit(str(hi))} - INTERVAL {int(window_days)} DAY"
                         ).fetchall()[0][0]
         lo = max(lo, start)

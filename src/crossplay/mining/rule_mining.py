@@ -95,9 +95,13 @@ def mine_rules(settings: Settings, options: RuleOptions) -> RulesResult:
     store rules; see module doc."""
     level, scope = check_level(options.level), check_scope(options.scope)
     if not 0.0 < options.min_support <= 1.0:
-        raise MiningError(f"--min-support must be in (0, 1], got {options.min_support}")
+        raise MiningError(f"--min-support must be in (0, 1], got {options.min_support}",
+                          code="mining_rules_min_support",
+                          params={"min_support": options.min_support})
     if not 0.0 <= options.min_confidence <= 1.0:
-        raise MiningError(f"--min-confidence must be in [0, 1], got {options.min_confidence}")
+        raise MiningError(f"--min-confidence must be in [0, 1], got {options.min_confidence}",
+                          code="mining_rules_min_confidence",
+                          params={"min_confidence": options.min_confidence})
     con = mining_connection(settings)
     try:
         data = load_baskets(con, level, scope, timezone=settings.timezone,
@@ -111,7 +115,8 @@ def mine_rules(settings: Settings, options: RuleOptions) -> RulesResult:
     if effective > 1.0:
         raise MiningError(f"only {n} units in scope {scope!r}: fewer than k = "
                           f"{settings.privacy_k}, no rule can be released",
-                          code="mining_too_few")
+                          code="mining_rules_below_k",
+                          params={"n": n, "scope": scope, "k": settings.privacy_k})
     itemsets = frequent_itemsets(data.baskets, effective, max_len=options.max_len)
     rules = association_rules(itemsets, options.min_confidence, options.min_lift)
     frame = rules_frame(rules, data.tokens, data.titles, options.alpha)
@@ -151,7 +156,8 @@ def load_rules(settings: Settings, scope: str = "joint", level: str = "category"
     path = rules_path(settings, check_scope(scope), check_level(level))
     if not path.exists():
         raise NotFoundError(f"no rules stored for {scope}/{level}: run `crossplay rules mine "
-                            f"--scope {scope} --level {level}` first")
+                            f"--scope {scope} --level {level}` first",
+                            code="mining_no_rules", params={"scope": scope, "level": level})
     meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     return RulesResult(pq.read_table(path).to_pandas(), meta)
 
@@ -161,7 +167,8 @@ def export_rules(frame: pd.DataFrame, path: Path, settings: Settings | None = No
     """Write rules as CSV (UTF-8 with BOM, opens in Excel) or JSON, by the file suffix."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".json"):
-        raise MiningError(f"export to .csv or .json, not {path.name!r}")
+        raise MiningError(f"export to .csv or .json, not {path.name!r}",
+                          code="mining_export_type", params={"name": path.name})
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         frame.to_csv(path, index=False, encoding="utf-8-sig")

@@ -85,7 +85,9 @@ def association_rules(itemsets: Itemsets, min_confidence: float = 0.0,
                       min_lift: float | None = None) -> RuleSet:
     """Every rule A -> C from ``itemsets`` with confidence ``>= min_confidence``."""
     if not 0.0 <= min_confidence <= 1.0:
-        raise MiningError(f"min_confidence must be in [0, 1], got {min_confidence}")
+        raise MiningError(f"min_confidence must be in [0, 1], got {min_confidence}",
+                          code="mining_min_confidence",
+                          params={"min_confidence": min_confidence})
     support = itemsets.support_of()
     ants: list[tuple[int, ...]] = []
     cons: list[tuple[int, ...]] = []
@@ -125,6 +127,10 @@ def association_rules(itemsets: Itemsets, min_confidence: float = 0.0,
         q_value=np.asarray(q, dtype=np.float64))
 
 
+#: what :func:`rank_order` can sort by
+SORT_KEYS = ("lift", "confidence", "support", "leverage", "conviction", "q_value")
+
+
 def rank_order(rules: RuleSet, sort_by: str = "lift", alpha: float | None = None) -> IntArray:
     """Positions of ``rules`` best first by ``sort_by`` (ties: confidence, then support).
 
@@ -133,8 +139,10 @@ def rank_order(rules: RuleSet, sort_by: str = "lift", alpha: float | None = None
     outrank a planted affinity that is certain (with 1,000 people, 20 units of support
     give lifts of 3+ by chance alone).
     """
-    if sort_by not in ("lift", "confidence", "support", "leverage", "conviction", "q_value"):
-        raise MiningError(f"cannot sort rules by {sort_by!r}")
+    if sort_by not in SORT_KEYS:
+        raise MiningError(f"cannot sort rules by {sort_by!r}; use one of {', '.join(SORT_KEYS)}",
+                          code="mining_sort_key",
+                          params={"sort_by": sort_by, "keys": ", ".join(SORT_KEYS)})
     key = getattr(rules, sort_by)
     primary = key if sort_by == "q_value" else -key
     keys = [-rules.support, -rules.confidence, primary]

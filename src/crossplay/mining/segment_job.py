@@ -78,7 +78,8 @@ def load_model(settings: Settings, scope: str) -> SegmentModel:
     path = segments_dir(settings, check_scope(scope)) / "model.json"
     if not path.exists():
         raise NotFoundError(f"no segment model for scope {scope!r}: run "
-                            f"`crossplay segments fit --scope {scope}` first")
+                            f"`crossplay segments fit --scope {scope}` first",
+                            code="mining_no_segment_model", params={"scope": scope})
     return SegmentModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
@@ -150,7 +151,8 @@ def load_assignments(settings: Settings, scope: str = "joint") -> pd.DataFrame:
     path = segments_dir(settings, check_scope(scope)) / "assignments.parquet"
     if not path.exists():
         raise NotFoundError(f"no segments for scope {scope!r}: run "
-                            f"`crossplay segments fit --scope {scope}` first")
+                            f"`crossplay segments fit --scope {scope}` first",
+                            code="mining_no_segments", params={"scope": scope})
     frame: pd.DataFrame = pq.read_table(path).to_pandas()
     return frame
 
@@ -159,6 +161,7 @@ def load_profiles(settings: Settings, scope: str = "joint") -> dict[str, Any]:
     path = segments_dir(settings, check_scope(scope)) / "profiles.json"
     if not path.exists():
         raise NotFoundError(f"no segments for scope {scope!r}: run "
-                            f"`crossplay segments fit --scope {scope}` first")
+                            f"`crossplay segments fit --scope {scope}` first",
+                            code="mining_no_segments", params={"scope": scope})
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data

@@ -164,7 +164,7 @@ class SegmentModel:
     def _check(self) -> None:
         if not hasattr(self, "centers_"):
             raise MiningError("the segment model is not fitted: run `crossplay segments fit`",
-                              code="mining_not_fitted")
+                              code="mining_not_fitted", params={})
 
     # -- fit / predict ---------------------------------------------------------------
     def fit(self, frame: pd.DataFrame, window_days: float,
@@ -178,13 +178,15 @@ class SegmentModel:
         """
         lo, hi = self.k_range
         if not 2 <= lo <= hi:
-            raise MiningError(f"k range must satisfy 2 <= min <= max, got {lo}..{hi}")
+            raise MiningError(f"k range must satisfy 2 <= min <= max, got {lo}..{hi}",
+                              code="mining_k_range", params={"lo": lo, "hi": hi})
         if self.criterion not in ("silhouette", "bic"):
-            raise MiningError(f"criterion must be silhouette or bic, not {self.criterion!r}")
+            raise MiningError(f"criterion must be silhouette or bic, not {self.criterion!r}",
+                              code="mining_criterion", params={"criterion": self.criterion})
         n = len(frame)
         if n < max(hi + 1, 20):
             raise MiningError(f"only {n} people to segment: need at least {max(hi + 1, 20)}",
-                              code="mining_too_few")
+                              code="mining_too_few", params={"n": n, "need": max(hi + 1, 20)})
         self.features_ = [c for c in frame.columns if frame[c].to_numpy().std() > 0]
         self.kinds_ = [_kind(c) for c in self.features_]
         self.window_days_ = float(window_days)
@@ -291,7 +293,10 @@ class SegmentModel:
     def from_dict(cls, data: dict[str, Any]) -> SegmentModel:
         if data.get("version") != MODEL_VERSION:
             raise MiningError(f"segment model version {data.get('version')} is not "
-                              f"{MODEL_VERSION}: refit with `crossplay segments fit`")
+                              f"{MODEL_VERSION}: refit with `crossplay segments fit`",
+                              code="mining_segment_model_version",
+                              params={"version": data.get("version"),
+                                      "expected": MODEL_VERSION})
         lo, hi = data["k_range"]
         m = cls((int(lo), int(hi)), data["criterion"], int(data["n_components"]),
                 int(data["random_state"]), float(data["interest_weight"]))

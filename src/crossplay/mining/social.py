@@ -124,10 +124,11 @@ def analyse(src: npt.ArrayLike, dst: npt.ArrayLike, strength: npt.ArrayLike, n_n
     d = np.asarray(dst, dtype=np.int64)
     w = np.asarray(strength, dtype=np.float64)
     if s.shape != d.shape or s.shape != w.shape:
-        raise MiningError("src, dst and strength differ in length")
+        raise MiningError("src, dst and strength differ in length",
+                          code="mining_edge_lengths", params={})
     if n_nodes == 0:
         raise MiningError("the social graph is empty: ingest social edges first",
-                          code="mining_no_data")
+                          code="mining_graph_empty", params={})
     s, d, w = _collapse(s, d, w, n_nodes)
     pr = pagerank(s, d, w, n_nodes)
     in_strength = np.bincount(d, weights=w, minlength=n_nodes).astype(np.float64)
@@ -153,7 +154,8 @@ def analyse(src: npt.ArrayLike, dst: npt.ArrayLike, strength: npt.ArrayLike, n_n
     if target is not None:
         t = np.asarray(target, dtype=np.float64)
         if t.shape != (n_nodes,):
-            raise MiningError("target must mark every node")
+            raise MiningError("target must mark every node", code="mining_target_shape",
+                              params={})
         prob = und.copy()
         prob.data = 1.0 - np.exp(-prob.data)
         one = prob @ t
@@ -189,7 +191,8 @@ def two_hop_reach(src: npt.ArrayLike, dst: npt.ArrayLike, n_nodes: int,
     out = np.zeros(len(nodes), dtype=np.int64)
     for i, v in enumerate(nodes):
         if not 0 <= v < n_nodes:
-            raise MiningError(f"node {v} is not in the graph")
+            raise MiningError(f"node {v} is not in the graph", code="mining_unknown_node",
+                              params={"node": v})
         first = indices[indptr[v]:indptr[v + 1]]
         mark = np.zeros(n_nodes, dtype=np.bool_)
         mark[first] = True

@@ -86,7 +86,8 @@ def _target_nodes(settings: Settings, scope: str, segment: int) -> set[str]:
     if chosen.empty:
         known = sorted(set(assigned["segment"].tolist()))
         raise MiningError(f"segment {segment} does not exist in scope {scope!r}; "
-                          f"segments are {known}")
+                          f"segments are {known}", code="mining_unknown_segment",
+                          params={"segment": segment, "scope": scope, "known": known})
     if sc == "joint":
         return {f"p:{p}" for p in chosen["person_id"]}
     con = mining_connection(settings)
@@ -120,11 +121,14 @@ def rank_social(settings: Settings, *, platform: str = "all", segment: int | Non
     """Build the graph, store node influence, and rank ``what`` (streamers, users, all)
     by PageRank, or by expected reach into ``segment`` when one is given."""
     if platform not in PLATFORMS:
-        raise MiningError(f"unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}")
+        raise MiningError(f"unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}",
+                          code="mining_unknown_platform",
+                          params={"platform": platform, "platforms": ", ".join(PLATFORMS)})
     if what not in ("streamers", "users", "all"):
-        raise MiningError(f"rank streamers, users or all, not {what!r}")
+        raise MiningError(f"rank streamers, users or all, not {what!r}",
+                          code="mining_rank_what", params={"what": what})
     if top < 1:
-        raise MiningError("--top must be at least 1")
+        raise MiningError("--top must be at least 1", code="mining_top", params={})
     con = mining_connection(settings)
     try:
         edges = con.sql(_edges_sql(platform)).df()  # type: ignore[arg-type]
@@ -132,7 +136,7 @@ def rank_social(settings: Settings, *, platform: str = "all", segment: int | Non
         con.close()
     if edges.empty:
         raise MiningError("no social edges to rank: ingest a social graph first",
-                          code="mining_no_data")
+                          code="mining_no_edges", params={})
     codes, nodes = pd.factorize(pd.concat([edges["src"], edges["dst"]], ignore_index=True))
     m = len(edges)
     src, dst = np.asarray(codes[:m], np.int64), np.asarray(codes[m:], np.int64)

@@ -27,7 +27,8 @@ def archetypes_by_unit(settings: Settings, world_dir: Path, unit: str) -> pd.Ser
     user key."""
     files = sorted((world_dir / "ground_truth" / "people").glob("*.parquet"))
     if not files:
-        raise MiningError(f"no ground truth under {world_dir}/ground_truth/people")
+        raise MiningError(f"no ground truth under {world_dir}/ground_truth/people",
+                          code="mining_no_truth_people", params={"world": str(world_dir)})
     people = pd.concat([pq.read_table(f, columns=["archetype", "k_uid", "g_uid"]).to_pandas()
                         for f in files], ignore_index=True)
     kc, gc = secret_chain(settings, "knowledge"), secret_chain(settings, "game")
@@ -54,7 +55,8 @@ def archetype_ari(labels: pd.Series, truth: pd.Series) -> tuple[float, int]:
     number of units compared."""
     common = labels.index.intersection(truth.index)
     if common.empty:
-        raise MiningError("no unit of the segments is in the ground truth")
+        raise MiningError("no unit of the segments is in the ground truth",
+                          code="mining_truth_disjoint", params={})
     return (float(adjusted_rand_score(truth.loc[common].to_numpy(),
                                       np.asarray(labels.loc[common].to_numpy()))),
             int(common.size))
@@ -68,7 +70,8 @@ def planted_pairs(world_dir: Path) -> frozenset[tuple[str, str]]:
     try:
         truth = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise MiningError(f"no ground truth at {path}") from None
+        raise MiningError(f"no ground truth at {path}", code="mining_no_truth_file",
+                          params={"path": str(path)}) from None
     pairs = {(f"g:cat:{a['genre']}", f"k:cat:{a['course_category']}")
              for a in truth.get("planted_affinities", [])}
     streams = truth.get("planted_stream_affinities")
