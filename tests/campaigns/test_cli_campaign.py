@@ -44,7 +44,16 @@ def test_simulate_apply_status_pause_resume(cli, fresh_world, monkeypatch) -> No
     assert status["issued"] == s["points_issued"] and status["status"] == "active"
     assert status["cost_yuan"] == s["cost_yuan"]
     assert cli(*d, "campaign", "pause", "learn_and_play", data=False).code == 0
+    paused = cli(*d, "--lang", "zh-CN", "campaign", "status", "learn_and_play", data=False)
+    assert paused.code == 0 and "活动 learn_and_play 第 1 版: 已暂停" in paused.out
+    assert "所需积分" in paused.out and "已预留" in paused.out and "reserved" not in paused.out
+    english = cli(*d, "campaign", "status", "learn_and_play", data=False)
+    assert "Campaign learn_and_play v1: paused" in english.out and "reserved" in english.out
     refused = cli(*d, "--lang", "zh-CN", "campaign", "apply", SAMPLE, data=False)
+    assert refused.code == 2 and "(campaign_paused)" in refused.err_flat
+    assert ("活动 learn_and_play 已暂停: 运行 `crossplay campaign resume learn_and_play` 后才会"
+            "继续发放积分") in refused.err_flat
+    refused = cli(*d, "campaign", "apply", SAMPLE, data=False)
     assert refused.code == 2 and "is paused" in refused.err_flat
     zh = cli(*d, "--lang", "zh-CN", "campaign", "resume", "learn_and_play", data=False)
     assert "已恢复" in zh.out
@@ -52,6 +61,22 @@ def test_simulate_apply_status_pause_resume(cli, fresh_world, monkeypatch) -> No
     assert again.code == 0 and "已发放(跳过)" in again.out
     assert cli(*d, "campaign", "expire", "--json", data=False).json() == {"lots": 0,
                                                                          "points": 0}
+
+
+def test_refusals_are_counted_in_the_readers_language(cli, fresh_world, tmp_path) -> None:
+    """A budget too small for the month: simulate says why awards were refused, in words
+    in zh-CN (the reason as stored in en and in --json)."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    line = next(ln for ln in text.splitlines() if ln.startswith("budget:"))
+    small = tmp_path / "small.yaml"
+    small.write_text(text.replace(line, "budget: 100", 1), encoding="utf-8")
+    d = ["--data-dir", str(fresh_world.data_dir)]
+    data = cli(*d, "campaign", "simulate", small, "--json", data=False).json()
+    assert data["status"] == "budget_exhausted" and data["refused"]["budget"] == 1
+    zh = cli(*d, "--lang", "zh-CN", "campaign", "simulate", small, data=False)
+    assert zh.code == 0 and "被拒绝: 预算不足: 1" in zh.out and "预算已用尽" in zh.out
+    en = cli(*d, "campaign", "simulate", small, data=False)
+    assert "refused: budget: 1" in en.out
 
 
 def test_expire_moves_exactly_the_lots_due(cli, fresh_world, monkeypatch) -> None:
@@ -87,6 +112,9 @@ def test_expire_moves_exactly_the_lots_due(cli, fresh_world, monkeypatch) -> Non
 def test_status_of_an_unknown_campaign_is_a_clear_error(cli) -> None:
     res = cli("campaign", "status", "nope")
     assert res.code == 2 and "no campaign 'nope'" in res.err_flat
+    res = cli("--lang", "zh-CN", "campaign", "status", "nope")
+    assert res.code == 2 and "(campaign_unknown)" in res.err_flat
+    assert "没有活动 'nope': 请先运行 `crossplay campaign apply`" in res.err_flat
 
 
 def test_demo_step_runs_the_sample_and_holds_the_invariants(fresh_world) -> None:

@@ -38,8 +38,15 @@ def test_reversal_records_debt_repaid_by_next_earnings(engine: Engine) -> None:
                                                           "debt_repaid": 50}
     ledger.earn("again", "bo", "CPP", 50)
     assert (ledger.balance("bo", "CPP"), ledger.debt("bo", "CPP")) == (20, 0)
-    with pytest.raises(LedgerError, match="already reversed"):
+    with pytest.raises(LedgerError, match="already reversed") as info:
         ledger.reverse("refund-2", "buy")
+    # its own code (its message in both languages); counted by apply as a ledger refusal
+    assert (info.value.code, info.value.reason) == ("campaign_already_reversed",
+                                                    "ledger_error")
+    with pytest.raises(LedgerError, match="no transaction with key 'nope'") as info:
+        ledger.reverse("refund-3", "nope")
+    assert (info.value.code, info.value.reason) == ("campaign_nothing_to_reverse",
+                                                    "ledger_error")
     assert violations(engine) == []
 
 

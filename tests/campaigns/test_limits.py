@@ -56,7 +56,7 @@ def test_ledger_limits_match_settle(engine: Engine) -> None:
                 refused["budget"] = refused.get("budget", 0) + 1
                 break
             except LedgerError as exc:
-                refused[exc.code] = refused.get(exc.code, 0) + 1
+                refused[exc.reason] = refused.get(exc.reason, 0) + 1
                 continue
             issued[a.key] = int(res.result["amount"])
         assert issued == expected.issued

@@ -71,7 +71,7 @@ def _run(ledger: Ledger, c: Campaign, actions: list[Award | Reversal]
             refused["budget"] = refused.get("budget", 0) + 1
             break
         except LedgerError as exc:
-            refused[exc.code] = refused.get(exc.code, 0) + 1
+            refused[exc.reason] = refused.get(exc.reason, 0) + 1
             continue
         if res.replayed:
             replays += 1

@@ -101,7 +101,9 @@ def draw(con: Connection, campaign_id: str, currency: str, person: str, amount: 
             .order_by(t.accounts.c.id).with_for_update()).all()}
     if sum(rows.values()) < amount:
         raise BudgetExhausted(f"the budget of {campaign_id} has less than {amount} "
-                              f"{currency} left")
+                              f"{currency} left", code="campaign_budget_short",
+                              params={"campaign": campaign_id, "amount": amount,
+                                      "currency": currency})
     need = amount - rows[shard.id]  # as read under the lock, not the unlocked peek
     moves: list[tuple[p.Account, int]] = []
     for acc in sorted(accs, key=lambda a: a.id):

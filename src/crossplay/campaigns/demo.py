@@ -49,7 +49,8 @@ def world_campaign(settings: Settings, first: dt.date, last: dt.date, *,
     values = {"start": first.isoformat(), "end": last.isoformat(), "budget": str(budget)}
     text, n = _SET_LINE.subn(lambda m: f"{m.group(1)}: {values[m.group(1)]}", text)
     if n != 3:
-        raise CampaignError(f"{sample_path()}: expected one start:, end: and budget: line")
+        raise CampaignError(f"{sample_path()}: expected one start:, end: and budget: line",
+                            code="campaign_sample_lines", params={"path": str(sample_path())})
     path = settings.data_dir / "campaigns" / "learn_and_play.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".yaml.tmp")

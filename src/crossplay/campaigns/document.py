@@ -402,7 +402,9 @@ class Campaign(_Strict):
         for x in self.exchange:
             if x.from_ == src and x.to == dst:
                 return x
-        raise CampaignError(f"campaign {self.id} has no exchange from {src} to {dst}")
+        raise CampaignError(f"campaign {self.id} has no exchange from {src} to {dst}",
+                            code="campaign_no_exchange",
+                            params={"id": self.id, "src": src, "dst": dst})
 
 
 # --- reading a document -----------------------------------------------------------------------

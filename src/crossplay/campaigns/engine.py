@@ -50,7 +50,8 @@ def _audience_sql(campaign: Campaign) -> str:
         return ""
     path = Path(aud)
     if not path.exists():
-        raise CampaignError(f"audience file {path} does not exist")
+        raise CampaignError(f"audience file {path} does not exist",
+                            code="campaign_audience_missing", params={"path": str(path)})
     reader = "read_parquet" if path.suffix == ".parquet" else "read_csv_auto"
     return (f" AND k.person_id IN (SELECT CAST(person_id AS VARCHAR) "
             f"FROM {reader}({lit(str(path))}))")
@@ -160,7 +161,7 @@ def award_request(campaign: Campaign, award: Award) -> Request:
         why = limit_refusal(limits, day_total=day_total, hour_count=hour_count,
                             device_count=device_count)
         if why is not None:
-            raise LimitReached(f"{why}: award {award.key} refused", code=why)
+            raise _limit_reached(why, award.key)
         amount = capped(limits, award.amount, day_total)
         acc = accs[(award.person, cur)]
         src = budget.draw(con, cid, cur, award.person,
@@ -197,6 +198,20 @@ class ApplyReport:
     batches: int = 0
 
 
+def _limit_reached(why: str, key: str) -> LimitReached:
+    """The refusal of award ``key`` by the limit ``why`` (see
+    :func:`~crossplay.campaigns.limits.limit_refusal`); the code is the limit's name."""
+    if why == "daily_cap":
+        return LimitReached(f"daily_cap: award {key} refused (the person's daily cap is "
+                            f"reached)", code="daily_cap", params={"key": key})
+    if why == "person_velocity":
+        return LimitReached(f"person_velocity: award {key} refused (the person's awards per "
+                            f"hour are at the limit)", code="person_velocity",
+                            params={"key": key})
+    return LimitReached(f"device_velocity: award {key} refused (the device's awards per day "
+                        f"are at the limit)", code="device_velocity", params={"key": key})
+
+
 def register(engine: Engine, campaign: Campaign) -> str:
     """Store (or upgrade) the campaign document; returns its status. A paused campaign stays
     paused; an older version than the stored one is refused."""
@@ -214,7 +229,10 @@ def register(engine: Engine, campaign: Campaign) -> str:
             return "active"
         if campaign.version < int(row[0]):
             raise CampaignError(f"campaign {campaign.id} is at version {row[0]}; "
-                                f"this document is version {campaign.version}")
+                                f"this document is version {campaign.version}",
+                                code="campaign_older_version",
+                                params={"id": campaign.id, "stored": row[0],
+                                        "version": campaign.version})
         con.execute(update(t.campaign_state).where(
             t.campaign_state.c.campaign_id == campaign.id).values(
             version=campaign.version, document=doc, updated_at=now))
@@ -231,7 +249,8 @@ def set_status(engine: Engine, campaign_id: str, status: str) -> None:
                                .where(t.campaign_state.c.campaign_id == campaign_id)
                                .values(status=status, updated_at=p.now_us())).rowcount)
     if run_retrying(engine, body) != 1:
-        raise CampaignError(f"no campaign {campaign_id!r}: run `crossplay campaign apply` first")
+        raise CampaignError(f"no campaign {campaign_id!r}: run `crossplay campaign apply` first",
+                            code="campaign_unknown", params={"id": campaign_id})
 
 
 @dataclass(frozen=True)
@@ -281,7 +300,8 @@ def apply(settings: Settings, campaign: Campaign, *, batch: int = 500,
     status = register(engine, campaign)
     if status == "paused":
         raise CampaignError(f"campaign {campaign.id} is paused: `crossplay campaign resume "
-                            f"{campaign.id}` to award again")
+                            f"{campaign.id}` to award again", code="campaign_paused",
+                            params={"id": campaign.id})
     ledger = Ledger(engine)
     budget.fund(ledger, campaign.id, campaign.points, campaign.budget)
     if status == "budget_exhausted":  # a new version may have raised the budget: try again
@@ -296,7 +316,9 @@ def apply(settings: Settings, campaign: Campaign, *, batch: int = 500,
         refused_live = [e for e in live if e.person not in eligible]
         if refused_live:
             raise CampaignError(f"{len(refused_live)} live event(s) of persons who are not "
-                                f"eligible (linked, marketing consent on both sides)")
+                                f"eligible (linked, marketing consent on both sides)",
+                                code="campaign_live_not_eligible",
+                                params={"n": len(refused_live)})
         events = [*events, *live]
     _audit(settings, "campaign.apply", campaign,
            {"events": len(events), "persons": len({e.person for e in events})})
@@ -336,7 +358,8 @@ def _refuse_during_rotation(settings: Settings) -> None:
     if busy:
         raise CampaignError(
             f"a key rotation of {busy[0]} has not finished: run `crossplay keys rotate "
-            f"--partner {busy[0]}` to complete it, then apply again", code="rotation_busy")
+            f"--partner {busy[0]}` to complete it, then apply again", code="rotation_busy",
+            params={"partner": busy[0]})
 
 
 def _count(report: ApplyReport, refused: dict[str, int], action: Award | Reversal,
@@ -344,8 +367,7 @@ def _count(report: ApplyReport, refused: dict[str, int], action: Award | Reversa
     if res is None:
         return
     if isinstance(res, LedgerError):
-        reason = "budget" if isinstance(res, BudgetExhausted) else res.code
-        refused[reason] = refused.get(reason, 0) + 1
+        refused[res.reason] = refused.get(res.reason, 0) + 1
     elif res.replayed:
         report.already_done += 1
     elif isinstance(action, Award):
@@ -376,5 +398,6 @@ def stored_campaign(engine: Engine, campaign_id: str) -> tuple[Campaign, str]:
         row = con.execute(select(t.campaign_state.c.document, t.campaign_state.c.status)
                           .where(t.campaign_state.c.campaign_id == campaign_id)).first()
     if row is None:
-        raise CampaignError(f"no campaign {campaign_id!r}: run `crossplay campaign apply` first")
+        raise CampaignError(f"no campaign {campaign_id!r}: run `crossplay campaign apply` first",
+                            code="campaign_unknown", params={"id": campaign_id})
     return stored(json.loads(row[0])), str(row[1])

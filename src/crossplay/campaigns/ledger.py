@@ -110,10 +110,12 @@ def run_retrying(engine: Engine, body: Callable[[Connection], Any]) -> Any:
                 raise
         except RetryTransaction:
             if attempt == MAX_ATTEMPTS - 1:
-                raise LedgerError("the request could not settle; try again") from None
+                raise LedgerError("the request could not settle; try again",
+                                  code="campaign_ledger_retries", params={}) from None
             continue
         time.sleep(min(0.2, 0.002 * 2 ** min(attempt, 7)) * random.random())
-    raise LedgerError("the database stayed busy; try again")  # pragma: no cover
+    raise LedgerError("the database stayed busy; try again",  # pragma: no cover
+                      code="campaign_ledger_busy", params={})
 
 
 def _canonical(params: dict[str, Any]) -> str:
@@ -145,7 +147,8 @@ class Ledger:
                               .where(t.transactions.c.idem_key == req.key)).one()
             if row[2] != request:
                 raise IdempotencyConflict(
-                    f"idempotency key {req.key!r} was used for a different request")
+                    f"idempotency key {req.key!r} was used for a different request",
+                    code="idempotency_conflict", params={"key": req.key})
             return TxResult(int(row[0]), req.key, str(row[1]), json.loads(row[3]), True)
         tx_id = int(new_id)
         result = req.op(con, tx_id, ts, accs, locked)
@@ -262,13 +265,18 @@ class Ledger:
         """
         _positive(amount)
         if from_currency == to_currency:
-            raise LedgerError("exchange needs two different currencies")
+            raise LedgerError("exchange needs two different currencies",
+                              code="campaign_exchange_same_currency", params={})
         if rate <= 0 or not (0 <= fee_rate < 1):
-            raise LedgerError("exchange rate must be > 0 and fee rate in [0, 1)")
+            raise LedgerError("exchange rate must be > 0 and fee rate in [0, 1)",
+                              code="campaign_exchange_rate", params={})
         fee = int((Decimal(amount) * fee_rate).to_integral_value(ROUND_CEILING))
         received = int((Decimal(amount - fee) * rate).to_integral_value(ROUND_FLOOR))
         if received <= 0:
-            raise LedgerError(f"{amount} {from_currency} buys nothing at rate {rate}")
+            raise LedgerError(f"{amount} {from_currency} buys nothing at rate {rate}",
+                              code="campaign_exchange_nothing",
+                              params={"amount": amount, "currency": from_currency,
+                                      "rate": str(rate)})
 
         def op(con: Connection, tx_id: int, ts: int,
                accs: dict[tuple[str, str], p.Account], locked: p.Locked) -> dict[str, Any]:
@@ -296,10 +304,12 @@ class Ledger:
             row = con.execute(select(t.transactions.c.request)
                               .where(t.transactions.c.idem_key == original_key)).first()
         if row is None:
-            raise LedgerError(f"no transaction with key {original_key!r} to reverse")
+            raise LedgerError(f"no transaction with key {original_key!r} to reverse",
+                              code="campaign_nothing_to_reverse", params={"key": original_key})
         orig = json.loads(row[0])
         if "person" not in orig or "currency" not in orig:
-            raise LedgerError(f"transaction {original_key!r} is not an earning")
+            raise LedgerError(f"transaction {original_key!r} is not an earning",
+                              code="campaign_not_an_earning", params={"key": original_key})
         return self.submit(self.reverse_request(key, original_key, str(orig["person"]),
                                                 str(orig["currency"]), ts=ts))
 
@@ -313,15 +323,22 @@ class Ledger:
                                      t.transactions.c.request, t.transactions.c.result)
                               .where(t.transactions.c.idem_key == original_key)).first()
             if row is None:
-                raise LedgerError(f"no transaction with key {original_key!r} to reverse")
+                raise LedgerError(f"no transaction with key {original_key!r} to reverse",
+                                  code="campaign_nothing_to_reverse",
+                                  params={"key": original_key})
             orig_id, orig_req, orig_res = int(row[0]), json.loads(row[2]), json.loads(row[3])
             if str(row[1]) not in ("earn", "award"):
-                raise LedgerError(f"only earnings can be reversed, not {row[1]}")
+                raise LedgerError(f"only earnings can be reversed, not {row[1]}",
+                                  code="campaign_reverse_kind", params={"kind": row[1]})
             if (orig_req["person"], orig_req["currency"]) != (person, currency):
-                raise LedgerError(f"transaction {original_key!r} is not {person}'s {currency}")
+                raise LedgerError(f"transaction {original_key!r} is not {person}'s {currency}",
+                                  code="campaign_reverse_owner",
+                                  params={"key": original_key, "person": person,
+                                          "currency": currency})
             if con.execute(select(t.transactions.c.id)
                            .where(t.transactions.c.reverses == orig_id)).first() is not None:
-                raise LedgerError("that transaction was already reversed")
+                raise LedgerError("that transaction was already reversed",
+                                  code="campaign_already_reversed", params={})
             con.execute(update(t.transactions).where(t.transactions.c.id == tx_id)
                         .values(reverses=orig_id))
             amount = int(orig_res["amount"])
@@ -442,4 +459,5 @@ def credit(con: Connection, tx_id: int, ts: int, acc: p.Account, src: p.Account,
 
 def _positive(amount: int) -> None:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        raise LedgerError(f"amount must be a positive integer, got {amount!r}")
+        raise LedgerError(f"amount must be a positive integer, got {amount!r}",
+                          code="campaign_amount", params={"amount": amount})

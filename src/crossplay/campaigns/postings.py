@@ -159,7 +159,8 @@ def post(con: Connection, tx_id: int, ts: int,
         by_id[acc.id] = acc
     unbalanced = {c: s for c, s in per_currency.items() if s != 0}
     if unbalanced:
-        raise LedgerError(f"postings do not sum to zero: {unbalanced}")
+        raise LedgerError(f"postings do not sum to zero: {unbalanced}",
+                          code="campaign_unbalanced", params={"unbalanced": unbalanced})
     rows = [{"tx_id": tx_id, "account_id": acc.id, "currency": acc.currency, "amount": amount,
              "ts": ts} for acc, amount in entries if amount != 0]
     if rows:
@@ -169,7 +170,9 @@ def post(con: Connection, tx_id: int, ts: int,
         if new < 0:
             raise InsufficientFunds(
                 f"balance {locked.balance[acc_id]} of {by_id[acc_id].currency} is less "
-                f"than {-delta[acc_id]}")
+                f"than {-delta[acc_id]}", code="insufficient_funds",
+                params={"balance": locked.balance[acc_id], "currency": by_id[acc_id].currency,
+                        "amount": -delta[acc_id]})
         locked.balance[acc_id] = new
         if delta[acc_id]:
             con.execute(update(t.accounts).where(t.accounts.c.id == acc_id)
@@ -196,7 +199,10 @@ def flush_system(con: Connection, locked: Locked) -> None:
         if d < 0 and not acc.allow_negative:
             stmt = stmt.where(t.accounts.c.balance >= -d)
             if con.execute(stmt).rowcount != 1:
-                raise BudgetExhausted(f"{acc.holder} has less than {-d} {acc.currency} left")
+                raise BudgetExhausted(f"{acc.holder} has less than {-d} {acc.currency} left",
+                                      code="campaign_account_short",
+                                      params={"holder": acc.holder, "amount": -d,
+                                              "currency": acc.currency})
         else:
             con.execute(stmt)
 
@@ -240,7 +246,9 @@ def take_lots(con: Connection, acc: Account, tx_id: int, amount: int,
         if left == 0:
             break
     if left:
-        raise LedgerError(f"lots of account {acc.id} hold {amount - left}, less than {amount}")
+        raise LedgerError(f"lots of account {acc.id} hold {amount - left}, less than {amount}",
+                          code="campaign_lots_short",
+                          params={"account": acc.id, "held": amount - left, "amount": amount})
     con.execute(insert(t.lot_moves), moves)
 
 

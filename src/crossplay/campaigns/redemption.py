@@ -57,7 +57,9 @@ def _reward(con: Connection, campaign_id: str, reward_id: str) -> Any:
     row = con.execute(select(t.rewards).where(t.rewards.c.campaign_id == campaign_id,
                                               t.rewards.c.reward_id == reward_id)).first()
     if row is None:
-        raise LedgerError(f"campaign {campaign_id!r} has no reward {reward_id!r}")
+        raise LedgerError(f"campaign {campaign_id!r} has no reward {reward_id!r}",
+                          code="campaign_unknown_reward",
+                          params={"campaign": campaign_id, "reward": reward_id})
     return row
 
 
@@ -73,13 +75,17 @@ def reserve(ledger: Ledger, key: str, campaign_id: str, reward_id: str, person: 
         acc = accs[(person, currency)]
         if locked.balance[acc.id] < cost:
             raise InsufficientFunds(f"balance {locked.balance[acc.id]} {currency} is less "
-                                    f"than the reward's cost {cost}")
+                                    f"than the reward's cost {cost}",
+                                    code="campaign_reward_unaffordable",
+                                    params={"balance": locked.balance[acc.id],
+                                            "currency": currency, "cost": cost})
         took = con.execute(update(t.rewards).where(
             t.rewards.c.campaign_id == campaign_id, t.rewards.c.reward_id == reward_id,
             t.rewards.c.stock > 0).values(stock=t.rewards.c.stock - 1,
                                           reserved=t.rewards.c.reserved + 1)).rowcount
         if took != 1:
-            raise OutOfStock(f"reward {reward_id!r} is out of stock")
+            raise OutOfStock(f"reward {reward_id!r} is out of stock", code="out_of_stock",
+                             params={"reward": reward_id})
         hold = p.account(con, "system", f"hold:{campaign_id}", currency)
         p.post(con, tx_id, ts, [(acc, -cost), (hold, cost)], locked)
         p.take_lots(con, acc, tx_id, cost)
@@ -103,7 +109,8 @@ def _redemption(ledger: Ledger, redemption_id: int) -> Any:
                                 & (t.rewards.c.reward_id == t.redemptions.c.reward_id))
                           .where(t.redemptions.c.id == redemption_id)).first()
     if row is None:
-        raise LedgerError(f"no redemption {redemption_id}")
+        raise LedgerError(f"no redemption {redemption_id}", code="campaign_unknown_redemption",
+                          params={"id": redemption_id})
     return row
 
 
@@ -114,7 +121,9 @@ def _settle(con: Connection, redemption_id: int, tx_id: int, status: str) -> Non
     if changed != 1:
         now = con.execute(select(t.redemptions.c.status)
                           .where(t.redemptions.c.id == redemption_id)).scalar_one()
-        raise LedgerError(f"redemption {redemption_id} is {now}, not reserved")
+        raise LedgerError(f"redemption {redemption_id} is {now}, not reserved",
+                          code="campaign_redemption_settled",
+                          params={"id": redemption_id, "status": now})
 
 
 def confirm(ledger: Ledger, key: str, redemption_id: int, *, ts: int | None = None) -> TxResult:
@@ -159,7 +168,9 @@ def cancel(ledger: Ledger, key: str, redemption_id: int, *, ts: int | None = Non
         restored, expired_part = p.restore_lots(con, int(r.reserve_tx), tx_id, ts)
         if restored + expired_part != cost:
             raise LedgerError(f"redemption {redemption_id} held {restored + expired_part} "
-                              f"in lots, not its cost {cost}")
+                              f"in lots, not its cost {cost}", code="campaign_redemption_lots",
+                              params={"id": redemption_id, "held": restored + expired_part,
+                                      "cost": cost})
         hold = p.account(con, "system", f"hold:{cid}", currency)
         expired = p.account(con, "system", "expired", currency)
         p.post(con, tx_id, ts, [(hold, -cost), (accs[(person, currency)], restored),

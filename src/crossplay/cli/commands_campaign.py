@@ -9,13 +9,14 @@ from typing import Annotated, Any
 
 import typer
 
+from crossplay.campaigns.error_messages import ERRORS
 from crossplay.campaigns.messages import CATALOG
 from crossplay.cli.i18n import add_messages
 from crossplay.cli.output import print_json, progress_bar, stdout, table
 from crossplay.cli.state import State, state
 from crossplay.core.types import Lang
 
-#: simulate / resume read-outs and the errors of reading a document
+#: simulate / resume read-outs
 MESSAGES: dict[str, dict[Lang, str]] = {
     "campaign.sim_ledger": {
         "en": "Simulation of {id}: what `apply` would issue now, from the ledger as it "
@@ -54,25 +55,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
               "a new version to award the rest.",
         "zh-CN": "活动 {id} 已恢复, 但预算不足: 剩余 {left:,} / {budget:,} 积分, 超出部分的发放将被"
                  "拒绝。请在新版本中调高 `budget:` 以发放其余积分。"},
-    "err.campaign_invalid": {
-        "en": "invalid campaign document:\n  {problems}",
-        "zh-CN": "活动文件无效({n} 处问题):\n  {problems_zh}"},
-    "err.campaign_document_missing": {
-        "en": "campaign document {path} does not exist",
-        "zh-CN": "活动文件 {path} 不存在"},
-    "err.campaign_document_unreadable": {
-        "en": "cannot read campaign document {path}: {detail}",
-        "zh-CN": "无法读取活动文件 {path}: {detail}"},
-    "err.campaign_document_not_yaml": {
-        "en": "{path}: not valid YAML: {detail}",
-        "zh-CN": "{path}: 不是有效的 YAML: {detail}"},
-    "err.campaign_document_not_mapping": {
-        "en": "{path}: a campaign document must be a YAML mapping of keys to values",
-        "zh-CN": "{path}: 活动文件必须是键值映射形式的 YAML"},
 }
 
 add_messages(CATALOG)
 add_messages(MESSAGES)
+add_messages(ERRORS)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 DocArg = Annotated[Path, typer.Argument(help="Campaign YAML document.", show_default=False)]
@@ -151,7 +138,8 @@ def simulate_cmd(
 def _summary(st: State, pairs: list[tuple[str, Any]], refused: dict[str, int]) -> None:
     parts = [f"{st.msg(k)}: {v:,}" if isinstance(v, int) else f"{st.msg(k)}: {v}"
              for k, v in pairs]
-    parts += [f"{st.msg('campaign.refused', why=why)}: {n:,}" for why, n in refused.items()]
+    parts += [f"{st.msg('campaign.refused', why=st.msg('campaign.reason.' + why))}: {n:,}"
+              for why, n in refused.items()]
     stdout().print("  ".join(parts), highlight=False)
 
 
@@ -246,14 +234,15 @@ def status_cmd(ctx: typer.Context, campaign_id: IdArg, as_json: JsonOpt = False)
     msg = st.msg
     out = stdout()
     out.print(msg("campaign.status_title", id=s.campaign_id, version=s.version,
-                  status=s.status), highlight=False)
+                  status=msg("campaign.state." + s.status)), highlight=False)
     _summary(st, [("campaign.awarded_persons", s.persons), ("campaign.issued", c.issued),
                   ("campaign.reversed", c.clawed_back), ("campaign.redeemed", c.redeemed),
                   ("campaign.cost", c.cost_yuan), ("campaign.budget_left", c.budget_left)],
              {})
     if s.rewards:
-        out.print(table(None, [msg("campaign.col_reward"), "partner", "cost",
-                               msg("campaign.col_stock"), "reserved", "redeemed"],
+        out.print(table(None, [msg("campaign.col_reward"), msg("campaign.col_partner"),
+                               msg("campaign.col_cost"), msg("campaign.col_stock"),
+                               msg("campaign.col_reserved"), msg("campaign.col_redeemed")],
                         [(r["reward_id"], r["partner"], r["cost"], r["stock"], r["reserved"],
                           r["redeemed"]) for r in s.rewards]))
     if s.top_streaks:
