@@ -63,7 +63,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "crossplay"
 
 #: packages (and the command modules exposing them) whose messages are still English;
 #: the second pass empties this tuple
-PENDING: tuple[str, ...] = ("ingest", "privacy", "recommend", "mining", "synth", "campaigns")
+PENDING: tuple[str, ...] = ("ingest", "privacy", "recommend", "synth")
 
 #: CLI modules that expose another package's commands: their text belongs to that package
 COMMAND_PACKAGE: dict[str, str] = {
