@@ -9,65 +9,22 @@ from typing import Annotated, Any
 import typer
 
 from crossplay.cli import mix_view
-from crossplay.cli.i18n import add_messages
+from crossplay.cli.i18n import Messages, add_messages, coded_text, error_text, record_miss
 from crossplay.cli.output import print_json, progress_bar, stdout, table
 from crossplay.cli.state import State, state
-from crossplay.core.errors import CrossplayError
+from crossplay.core.errors import ConfigError, CrossplayError
 from crossplay.core.types import Partner
+from crossplay.recommend.error_messages import ERRORS
+from crossplay.recommend.messages import MESSAGES
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
-MESSAGES = {
-    "rec.trained": {"en": "Trained recommender bundle {version}",
-                    "zh-CN": "已训练推荐模型包 {version}"},
-    "rec.training": {"en": "Training", "zh-CN": "正在训练"},
-    "rec.evaluating": {"en": "Evaluating", "zh-CN": "正在评估"},
-    "rec.board": {"en": "{task} on {target} — split {split}, K={k}, {users} test users",
-                  "zh-CN": "{task}（目标 {target}）— 切分 {split}，K={k}，测试用户 {users} 人"},
-    "rec.saved": {"en": "Saved to {path}", "zh-CN": "已保存到 {path}"},
-    "rec.for": {"en": "Top {n} {domain} items for {partner}:{ukey}",
-                "zh-CN": "为 {partner}:{ukey} 推荐的前 {n} 个{domain}内容"},
-    "rec.personal": {"en": "personalised by {model} ({policy})",
-                     "zh-CN": "个性化推荐，模型 {model}（{policy}）"},
-    "rec.popular": {"en": "not personalised: popular items ({policy})",
-                    "zh-CN": "非个性化：热门内容（{policy}）"},
-    "rec.unknown": {"en": "not personalised: unknown user — {partner} has no events and no "
-                          "account link for this id (check --partner and the id); popular "
-                          "items instead",
-                    "zh-CN": "非个性化：未知用户 — {partner} 没有该 ID 的任何行为记录或账号"
-                             "关联（请检查 --partner 与 ID）；以下为热门内容"},
-    "err.bad_user_key": {
-        "en": "{shown!r} is not a user key: a user_key is {n} hexadecimal characters (0-9, "
-              "a-f) with no prefix, as crossplay stores it (see `crossplay sql \"SELECT "
-              "user_key FROM events LIMIT 1\"`); give a native id with --user instead",
-        "zh-CN": "{shown!r} 不是用户假名键：user_key 是 {n} 个十六进制字符（0-9、a-f），没有"
-                 "前缀，与 crossplay 存储的一致（可用 `crossplay sql \"SELECT user_key FROM "
-                 "events LIMIT 1\"` 查看）；也可以用 --user 给出原始用户 ID"},
-    "rec.exported": {"en": "Exported recommendations of bundle {version}",
-                     "zh-CN": "已导出模型包 {version} 的推荐结果"},
-    "rec.col.item": {"en": "item", "zh-CN": "内容"},
-    "rec.col.title": {"en": "title", "zh-CN": "标题"},
-    "rec.col.why": {"en": "why", "zh-CN": "推荐理由"},
-    "rec.col.score": {"en": "score", "zh-CN": "得分"},
-    "rec.col.model": {"en": "model", "zh-CN": "模型"},
-    "rec.col.unit": {"en": "unit", "zh-CN": "单元"},
-    "rec.col.users": {"en": "users", "zh-CN": "用户数"},
-    "rec.col.items": {"en": "items", "zh-CN": "内容数"},
-    "demo.recommend": {"en": "train recommenders, leaderboard and explained picks",
-                       "zh-CN": "训练推荐模型：排行榜与带理由的推荐"},
-    "rec.demo.small": {
-        "en": "Only {n} test persons: too few to rank the models (at 100,000 persons EMCDR "
-              "reaches 1.95x popularity; see docs/recommendation.md).",
-        "zh-CN": "仅 {n} 名测试用户，不足以比较模型优劣（10 万人规模下 EMCDR 为热门推荐的 "
-                 "1.95 倍，见 docs/recommendation.md）。"},
-    "rec.demo.sample": {"en": "Three recommendations for a sample person ({who})",
-                        "zh-CN": "为示例用户推荐的三个内容（{who}）"},
-}
-add_messages(MESSAGES)  # type: ignore[arg-type]
+add_messages(MESSAGES)
+add_messages(ERRORS)
 
 recommend_app = typer.Typer(help="Recommendations across the two platforms.",
                             no_args_is_help=True)
-DOMAIN_ZH = {"knowledge": "知识", "game": "游戏", "stream": "直播"}
+DOMAINS = ("knowledge", "game", "stream")
 
 
 def _fmt(v: Any) -> str:
@@ -76,15 +33,27 @@ def _fmt(v: Any) -> str:
     return "" if v is None else str(v)
 
 
+def _check_domain(option: str, value: str) -> None:
+    if value not in DOMAINS:
+        raise ConfigError(f"{option} {value!r}: use knowledge, game or stream",
+                          code="recommend_option_domain",
+                          params={"option": option, "value": value})
+
+
+def _failed(row: dict[str, Any]) -> str:
+    """A leaderboard row whose model could not be fitted: why, in the reader's language."""
+    return coded_text(row.get("error_code", ""), row.get("error_params") or {},
+                      row["error"], "crossplay.recommend.evaluate")
+
+
 def print_board(st: State, board: dict[str, Any]) -> None:
     cols = ["model", "recall", "ndcg", "map", "coverage", "novelty", "truth_recall",
             "fit_s"]
-    rows = [[_fmt(r.get(c)) if "error" not in r or c == "model" else r.get("error", "")
+    rows = [[_fmt(r.get(c)) if "error" not in r or c == "model" else _failed(r)
              for c in cols] for r in board["rows"]]
     title = st.msg("rec.board", task=board["task"], target=board["target"],
                    split=board["split"], k=board["k"], users=board["test_users"])
-    stdout().print(table(title, [c if c not in ("recall", "ndcg", "map") else
-                                 f"{c}@{board['k']}" for c in cols], rows))
+    stdout().print(table(title, [st.msg(f"rec.col.{c}", k=board["k"]) for c in cols], rows))
 
 
 @recommend_app.command("train")
@@ -102,7 +71,8 @@ def train_cmd(
 
     st = state(ctx)
     if model not in ("als", "bpr", "item_knn", "content"):
-        raise typer.BadParameter("use als, bpr, item_knn or content", param_hint="--model")
+        raise ConfigError(f"--model {model!r}: use als, bpr, item_knn or content",
+                          code="recommend_option_model", params={"value": model})
     with progress_bar(st.msg("rec.training"),
                       enabled=not as_json and sys.stderr.isatty()) as _:
         bundle = train(st.settings, TrainOptions(
@@ -113,7 +83,8 @@ def train_cmd(
     o = stdout()
     o.print(st.msg("rec.trained", version=bundle["version"]), highlight=False)
     o.print(table(None, [st.msg("rec.col.unit"), st.msg("rec.col.model"),
-                         st.msg("rec.col.users"), st.msg("rec.col.items"), "pairs", "s"],
+                         st.msg("rec.col.users"), st.msg("rec.col.items"),
+                         st.msg("rec.col.pairs"), st.msg("rec.col.seconds")],
                   [(u["unit"], u["model"], f"{u['users']:,}", f"{u['items']:,}",
                     f"{u['pairs']:,}", f"{u['seconds']:.2f}") for u in bundle["units"]]))
 
@@ -152,14 +123,15 @@ def evaluate_cmd(
 
     st = state(ctx)
     if task not in ("in-domain", "cross-domain", "cold-start"):
-        raise typer.BadParameter("use in-domain, cross-domain or cold-start",
-                                 param_hint="--task")
+        raise ConfigError(f"--task {task!r}: use in-domain, cross-domain or cold-start",
+                          code="recommend_option_task", params={"value": task})
     if split not in ("time", "random"):
-        raise typer.BadParameter("use time or random", param_hint="--split")
-    domains = tuple(domain or ("knowledge", "game", "stream"))
-    for d in (*domains, target):
-        if d not in ("knowledge", "game", "stream"):
-            raise typer.BadParameter(f"{d!r}: use knowledge, game or stream")
+        raise ConfigError(f"--split {split!r}: use time or random",
+                          code="recommend_option_split", params={"value": split})
+    domains = tuple(domain or DOMAINS)
+    for d in domains:
+        _check_domain("--domain", d)
+    _check_domain("--target", target)
     cfg = EvalConfig(task=task, split=split, k=k, domains=domains,  # type: ignore[arg-type]
                      target=target, factors=factors, seed=seed,  # type: ignore[arg-type]
                      max_test_users=max_users, tune=tune,
@@ -202,8 +174,8 @@ def for_cmd(
     from crossplay.recommend.service import recommend_for, user_key_arg
 
     st = state(ctx)
-    if domain is not None and domain not in ("knowledge", "game", "stream"):
-        raise typer.BadParameter("use knowledge, game or stream", param_hint="--domain")
+    if domain is not None:
+        _check_domain("--domain", domain)
     uk = user_key_arg(st.settings, partner, user, key)
     res = recommend_for(st.settings, partner=partner, user_key=uk,
                         domain=domain, n=n, explain=explain,  # type: ignore[arg-type]
@@ -214,34 +186,33 @@ def for_cmd(
     print_for(st, res, uk)
 
 
-#: the consent policy's reasons (crossplay.privacy.policy.decide) and ours, in Chinese
-_POLICY_ZH = {
-    "own users, personalisation not refused": "本平台用户，未拒绝个性化",
-    "linked, both sides granted linking and personalisation": "账号已关联，双方均同意关联与个性化",
-    "no active link with linking consent on both sides": "没有双方均同意关联的有效账号绑定",
-    "the user refused personalisation": "用户已拒绝个性化推荐",
-    "the user has not granted personalisation": "用户未授权个性化推荐",
-    "the user granted personalisation": "用户已授权个性化推荐",
-    "no behaviour in the trained model": "训练模型中没有该用户的行为",
-    "cross-domain: ": "跨平台：",
-}
-
-
-def policy_text(text: str, lang: str) -> str:
-    """The policy reason in the reader's language (known phrases; others unchanged)."""
-    if lang != "zh-CN":
+def policy_text(msg: Messages, text: str) -> str:
+    """The policy's reasons (``; ``-separated) in the reader's language: each reason is
+    a ``rec.policy.*`` entry's English text, perhaps after ``cross-domain: ``; a reason
+    the catalog lacks stays as written and is recorded as a miss."""
+    if msg.lang == "en":
         return text
-    for en, zh in _POLICY_ZH.items():
-        text = text.replace(en, zh)
-    return text.replace("; ", "；")
+    keys = {MESSAGES[k]["en"]: k for k in MESSAGES
+            if k.startswith("rec.policy.") and k not in ("rec.policy.cross", "rec.policy.sep")}
+    prefix = MESSAGES["rec.policy.cross"]["en"].removesuffix("{reason}")
+    parts = []
+    for part in text.split(MESSAGES["rec.policy.sep"]["en"]):
+        reason = part.removeprefix(prefix)
+        key = keys.get(reason)
+        if key is None:
+            record_miss("message", f"rec.policy: {reason}", msg.lang, __name__)
+            shown = reason
+        else:
+            shown = msg(key)
+        parts.append(msg("rec.policy.cross", reason=shown) if part != reason else shown)
+    return msg("rec.policy.sep").join(parts)
 
 
 def print_for(st: State, res: dict[str, Any], uk: str) -> None:
     o = stdout()
-    dom = DOMAIN_ZH[res["domain"]] if st.msg.lang == "zh-CN" else res["domain"]
-    o.print(st.msg("rec.for", n=len(res["items"]), domain=dom, partner=res["partner"],
-                   ukey=uk[:12]), style="bold", highlight=False)
-    policy = policy_text(res["policy"], st.msg.lang)
+    o.print(st.msg("rec.for", n=len(res["items"]), domain=st.msg(f"rec.domain.{res['domain']}"),
+                   partner=res["partner"], ukey=uk[:12]), style="bold", highlight=False)
+    policy = policy_text(st.msg, res["policy"])
     if not res.get("known", True):
         o.print(st.msg("rec.unknown", partner=res["partner"]), style="bold",
                 highlight=False)
@@ -286,7 +257,7 @@ def export_cmd(
         return
     o = stdout()
     o.print(st.msg("rec.exported", version=summary["version"]), highlight=False)
-    o.print(table(None, ["file", st.msg("col.rows")],
+    o.print(table(None, [st.msg("col.file"), st.msg("col.rows")],
                   [(f, f"{c:,}") for f, c in summary["files"].items()]))
 
 
@@ -384,7 +355,7 @@ def demo_step(st: State, as_json: bool) -> dict[str, Any]:
     except CrossplayError as exc:  # too few linked persons in a tiny world
         summary["leaderboard_error"] = exc.message
         if not as_json:
-            stdout().print(exc.message, highlight=False)
+            stdout().print(error_text(exc), highlight=False)
     key = _sample_person(st)
     if key is not None:
         res = recommend_for(st.settings, partner="knowledge", user_key=key,

@@ -128,21 +128,6 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                          "zh-CN": "各分群采用的策略（每组 {n} 个内容）"},
     "mix.saved": {"en": "Saved the applied policy to {path}",
                   "zh-CN": "已将采用的策略保存到 {path}"},
-    # errors of the content mix (crossplay.recommend.contentmix / mixdata), by code
-    "err.mix_no_persons": {
-        "en": "no linked person with consent and activity: the content mix needs linked "
-              "persons (run `crossplay psi` to link accounts)",
-        "zh-CN": "没有已关联、已授权且有行为的用户：内容配比需要关联用户"
-                 "（请先运行 `crossplay psi` 关联账号）"},
-    "err.mix_columns": {
-        "en": "the content mix needs the columns C_K, T_K, T_G and F",
-        "zh-CN": "内容配比需要 C_K、T_K、T_G 和 F 这几列"},
-    "err.mix_data": {
-        "en": "the content mix needs at least three persons, no negative activity or "
-              "weight, and one score and one segment per person",
-        "zh-CN": "内容配比至少需要三名用户，行为量与权重不能为负，且每人需有一个得分和一个分群"},
-    "err.mix_n": {"en": "a slate needs at least two items: raise --n",
-                  "zh-CN": "推荐位至少需要两个内容：请调大 --n"},
 }
 add_messages(MESSAGES)
 

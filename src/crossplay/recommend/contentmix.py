@@ -133,14 +133,15 @@ def fit_mix(frame: pd.DataFrame, *, l2: float = 1.0, method: Literal["ridge", "g
     missing = [c for c in (*TERMS, "F") if c not in frame]
     if missing:
         raise ConfigError(f"content mix needs columns {', '.join(missing)}",
-                          code="mix_columns")
+                          code="mix_columns", params={"columns": ", ".join(missing)})
     if len(frame) < 3:
         raise ConfigError("content mix needs at least three persons", code="mix_data")
     X = frame[list(TERMS)].to_numpy(np.float64)
     F = frame["F"].to_numpy(np.float64)
     w = frame["weight"].to_numpy(np.float64) if "weight" in frame else np.ones(len(frame))
     if (X < 0).any() or (w < 0).any():
-        raise ConfigError("activity and weights must not be negative", code="mix_data")
+        raise ConfigError("activity and weights must not be negative",
+                          code="mix_data_negative")
     fit = fit_gradient if method == "gd" else fit_ridge
     theta = fit(X, F, w, l2)
     seg = (frame["segment"].astype(str).to_numpy() if "segment" in frame
@@ -250,7 +251,7 @@ def paired(candidate: FloatArray, baseline: FloatArray) -> Paired:
     b = np.asarray(baseline, np.float64)
     if c.shape != b.shape:
         raise ConfigError("a paired comparison needs one score per person for both "
-                          "policies", code="mix_data")
+                          "policies", code="mix_data_paired")
     d = c - b
     se = float(d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1 else 0.0
     return Paired(persons=int(d.size), candidate=float(c.mean()) if c.size else 0.0,
@@ -299,7 +300,7 @@ def choose_policy(values: dict[Policy, FloatArray], segments: npt.NDArray[np.str
     base = np.asarray(values["fixed_50_50"], np.float64)
     seg = np.asarray(segments).astype(str)
     if seg.shape != base.shape:
-        raise ConfigError("one segment per person is needed", code="mix_data")
+        raise ConfigError("one segment per person is needed", code="mix_data_segments")
     versus: dict[Policy, Paired] = {p: paired(values[p], base) for p in ("fitted", "raw")}
     means = {p: float(np.mean(values[p])) if base.size else 0.0 for p in POLICIES}
     best = max(POLICIES, key=lambda p: (means[p], -POLICIES.index(p)))

@@ -71,7 +71,9 @@ class Catalog:
         hit = np.flatnonzero((self.frame["partner"].to_numpy() == partner)
                              & (self.frame["item_id"].to_numpy() == item_id))
         if hit.size == 0:
-            raise NotFoundError(f"item {item_id!r} of {partner} is not in the item space")
+            raise NotFoundError(f"item {item_id!r} of {partner} is not in the item space",
+                                code="recommend_unknown_item",
+                                params={"item": item_id, "partner": partner})
         return int(hit[0])
 
     def subset(self, keep: npt.NDArray[np.bool_]) -> Catalog:
@@ -119,16 +121,16 @@ class InteractionLog:
 def _check_domains(domains: tuple[Domain, ...], joint: bool) -> None:
     if not domains:
         raise ConfigError("choose at least one domain: knowledge, game or stream",
-                          code="recommend_domain")
+                          code="recommend_domain_none")
     bad = [d for d in domains if d not in DOMAINS]
     if bad:
         raise ConfigError(f"unknown domain {bad[0]!r}: use knowledge, game or stream",
-                          code="recommend_domain")
+                          code="recommend_domain_unknown", params={"domain": bad[0]})
     partners = {DOMAIN_PARTNER[d] for d in domains}
     if not joint and len(partners) > 1:
         raise ConfigError("one partner's scope holds knowledge, or game and stream; "
                           "use the joint scope to combine both partners",
-                          code="recommend_domain")
+                          code="recommend_domain_scope")
 
 
 def _events_sql(domains: tuple[Domain, ...], config: InteractionConfig,
@@ -268,7 +270,7 @@ def time_cutoff(settings: Settings, domains: tuple[Domain, ...],
     """The instant ``fraction`` of the way through the domains' event time range."""
     if not 0 < fraction < 1:
         raise ConfigError("the train fraction must be between 0 and 1",
-                          code="recommend_split")
+                          code="recommend_split_train_fraction")
     plats = ", ".join(lit(d) for d in domains)
     con = connect(settings)
     try:
@@ -280,9 +282,10 @@ def time_cutoff(settings: Settings, domains: tuple[Domain, ...],
     if lo is None:
         raise NotFoundError("no behaviour with items in the lake for "
                             f"{', '.join(domains)}: ingest events first",
-                            code="recommend_no_data")
+                            code="recommend_no_data_domains",
+                            params={"domains": ", ".join(domains)})
     if lo == hi:
         raise ConfigError("all events have one timestamp: use --split random",
-                          code="recommend_split")
+                          code="recommend_split_one_timestamp")
     out: dt.datetime = lo + (hi - lo) * fraction
     return out

@@ -121,7 +121,9 @@ def suite(cfg: EvalConfig, target: tuple[Domain, ...]) -> dict[str, Callable[[],
         unknown = [m for m in cfg.models if m not in models]
         if unknown:
             raise ConfigError(f"unknown model {unknown[0]!r} for {cfg.task}: use "
-                              f"{', '.join(models)}", code="recommend_model")
+                              f"{', '.join(models)}", code="recommend_model_task",
+                              params={"model": unknown[0], "task": cfg.task,
+                                      "models": ", ".join(models)})
         models = {k: v for k, v in models.items() if k in cfg.models}
     return models
 
@@ -197,7 +199,8 @@ def evaluate_log(cfg: EvalConfig, log: InteractionLog, target: tuple[Domain, ...
     if users.size == 0:
         raise NotFoundError(f"no test users for {cfg.task} on {'+'.join(target)}: "
                             "too little data after the split (try --split random, or a "
-                            "bigger world)", code="recommend_no_test_users")
+                            "bigger world)", code="recommend_no_test_users",
+                            params={"task": cfg.task, "target": "+".join(target)})
     relevant_by_user = test.groupby("user")["item"].apply(lambda s: set(s.tolist()))
     relevant = [relevant_by_user[u] for u in users]
     item_users = np.bincount(X.indices, minlength=X.shape[1]).astype(np.float64)
@@ -229,7 +232,8 @@ def evaluate_log(cfg: EvalConfig, log: InteractionLog, target: tuple[Domain, ...
         try:
             model.fit(X, slog.items)
         except ConfigError as exc:
-            rows.append({"model": name, "error": exc.message})
+            rows.append({"model": name, "error": exc.message, "error_code": exc.code,
+                         "error_params": exc.params})
             continue
         t1 = time.perf_counter()
         rec, _ = model.recommend(users, X[users], cfg.k, candidates=cand)
@@ -273,13 +277,15 @@ def evaluate(settings: Settings, cfg: EvalConfig, truth: GroundTruth | None = No
                 continue
         if not boards:
             raise NotFoundError("no domain has enough behaviour to evaluate: ingest events "
-                                "first", code="recommend_no_data")
+                                "first", code="recommend_no_data_evaluate")
         return boards
     if cfg.task not in TASKS:
-        raise ConfigError(f"task must be one of {', '.join(TASKS)}", code="recommend_task")
+        raise ConfigError(f"task must be one of {', '.join(TASKS)}", code="recommend_task",
+                          params={"tasks": ", ".join(TASKS)})
     log = _load(settings, cfg, DOMAINS, joint=True)
     if log.n_users == 0:
-        raise NotFoundError("no behaviour in the joint space", code="recommend_no_data")
+        raise NotFoundError("no behaviour in the joint space",
+                            code="recommend_no_data_joint")
     return [evaluate_log(cfg, log, (cfg.target,), truth, progress)]
 
 

@@ -191,7 +191,8 @@ def evaluate_mix(settings: Settings, truth: GroundTruth | None = None, *, n: int
     try:
         cutoff: dt.datetime | None = time_cutoff(settings, DOMAINS, train_fraction)
     except ConfigError as exc:
-        if exc.code != "recommend_split":
+        if exc.code not in ("recommend_split_one_timestamp",
+                            "recommend_split_train_fraction"):
             raise
         cutoff = None  # one timestamp: nothing to hold out
     frame = mix_frame(settings, before=cutoff)

@@ -207,7 +207,8 @@ def recommend_for(settings: Settings, *, partner: Partner, user_key: str,
     in_unit_path = root / f"in-{d}"
     if not in_unit_path.is_dir():
         raise NotFoundError(f"the trained bundle has no {d} model (no {d} behaviour when "
-                            "it was trained)", code="recommend_no_model")
+                            "it was trained)", code="recommend_no_model_domain",
+                            params={"domain": d})
     col = "k_user_key" if partner == "knowledge" else "g_user_key"
     con = connect(settings)
     try:
@@ -371,6 +372,7 @@ def user_key_arg(settings: Settings, partner: Partner, user: str | None,
     except CrossplayError:
         raise
     except Exception as exc:  # pragma: no cover - secrets misconfigured
-        raise ConfigError(f"cannot pseudonymise the user id: {exc}") from None
+        raise ConfigError(f"cannot pseudonymise the user id: {exc}",
+                          code="recommend_pseudonymise", params={"detail": str(exc)}) from None
 
 

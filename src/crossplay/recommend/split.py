@@ -39,7 +39,7 @@ def time_split(log: InteractionLog) -> Split:
     """Test = pairs with no strength before the cutoff and some after it."""
     if log.cutoff is None:
         raise ConfigError("a time split needs a log read with a cutoff",
-                          code="recommend_split")
+                          code="recommend_split_no_cutoff")
     p = log.pairs.copy()
     p.loc[p["train"] > 0, "test"] = 0.0
     return _finish(log, p)
@@ -49,7 +49,8 @@ def random_split(log: InteractionLog, *, test_fraction: float = 0.2,
                  seed: int = 0) -> Split:
     """Hold out a seeded ``test_fraction`` of each user's pairs (ignoring any cutoff)."""
     if not 0 < test_fraction < 1:
-        raise ConfigError("test fraction must be between 0 and 1", code="recommend_split")
+        raise ConfigError("test fraction must be between 0 and 1",
+                          code="recommend_split_test_fraction")
     p = log.pairs.copy()
     p["train"] = p["train"] + p["test"]
     p["test"] = 0.0
@@ -74,7 +75,8 @@ def cold_split(log: InteractionLog, target: tuple[Domain, ...], *,
     others, a seeded ``cold_fraction`` loses its whole target history from train; the
     test set is that history. Only these cold users are evaluated."""
     if not 0 < cold_fraction < 1:
-        raise ConfigError("cold fraction must be between 0 and 1", code="recommend_split")
+        raise ConfigError("cold fraction must be between 0 and 1",
+                          code="recommend_split_cold_fraction")
     p = log.pairs.copy()
     p["train"] = p["train"] + p["test"]
     p["test"] = 0.0
@@ -88,7 +90,7 @@ def cold_split(log: InteractionLog, target: tuple[Domain, ...], *,
     if both.size < 2:
         raise ConfigError("fewer than two users are active in both the source and the "
                           "target domains: nothing to evaluate cold start on",
-                          code="recommend_split")
+                          code="recommend_split_cold_overlap")
     rng = np.random.default_rng(seed)
     n_cold = max(1, round(both.size * cold_fraction))
     cold = np.zeros(log.n_users, bool)

@@ -93,7 +93,8 @@ def save_unit(path: Path, unit: Unit) -> None:
 
 def load_unit(path: Path) -> Unit:
     if not (path / "unit.json").is_file():
-        raise NotFoundError(f"no trained unit in {path}", code="recommend_no_model")
+        raise NotFoundError(f"no trained unit in {path}", code="recommend_no_model_unit",
+                            params={"path": str(path)})
     content = load_model(path / "content") if (path / "content").is_dir() else None
     with np.load(path / "history.npz", allow_pickle=False) as z:
         hist = sp.csr_matrix((z["data"], z["indices"], z["indptr"]),
@@ -125,7 +126,8 @@ def bundle_dir(settings: Settings, version: str | None = None) -> Path:
     path = models_dir(settings) / v
     if not (path / "bundle.json").is_file():
         raise NotFoundError(f"no trained bundle {v!r} in {models_dir(settings)}",
-                            code="recommend_no_model")
+                            code="recommend_no_model_bundle",
+                            params={"version": v, "path": str(models_dir(settings))})
     return path
 
 

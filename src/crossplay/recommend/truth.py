@@ -87,7 +87,8 @@ def load_truth(world_dir: Path, settings: Settings) -> GroundTruth:
     gt = world_dir / "ground_truth" if (world_dir / "ground_truth").is_dir() else world_dir
     if not (gt / "items.parquet").is_file() or not (gt / "people").is_dir():
         raise NotFoundError(f"no ground truth in {world_dir} (expected ground_truth/"
-                            "items.parquet and ground_truth/people/)", code="recommend_truth")
+                            "items.parquet and ground_truth/people/)", code="recommend_truth",
+                            params={"path": str(world_dir)})
     people = pq.read_table(gt / "people").to_pandas()
     interest = people.filter(like="interest_").to_numpy(np.float64)
     by_key: dict[tuple[str, str], int] = {}

@@ -74,17 +74,21 @@ class InteractionConfig:
         if unknown:
             raise ConfigError(f"unknown event type(s) in weights: {', '.join(unknown)}; "
                               f"use one of {', '.join(sorted(known))}",
-                              code="recommend_weights")
+                              code="recommend_weights",
+                              params={"unknown": ", ".join(unknown),
+                                      "known": ", ".join(sorted(known))})
         for name, w in self.weights.items():
             if w.unit <= 0:
                 raise ConfigError(f"weight of {name}: unit must be > 0",
-                                  code="recommend_weights")
+                                  code="recommend_weights_unit", params={"event_type": name})
         if self.confidence not in ("log", "linear"):
-            raise ConfigError("confidence must be log or linear", code="recommend_weights")
+            raise ConfigError("confidence must be log or linear",
+                              code="recommend_weights_confidence")
         if self.alpha <= 0 or self.epsilon <= 0:
-            raise ConfigError("alpha and epsilon must be > 0", code="recommend_weights")
+            raise ConfigError("alpha and epsilon must be > 0", code="recommend_weights_alpha")
         if self.min_user_items < 1 or self.min_item_users < 1:
-            raise ConfigError("minimum activity must be at least 1", code="recommend_weights")
+            raise ConfigError("minimum activity must be at least 1",
+                              code="recommend_weights_min_activity")
         return self
 
     def weight_sql(self, event_type: str = "event_type", value: str = "value") -> str:

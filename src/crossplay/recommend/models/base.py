@@ -67,10 +67,11 @@ class Recommender(ABC):
         if self.needs_catalog:
             if catalog is None:
                 raise ConfigError(f"{self.name} needs the item catalog to fit",
-                                  code="recommend_catalog")
+                                  code="recommend_catalog", params={"model": self.name})
             if len(catalog) != X.shape[1]:
                 raise ConfigError(f"catalog has {len(catalog)} items, the matrix "
-                                  f"{X.shape[1]}", code="recommend_catalog")
+                                  f"{X.shape[1]}", code="recommend_catalog_size",
+                                  params={"catalog": len(catalog), "matrix": X.shape[1]})
         self._fit(X, catalog)
         self.n_items_ = int(X.shape[1])
         return self
@@ -86,13 +87,14 @@ class Recommender(ABC):
         """Rows representing items for ``similar_items`` (cosine); override or not."""
         raise ConfigError(f"{self.name} has no item representation: similar items need "
                           "item_knn, als, bpr, content, emcdr or hybrid",
-                          code="recommend_no_similarity")
+                          code="recommend_no_similarity", params={"model": self.name})
 
     # --- prediction ----------------------------------------------------------------------
     def _check_fitted(self) -> None:
         if not hasattr(self, "n_items_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted: call fit() first "
-                                 "or load a trained model")
+                                 "or load a trained model", code="recommend_not_fitted",
+                                 params={"model": type(self).__name__})
 
     def scores(self, userids: IntArray | None, user_items: sp.csr_matrix) -> FloatArray:
         """Raw scores of every item for the given users (no filtering)."""
@@ -107,7 +109,7 @@ class Recommender(ABC):
         """Top ``N`` items per user: (item indexes, scores), both ``len(rows) x N``."""
         self._check_fitted()
         if N < 1:
-            raise ConfigError("N must be at least 1", code="recommend_n")
+            raise ConfigError("N must be at least 1", code="recommend_n_top")
         X = _check_rows(user_items, self.n_items_, userids)
         ids_out = np.full((X.shape[0], N), -1, dtype=np.int64)
         sc_out = np.full((X.shape[0], N), -np.inf, dtype=np.float32)
@@ -125,7 +127,9 @@ class Recommender(ABC):
         """The ``N`` items most similar to ``itemid`` (itself excluded), by cosine."""
         self._check_fitted()
         if not 0 <= itemid < self.n_items_:
-            raise NotFoundError(f"item index {itemid} is outside 0..{self.n_items_ - 1}")
+            raise NotFoundError(f"item index {itemid} is outside 0..{self.n_items_ - 1}",
+                                code="recommend_item_index",
+                                params={"item": itemid, "last": self.n_items_ - 1})
         V = self._item_vectors()
         if sp.issparse(V):
             Vn = sp.csr_matrix(V, dtype=np.float32)
@@ -199,16 +203,19 @@ def load_model(path: Path) -> Recommender:
     meta_path = path / "model.json"
     if not meta_path.is_file():
         raise NotFoundError(f"no saved model in {path} (model.json missing)",
-                            code="recommend_no_model")
+                            code="recommend_no_model_saved", params={"path": str(path)})
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta.get("artifact_version") != ARTIFACT_VERSION:
         raise ConfigError(f"{path} holds artifact version {meta.get('artifact_version')}; "
                           f"this crossplay reads version {ARTIFACT_VERSION}: retrain",
-                          code="recommend_artifact_version")
+                          code="recommend_artifact_version",
+                          params={"path": str(path), "found": meta.get("artifact_version"),
+                                  "expected": ARTIFACT_VERSION})
     cls = MODELS.get(meta["model"])
     if cls is None:
         raise ConfigError(f"unknown model {meta['model']!r} in {path}",
-                          code="recommend_model")
+                          code="recommend_model_saved",
+                          params={"model": meta["model"], "path": str(path)})
     with np.load(path / "state.npz", allow_pickle=False) as npz:
         raw = {k: npz[k] for k in npz.files}
     arrays: dict[str, Any] = {}
@@ -233,7 +240,8 @@ def _check_matrix(X: Any) -> sp.csr_matrix:
         raise ConfigError("the interaction matrix is empty: no users or no items",
                           code="recommend_empty")
     if m.nnz and float(m.data.min()) < 0:
-        raise ConfigError("confidence values must not be negative", code="recommend_input")
+        raise ConfigError("confidence values must not be negative",
+                          code="recommend_input_negative")
     return m
 
 
@@ -242,10 +250,11 @@ def _check_rows(X: Any, n_items: int, userids: Any) -> sp.csr_matrix:
         (0, n_items), dtype=np.float32)
     if m.shape[1] != n_items:
         raise ConfigError(f"user_items has {m.shape[1]} item columns; the model was "
-                          f"fitted on {n_items}", code="recommend_input")
+                          f"fitted on {n_items}", code="recommend_input_columns",
+                          params={"columns": m.shape[1], "items": n_items})
     if userids is not None and len(userids) != m.shape[0]:
         raise ConfigError("userids and user_items must have the same number of rows",
-                          code="recommend_input")
+                          code="recommend_input_rows")
     return m
 
 

@@ -73,12 +73,12 @@ class ContentBased(Recommender):
         assert catalog is not None
         if self.weighting not in ("tfidf", "bm25") or self.min_df < 1:
             raise ConfigError("weighting must be tfidf or bm25 and min_df >= 1",
-                              code="recommend_param")
+                              code="recommend_param_content")
         docs = catalog_documents(catalog)
         if not any(docs):
             raise ConfigError("the catalog has no text (title, category, tags, "
                               "description): content-based needs some",
-                              code="recommend_catalog")
+                              code="recommend_catalog_text")
         vec = CountVectorizer(analyzer=lambda doc: doc, min_df=self.min_df)
         counts = vec.fit_transform(docs)
         if self.weighting == "tfidf":

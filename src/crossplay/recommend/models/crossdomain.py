@@ -33,7 +33,7 @@ def _domain_mask(catalog_platform: npt.NDArray[np.str_],
     bad = [d for d in domains if d not in DOMAINS]
     if bad or not domains:
         raise ConfigError("source and target must be domains: knowledge, game, stream",
-                          code="recommend_param")
+                          code="recommend_param_domains")
     return np.isin(catalog_platform, list(domains))
 
 
@@ -72,7 +72,7 @@ class EMCDR(Recommender):
         t_mask = _domain_mask(catalog.platform, self.target)
         if (s_mask & t_mask).any():
             raise ConfigError("source and target domains must differ",
-                              code="recommend_param")
+                              code="recommend_param_same_domain")
         self.source_items_ = np.flatnonzero(s_mask)
         self.target_items_ = np.flatnonzero(t_mask)
         Xs, Xt = X[:, self.source_items_], X[:, self.target_items_]
@@ -203,11 +203,11 @@ class Hybrid(Recommender):
         if self.cf == "emcdr":
             return EMCDR(source=self.source, target=self.target, factors=self.factors,
                          random_state=self.random_state)
-        raise ConfigError("cf must be als or emcdr", code="recommend_param")
+        raise ConfigError("cf must be als or emcdr", code="recommend_param_cf")
 
     def _fit(self, X: sp.csr_matrix, catalog: Catalog | None) -> None:
         if self.shrink < 0:
-            raise ConfigError("shrink must not be negative", code="recommend_param")
+            raise ConfigError("shrink must not be negative", code="recommend_param_shrink")
         self.cf_model_ = self._make_cf().fit(X, catalog)
         self.content_model_ = ContentBased(weighting=self.weighting).fit(X, catalog)
         support = np.bincount(X.indices, minlength=X.shape[1]).astype(np.float32)

@@ -71,7 +71,7 @@ class ItemKNN(Recommender):
     def _fit(self, X: sp.csr_matrix, catalog: Catalog | None) -> None:
         if self.neighbours < 0 or self.shrink < 0:
             raise ConfigError("neighbours and shrink must not be negative",
-                              code="recommend_param")
+                              code="recommend_param_knn")
         self.similarity_ = shrunk_cosine(X, float(self.shrink), int(self.neighbours))
         users = np.bincount(X.indices, minlength=X.shape[1]).astype(np.float32)
         self.tiebreak_ = (_TIEBREAK * users / max(float(users.max()), 1.0)).astype(

@@ -91,9 +91,9 @@ class _Factorisation(Recommender):
         X = sp.csr_matrix(user_items, dtype=np.float32)
         if X.shape != (uids.size, self.n_items_):
             raise ConfigError("user_items must have one row per user id and the model's "
-                              "item columns", code="recommend_input")
+                              "item columns", code="recommend_input_shape")
         if N < 1:
-            raise ConfigError("N must be at least 1", code="recommend_n")
+            raise ConfigError("N must be at least 1", code="recommend_n_top")
         items = None if candidates is None else np.flatnonzero(candidates).astype(np.int32)
         if items is not None and items.size == 0:
             return (np.full((uids.size, N), -1, np.int64),
@@ -171,7 +171,7 @@ class ALS(_Factorisation):
     def _check_params(self) -> None:
         super()._check_params()
         if not self.alpha > 0:
-            raise ConfigError("alpha must be > 0", code="recommend_param")
+            raise ConfigError("alpha must be > 0", code="recommend_param_alpha")
 
     def _implicit(self) -> Any:
         from implicit.cpu.als import AlternatingLeastSquares

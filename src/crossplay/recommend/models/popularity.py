@@ -33,7 +33,7 @@ class Popularity(Recommender):
 
     def _fit(self, X: sp.csr_matrix, catalog: Catalog | None) -> None:
         if self.by not in ("users", "confidence"):
-            raise ConfigError("by must be users or confidence", code="recommend_param")
+            raise ConfigError("by must be users or confidence", code="recommend_param_by")
         if self.by == "users":
             self.popularity_ = _item_counts(X)
         else:
@@ -72,7 +72,7 @@ class SegmentPopularity(Recommender):
         assert catalog is not None
         if self.segment_by not in ("category", "platform"):
             raise ConfigError("segment_by must be category or platform",
-                              code="recommend_param")
+                              code="recommend_param_segment_by")
         labels = catalog.frame[self.segment_by].astype(str).to_numpy()
         names, codes = np.unique(labels, return_inverse=True)
         self.segment_names_ = names.astype(str)
