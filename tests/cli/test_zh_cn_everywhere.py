@@ -63,7 +63,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "crossplay"
 
 #: packages (and the command modules exposing them) whose messages are still English;
 #: the second pass empties this tuple
-PENDING: tuple[str, ...] = ("ingest", "privacy", "synth")
+PENDING: tuple[str, ...] = ("ingest", "synth")
 
 #: CLI modules that expose another package's commands: their text belongs to that package
 COMMAND_PACKAGE: dict[str, str] = {
@@ -553,10 +553,15 @@ CASES: dict[str, list[Case]] = {
                   V("walk", "--models", "popularity", "--no-tune")],
     "bench generate": [X("{tmp}/cdr", "--world", "{tmp}/not-a-world")],
     "bench remove": [X("no_such_bench"), V("walk")],
-    # privacy (pending)
+    # privacy
     "consent set": [X(), X("--partner", "game", "--user", "u", "--purpose", "bogus",
-                           "--grant")],
-    "forget": [X(), X("--partner", "game", "--user", "no-such-user")],
+                           "--grant"),
+                    V("--partner", "game", "--user", "u", "--purpose", "marketing",
+                      "--refuse")],
+    # an id with no data is answered "no data held" and audited (exit 0); a blank id is
+    # refused
+    "forget": [X(), V("--partner", "game", "--user", "no-such-user"),
+               X("--partner", "game", "--user", " ")],
     "keys rotate": [X(), X("--partner", "nobody")],
     "psi serve": [X(), X("--partner", "game", "--contacts", "{tmp}/nope.csv")],
     "psi request": [X(), X("--partner", "game", "--contacts", "{tmp}/nope.csv",

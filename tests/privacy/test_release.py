@@ -404,7 +404,7 @@ def test_every_release_error_has_its_catalog_entry(fresh_world: LoadedWorld,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     import opendp.prelude as dp
 
-    import crossplay.cli.release_view  # noqa: F401  (registers the catalog)
+    import crossplay.cli.commands_privacy  # noqa: F401  (registers the privacy errors)
     from crossplay.cli.i18n import MESSAGES
     from crossplay.core.errors import CrossplayError
     from crossplay.privacy.aggregates import Metric

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 
 import typer
 
-from crossplay.cli import release_view  # also registers the release catalog (errors too)
+from crossplay.cli import release_view  # also registers the release catalog
 from crossplay.cli.i18n import add_messages
-from crossplay.cli.output import print_json, stdout, table
+from crossplay.cli.output import print_json, stderr, stdout, table
 from crossplay.cli.state import state
 from crossplay.core.errors import ConfigError
 from crossplay.core.types import Lang, Partner
+from crossplay.privacy.error_messages import ERRORS
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -22,6 +23,29 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "audit.bad": {"en": "Audit log TAMPERED: {n} problem(s)",
                   "zh-CN": "审计日志已被篡改: {n} 个问题"},
     "audit.empty": {"en": "The audit log is empty.", "zh-CN": "审计日志为空。"},
+    # en: crossplay.privacy.audit.PROBLEM_TEXTS, as written there
+    "audit.problem.missing": {"en": "entry {first} missing", "zh-CN": "缺少第 {first} 条"},
+    "audit.problem.missing_range": {"en": "entry {first}..{last} missing",
+                                    "zh-CN": "缺少第 {first}..{last} 条"},
+    "audit.problem.unchained": {
+        "en": "entry {seq}: does not follow the previous entry (deleted or reordered entries)",
+        "zh-CN": "第 {seq} 条: 与前一条接不上 (有条目被删除或调换了顺序)"},
+    "audit.problem.changed": {"en": "entry {seq}: content was changed (hash mismatch)",
+                              "zh-CN": "第 {seq} 条: 内容被修改过 (哈希不符)"},
+    "audit.problem.head_missing": {
+        "en": "the expected head {expected} is missing: the log ends at {head} (newest "
+              "entries deleted)",
+        "zh-CN": "缺少预期的链头 {expected}: 日志止于第 {head} 条 (最新的条目被删除)"},
+    "audit.problem.head_differs": {"en": "entry {expected} differs from the expected head",
+                                   "zh-CN": "第 {expected} 条与预期的链头不一致"},
+    "audit.col.seq": {"en": "seq", "zh-CN": "序号"},
+    "audit.col.ts": {"en": "ts", "zh-CN": "时间"},
+    "audit.col.action": {"en": "action", "zh-CN": "操作"},
+    "audit.col.actor": {"en": "actor", "zh-CN": "执行者"},
+    "audit.col.subject": {"en": "subject", "zh-CN": "审计主体"},
+    "audit.col.details": {"en": "details", "zh-CN": "详情"},
+    "psi.listening": {"en": "PSI server listening on {url}",
+                      "zh-CN": "PSI 服务端已启动, 监听 {url}"},
     "psi.card": {"en": "Overlap: {n} of {size} contacts ({users} users) on this side",
                  "zh-CN": "重合数: {n} (本方 {size} 个联系方式, {users} 位用户)"},
     "psi.suppressed": {"en": "Overlap: fewer than {k} (suppressed)",
@@ -32,6 +56,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                   "zh-CN": "交集: {n} 个共同联系方式; 新记录 {links} 个账号关联, "
                            "{existing} 个已关联 (保持不变), 跳过 {amb} 个不明确的"},
     "psi.rejected": {"en": "Rejected contacts: {what}", "zh-CN": "被拒绝的联系方式: {what}"},
+    "psi.rejected.item": {"en": "{reason}={n}", "zh-CN": "{reason} {n} 个"},
+    # en: the reason codes of crossplay.privacy.contacts, as counted there
+    "psi.reject.no_user_id": {"en": "no_user_id", "zh-CN": "缺少用户 ID"},
+    "psi.reject.bad_phone": {"en": "bad_phone", "zh-CN": "手机号无效"},
+    "psi.reject.bad_email": {"en": "bad_email", "zh-CN": "邮箱无效"},
+    "psi.reject.no_contact": {"en": "no_contact", "zh-CN": "没有联系方式"},
     "psi.bytes": {"en": "Sent {sent:,} bytes, received {recv:,} bytes in {s:.2f} s",
                   "zh-CN": "发送 {sent:,} 字节, 接收 {recv:,} 字节, 用时 {s:.2f} 秒"},
     "psi.served": {"en": "Session finished; the server stops.",
@@ -84,9 +114,16 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "demo.privacy.col.buyers": {"en": "course buyers", "zh-CN": "购课人数"},
     "demo.privacy.col.spend": {"en": "spend (yuan)", "zh-CN": "消费(元)"},
     "consent.set": {"en": "Recorded: {partner} user {ukey} {purpose} = {granted}",
-                    "zh-CN": "已记录: {partner} 用户 {ukey} {purpose} = {granted}"},
+                    "zh-CN": "已记录: {partner} 用户 {ukey} 对「{purpose}」的决定: {granted}"},
+    "consent.granted": {"en": "True", "zh-CN": "同意"},
+    "consent.refused": {"en": "False", "zh-CN": "拒绝"},
+    # en: the purposes (crossplay.privacy.policy.Purpose) as written on the command line
+    "consent.purpose.linking": {"en": "linking", "zh-CN": "账号关联"},
+    "consent.purpose.personalisation": {"en": "personalisation", "zh-CN": "个性化推荐"},
+    "consent.purpose.marketing": {"en": "marketing", "zh-CN": "营销"},
 }
 add_messages(MESSAGES)
+add_messages(ERRORS)
 
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 psi_app = typer.Typer(help="Private set intersection between the partners.",
@@ -106,7 +143,8 @@ def _parse_head(value: str | None) -> tuple[int, str] | None:
         return None
     seq, _, digest = value.partition(":")
     if not seq.isdigit() or len(digest) != 64:
-        raise ConfigError("--expect takes SEQ:HASH as printed by `crossplay audit verify`")
+        raise ConfigError("--expect takes SEQ:HASH as printed by `crossplay audit verify`",
+                          code="audit_expect_format")
     return int(seq), digest
 
 
@@ -128,9 +166,10 @@ def audit_verify(
         stdout().print(st.msg("audit.ok", n=res.entries, seq=res.head_seq, hash=res.head_hash),
                        highlight=False)
     else:
-        stdout().print(st.msg("audit.bad", n=len(res.problems)), highlight=False)
-        for p in res.problems:
-            stdout().print(f"  - {p}", highlight=False)
+        stdout().print(st.msg("audit.bad", n=len(res.issues)), highlight=False)
+        for p in res.issues:
+            stdout().print(f"  - {st.msg(f'audit.problem.{p.kind}', **p.values)}",
+                           highlight=False)
     if not res.ok:
         raise typer.Exit(1)
 
@@ -155,7 +194,8 @@ def audit_list(
     if not rows:
         stdout().print(st.msg("audit.empty"))
         return
-    stdout().print(table(None, ["seq", "ts", "action", "actor", "subject", "details"],
+    stdout().print(table(None, [st.msg(f"audit.col.{c}") for c in (
+        "seq", "ts", "action", "actor", "subject", "details")],
                          [(e.seq, e.ts, e.action, e.actor, e.subject or "",
                            ", ".join(f"{k}={v}" for k, v in e.details.items()))
                           for e in rows]))
@@ -164,8 +204,9 @@ def audit_list(
 def _mode(value: str) -> Any:
     from crossplay.privacy.psi import MODES
 
-    if value not in MODES:
-        raise typer.BadParameter("use cardinality or intersection", param_hint="--mode")
+    if value not in MODES:  # worded as Typer words a choice, so zh-CN can rebuild it
+        raise typer.BadParameter(f"{value!r} is not one of "
+                                 f"{', '.join(repr(m) for m in MODES)}.", param_hint="'--mode'")
     return value
 
 
@@ -183,7 +224,8 @@ def _render_psi(ctx: typer.Context, data: dict[str, Any]) -> None:
                          existing=data["already_linked"], amb=data["ambiguous"]),
                   highlight=False)
     if data.get("rejected"):
-        what = ", ".join(f"{k}={v}" for k, v in data["rejected"].items())
+        what = ", ".join(st.msg("psi.rejected.item", reason=st.msg(f"psi.reject.{k}"), n=v)
+                         for k, v in data["rejected"].items())
         out.print(st.msg("psi.rejected", what=what), highlight=False)
     if data.get("seconds"):
         out.print(st.msg("psi.bytes", sent=data["bytes_sent"], recv=data["bytes_received"],
@@ -207,15 +249,21 @@ def psi_serve(
     Every caller presents an API key of the *other* partner with scope psi (create one
     with `crossplay apikey create --partner OTHER --scope psi` and hand it over).
     """
-    from crossplay.privacy.psi_http import print_ready, serve
+    from crossplay.privacy.psi_http import serve
     from crossplay.privacy.psi_service import PsiServer
     from crossplay.privacy.psi_sides import load_side
 
     st = state(ctx)
     chosen = _mode(mode)
     side = load_side(st.settings, partner, contacts, chosen)
+
+    def ready(url: str) -> None:  # the URL last: scripts read it from this line
+        err = stderr()
+        err.print(st.msg("psi.listening", url=url), highlight=False)
+        err.file.flush()
+
     serve(PsiServer(st.settings, partner, side, chosen, workers=workers, once=once),
-          host, port, print_ready)
+          host, port, ready)
     stdout().print(st.msg("psi.served"))
 
 
@@ -365,7 +413,9 @@ def consent_set(
         print_json(data)
     else:
         stdout().print(st.msg("consent.set", partner=ch.partner, ukey=ch.user_key,
-                              purpose=ch.purpose.value, granted=ch.granted), highlight=False)
+                              purpose=st.msg(f"consent.purpose.{ch.purpose.value}"),
+                              granted=st.msg("consent.granted" if ch.granted
+                                             else "consent.refused")), highlight=False)
 
 
 def release_cmd(
@@ -508,7 +558,8 @@ def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
         out.print(table(st.msg("demo.privacy.segments", k=seg.k),
                         [st.msg(f"demo.privacy.col.{c}")
                          for c in ("segment", "people", "buyers", "spend")],
-                        [(r["segment"], *("—" if r[m] is None else r[m]
+                        [(release_view.group_name(st.msg, "segment", r["segment"]),
+                          *("—" if r[m] is None else r[m]
                                           for m in ("people", "buyers", "spend")))
                          for r in seg.rows]))
         out.print(st.msg("demo.privacy.audit", n=res.entries,

@@ -97,58 +97,6 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "releases.about.conversion_by_segment": {
         "en": "linked people by game activity segment: how many bought a course, and spend",
         "zh-CN": "已关联的人, 按游戏活跃度分群: 购课人数与消费"},
-    # errors of crossplay.privacy.release / release_periods / noise; en mirrors the raised text
-    "err.unknown_aggregate": {"en": "no aggregate named {name!r}; choose from {names}",
-                              "zh-CN": "没有名为 {name!r} 的聚合; 可选: {names}"},
-    "err.release_partner": {"en": "unknown partner {partner!r}: use knowledge or game",
-                            "zh-CN": "未知的合作方 {partner!r}: 请使用 knowledge 或 game"},
-    "err.bad_epsilon": {
-        "en": "ε must be a number from {low:g} to the privacy budget {budget:g} (got "
-              "{got!r}); nothing was spent. Use e.g. --epsilon 0.5",
-        "zh-CN": "ε 必须是 {low:g} 到隐私预算 {budget:g} 之间的数 (收到 {got!r}); 未花费任何"
-                 "预算。例如使用 --epsilon 0.5"},
-    "err.budget_exhausted": {
-        "en": "{partner} has spent ε={used:g} of its budget ε={budget:g}; this release needs "
-              "ε={needed:g}. Use exact (k-suppressed) releases, a smaller ε, or raise "
-              "privacy_epsilon_budget with the other partner's agreement",
-        "zh-CN": "{partner} 已花费隐私预算 ε={budget:g} 中的 ε={used:g}; 本次发布需要 "
-                 "ε={needed:g}。请改用精确 (k 匿名隐藏) 发布或更小的 ε, 或经另一合作方同意后"
-                 "提高 privacy_epsilon_budget"},
-    "err.release_definition": {
-        "en": "metric {metric} is summed over {over!r}, which is not a count of the query",
-        "zh-CN": "指标 {metric} 按 {over!r} 求和, 但它不是该查询的计数指标"},
-    "err.bad_noise_scale": {
-        "en": "ε={epsilon!r} gives no finite noise scale: no budget was spent; use e.g. "
-              "--epsilon 0.5",
-        "zh-CN": "ε={epsilon!r} 得不到有限的噪声尺度: 未花费任何预算; 例如使用 --epsilon 0.5"},
-    "err.release_noise_overspend": {
-        "en": "the Laplace mechanism does not meet the requested ε: no budget was spent; try "
-              "another ε",
-        "zh-CN": "拉普拉斯机制达不到所要求的 ε: 未花费任何预算; 请换一个 ε"},
-    "err.release_noise": {
-        "en": "OpenDP could not add the noise ({variant}): no budget was spent; try another ε",
-        "zh-CN": "OpenDP 无法添加噪声 ({variant}): 未花费任何预算; 请换一个 ε"},
-    "err.release_withheld_changes": {
-        "en": "{query}: only {changed} linked person(s) changed since the exact table of {ref} "
-              "(fewer than k = {k}): a new exact table would describe them, so none is "
-              "released for {period}. Ask for a noisy release (--epsilon), which the privacy "
-              "budget protects, or wait for the next period",
-        "zh-CN": "{query}: 自 {ref} 的精确表以来只有 {changed} 位已关联的人发生变化 (少于 "
-                 "k = {k}): 新的精确表会描述这几个人, 因此 {period} 不发布精确表。请改为申请"
-                 "加噪发布 (--epsilon, 受隐私预算保护), 或等待下一个周期"},
-    "err.release_withheld_departed": {
-        "en": "{query}: {gone} person(s) counted in the exact table of {period} have left the "
-              "linked population since (consent refused, unlinked or erased); the table is "
-              "withdrawn until the next period. Ask for a noisy release (--epsilon), which "
-              "the privacy budget protects, or wait for the next period",
-        "zh-CN": "{query}: {period} 精确表中计入的 {gone} 人此后已离开关联人群 (拒绝同意、"
-                 "解除关联或被删除); 该表撤回至下一个周期。请改为申请加噪发布 (--epsilon, "
-                 "受隐私预算保护), 或等待下一个周期"},
-    "err.release_withheld_period": {
-        "en": "{query}: the exact table of {period} is withheld. Ask for a noisy release "
-              "(--epsilon), which the privacy budget protects, or wait for the next period",
-        "zh-CN": "{query}: {period} 的精确表不予发布。请改为申请加噪发布 (--epsilon, "
-                 "受隐私预算保护), 或等待下一个周期"},
 }
 add_messages(MESSAGES)
 
@@ -158,7 +106,7 @@ def _label(msg: Messages, name: str) -> str:
     return msg(key) if key in MESSAGES else name
 
 
-def _group(msg: Messages, dim: str, value: str) -> str:
+def group_name(msg: Messages, dim: str, value: str) -> str:
     """A group's name as printed (the JSON keeps the stored value)."""
     if dim == "segment" and f"release.segment.{value}" in MESSAGES:
         return msg(f"release.segment.{value}")
@@ -199,7 +147,7 @@ def render_release(msg: Messages, rel: Any, *, show_suppressed: bool) -> None:
     dims = [_label(msg, d) for d in rel.dims]
     if rel.noise is None:
         out.print(table(title, [*dims, *(_label(msg, c) for c in cells)],
-                        [[_group(msg, d, r[d]) for d in rel.dims]
+                        [[group_name(msg, d, r[d]) for d in rel.dims]
                          + [_num(r.get(c), _whole(rel, c)) for c in cells] for r in rows]))
         if rel.period is not None and rel.computed_at is not None:
             at = datetime.fromisoformat(rel.computed_at).strftime("%Y-%m-%d %H:%M")
@@ -207,7 +155,7 @@ def render_release(msg: Messages, rel: Any, *, show_suppressed: bool) -> None:
     else:
         lines, mostly, shown = [], 0, 0
         for r in rows:
-            group = [_group(msg, d, r[d]) for d in rel.dims]
+            group = [group_name(msg, d, r[d]) for d in rel.dims]
             for c in cells:
                 cell, how = r["noise"][c], rel.noise[c]
                 whole = _whole(rel, c)

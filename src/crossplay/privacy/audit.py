@@ -30,7 +30,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -63,13 +63,47 @@ class AuditEntry:
     hash: str
 
 
+ProblemKind = Literal["missing", "missing_range", "unchained", "changed", "head_missing",
+                      "head_differs"]
+
+#: what each kind of problem says (English; the CLI's catalog has ``audit.problem.<kind>``
+#: in every language, with the same fields)
+PROBLEM_TEXTS: dict[ProblemKind, str] = {
+    "missing": "entry {first} missing",
+    "missing_range": "entry {first}..{last} missing",
+    "unchained": "entry {seq}: does not follow the previous entry (deleted or reordered "
+                 "entries)",
+    "changed": "entry {seq}: content was changed (hash mismatch)",
+    "head_missing": "the expected head {expected} is missing: the log ends at {head} (newest "
+                    "entries deleted)",
+    "head_differs": "entry {expected} differs from the expected head",
+}
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    """One break :func:`verify` found: its kind and the entry numbers its text quotes."""
+
+    kind: ProblemKind
+    values: dict[str, int]
+
+    @property
+    def text(self) -> str:
+        return PROBLEM_TEXTS[self.kind].format(**self.values)
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     ok: bool
     entries: int
     head_seq: int
     head_hash: str
-    problems: list[str]
+    issues: list[AuditProblem]
+
+    @property
+    def problems(self) -> list[str]:
+        """The problems in English, as ``--json`` prints them."""
+        return [p.text for p in self.issues]
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "entries": self.entries, "head_seq": self.head_seq,
@@ -105,19 +139,23 @@ def engine_for(settings: Settings | str) -> Engine:
 def _check_details(details: dict[str, Any]) -> str:
     bad = sorted(k for k in details if k.lower() in _FORBIDDEN_DETAIL_KEYS)
     if bad:
-        raise AuditError(f"audit details must not hold direct identifiers: {', '.join(bad)}; "
-                         "pass pseudonymous keys or digests", code="audit_identifier")
+        keys = ", ".join(bad)
+        raise AuditError(f"audit details must not hold direct identifiers: {keys}; "
+                         "pass pseudonymous keys or digests", code="audit_identifier",
+                         params={"keys": keys})
     try:
         return json.dumps(details, ensure_ascii=False, sort_keys=True, default=str)
     except (TypeError, ValueError) as exc:
-        raise AuditError(f"audit details are not JSON-able: {exc}") from None
+        raise AuditError(f"audit details are not JSON-able: {exc}",
+                         code="audit_details_json", params={"detail": str(exc)}) from None
 
 
 def record(settings: Settings | str, action: str, *, actor: str, subject: str | None = None,
            details: dict[str, Any] | None = None) -> None:
     """Append one entry to the audit log (safe under concurrent writers)."""
     if not action or not actor:
-        raise AuditError("an audit entry needs an action and an actor")
+        raise AuditError("an audit entry needs an action and an actor",
+                         code="audit_entry_incomplete")
     details_text = _check_details(details or {})
     engine = engine_for(settings)
     for attempt in range(50):
@@ -137,7 +175,8 @@ def record(settings: Settings | str, action: str, *, actor: str, subject: str | 
             return
         except IntegrityError:  # another writer extended the same head first: retry
             time.sleep(0.001 * (attempt + 1))
-    raise AuditError("could not append to the audit log after 50 attempts")
+    raise AuditError("could not append to the audit log after 50 attempts",
+                     code="audit_append_failed")
 
 
 def entries(settings: Settings | str, *, action: str | None = None,
@@ -168,7 +207,7 @@ def verify(settings: Settings | str, *, expect: tuple[int, str] | None = None) -
     unchanged, which also detects deletion of the newest entries.
     """
     engine = engine_for(settings)
-    problems: list[str] = []
+    problems: list[AuditProblem] = []
     prev = GENESIS
     expected_seq = 1
     n = 0
@@ -180,14 +219,15 @@ def verify(settings: Settings | str, *, expect: tuple[int, str] | None = None) -
         n += 1
         seq = int(r.seq)
         if seq != expected_seq:
-            problems.append(f"entry {expected_seq}" + (f"..{seq - 1}" if seq - 1 > expected_seq
-                                                       else "") + " missing")
+            problems.append(AuditProblem("missing_range", {"first": expected_seq,
+                                                           "last": seq - 1})
+                            if seq - 1 > expected_seq
+                            else AuditProblem("missing", {"first": expected_seq}))
         if r.prev_hash != prev:
-            problems.append(f"entry {seq}: does not follow the previous entry "
-                            "(deleted or reordered entries)")
+            problems.append(AuditProblem("unchained", {"seq": seq}))
         actual = entry_hash(seq, r.ts, r.action, r.actor, r.subject, r.details, r.prev_hash)
         if actual != r.hash:
-            problems.append(f"entry {seq}: content was changed (hash mismatch)")
+            problems.append(AuditProblem("changed", {"seq": seq}))
         prev = r.hash
         expected_seq = seq + 1
         head_seq, head_hash = seq, r.hash
@@ -195,8 +235,8 @@ def verify(settings: Settings | str, *, expect: tuple[int, str] | None = None) -
     if expect is not None:
         e_seq, e_hash = expect
         if e_seq > head_seq:
-            problems.append(f"the expected head {e_seq} is missing: the log ends at {head_seq} "
-                            "(newest entries deleted)")
+            problems.append(AuditProblem("head_missing", {"expected": e_seq,
+                                                          "head": head_seq}))
         elif e_seq > 0 and seen.get(e_seq) != e_hash:
-            problems.append(f"entry {e_seq} differs from the expected head")
+            problems.append(AuditProblem("head_differs", {"expected": e_seq}))
     return VerifyResult(not problems, n, head_seq, head_hash, problems)

@@ -44,8 +44,10 @@ def parse_purpose(value: str) -> Purpose:
     try:
         return Purpose(value)
     except ValueError:
-        raise ConsentError(f"unknown purpose {value!r}: use one of "
-                           f"{', '.join(p.value for p in Purpose)}") from None
+        purposes = ", ".join(p.value for p in Purpose)
+        raise ConsentError(f"unknown purpose {value!r}: use one of {purposes}",
+                           code="consent_purpose",
+                           params={"value": value, "purposes": purposes}) from None
 
 
 def update_consent(settings: Settings, *, partner: Partner, purpose: Purpose | str,
@@ -59,20 +61,22 @@ def update_consent(settings: Settings, *, partner: Partner, purpose: Purpose | s
     the person's links (see ``links_current`` in :mod:`crossplay.warehouse.duck`).
     """
     if partner not in PARTNERS:
-        raise ConsentError(f"unknown partner {partner!r}: use knowledge or game")
+        raise ConsentError(f"unknown partner {partner!r}: use knowledge or game",
+                           code="consent_partner", params={"partner": partner})
     purpose = parse_purpose(purpose) if isinstance(purpose, str) else purpose
     if (user_key is None) == (native_id is None):
-        raise ConsentError("give exactly one of user_key and native_id")
+        raise ConsentError("give exactly one of user_key and native_id",
+                           code="consent_one_id")
     if native_id is not None:
         if not native_id.strip():
-            raise ConsentError("the native id is blank")
+            raise ConsentError("the native id is blank", code="consent_blank_id")
         user_key = native_key(settings, partner, native_id)
     else:
         assert user_key is not None
         user_key = check_user_key(user_key)
     when = (ts or clock.now())
     if when.tzinfo is None:
-        raise ConsentError("the decision time needs a time zone")
+        raise ConsentError("the decision time needs a time zone", code="consent_naive_time")
     when = when.astimezone(UTC)
     engine = engine_for(settings)
     with engine.begin() as conn:

@@ -120,15 +120,29 @@ def read_contacts(settings: Settings, partner: Partner, path: Path,
             reader.fieldnames = header
             id_col = next((c for c in _ID_COLUMNS if c in header), None)
             if id_col is None or not ({"phone", "email"} & set(header)):
+                ids = ", ".join(_ID_COLUMNS)
+                if not header:
+                    raise SourceError(
+                        f"{path}: a contact file needs a user id column (one of {ids}) and a "
+                        f"phone and/or email column; found no header",
+                        code="psi_contacts_no_header",
+                        params={"path": str(path), "id_columns": ids})
+                found = ", ".join(header)
                 raise SourceError(
-                    f"{path}: a contact file needs a user id column (one of "
-                    f"{', '.join(_ID_COLUMNS)}) and a phone and/or email column; "
-                    f"found {', '.join(header) or 'no header'}")
+                    f"{path}: a contact file needs a user id column (one of {ids}) and a "
+                    f"phone and/or email column; found {found}", code="psi_contacts_columns",
+                    params={"path": str(path), "id_columns": ids, "found": found})
             rows = list(reader)
+    except FileNotFoundError:
+        raise SourceError(f"cannot read the contact file {path}: No such file or directory",
+                          code="psi_contacts_missing", params={"path": str(path)}) from None
     except OSError as exc:
-        raise SourceError(f"cannot read the contact file {path}: {exc.strerror}") from None
+        raise SourceError(f"cannot read the contact file {path}: {exc.strerror}",
+                          code="psi_contacts_unreadable",
+                          params={"path": str(path), "reason": exc.strerror}) from None
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise SourceError(f"{path} is not a UTF-8 CSV file: {exc}") from None
+        raise SourceError(f"{path} is not a UTF-8 CSV file: {exc}", code="psi_contacts_encoding",
+                          params={"path": str(path), "detail": str(exc)}) from None
     blank = [r for r in rows if not (r.get(id_col) or "").strip()]
     rows = [r for r in rows if (r.get(id_col) or "").strip()]
     keys = native_keys(settings, partner, [r[id_col] for r in rows])

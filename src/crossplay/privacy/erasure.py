@@ -102,7 +102,9 @@ def load_table_modules() -> None:
             importlib.import_module(module)
         except Exception as exc:
             raise ConfigError(f"cannot import {module} ({exc}); erasing or re-keying without "
-                              "its tables would be incomplete, so nothing was changed") from None
+                              "its tables would be incomplete, so nothing was changed",
+                              code="erasure_table_module",
+                              params={"module": module, "detail": str(exc)}) from None
 
 
 def _keep_mask(t: pa.Table, keys: pa.Array, needles: list[str]) -> pa.Array | None:
@@ -130,7 +132,8 @@ def forget(settings: Settings, partner: Partner, native_id: str, *,
            actor: str = "cli") -> ErasureReport:
     """Remove one person of ``partner`` from the lake, the operational DB and derived files."""
     if partner not in PARTNERS:
-        raise CrossplayError(f"unknown partner {partner!r}: use knowledge or game")
+        raise CrossplayError(f"unknown partner {partner!r}: use knowledge or game",
+                             code="erasure_partner", params={"partner": partner})
     if not native_id.strip():
         raise CrossplayError("the user id is blank", code="bad_user")
     load_table_modules()
@@ -231,7 +234,8 @@ def _erase_derived(settings: Settings, keys: pa.Array,
             raise ConfigError(f"cannot import {module} ({exc}); its row-indexed files "
                               "would be left holding the person, so the erasure stopped "
                               "after the lake and database steps: fix it and run forget "
-                              "again") from None
+                              "again", code="erasure_forget_keys",
+                              params={"module": module, "detail": str(exc)}) from None
         blanked, files = forget_keys(settings, key_set)
         owned |= set(files)
         out |= {f"{name} (rows blanked)": n for name, n in blanked.items()}

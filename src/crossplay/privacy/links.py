@@ -32,7 +32,8 @@ def _check(key: str, side: str) -> str:
     key = key.strip()
     if len(key) != 32 or any(c not in "0123456789abcdef" for c in key):
         raise LinkError(f"{side} must be a 32-hex-character user_key (pseudonymous), "
-                        f"got {len(key)} characters")
+                        f"got {len(key)} characters", code="link_bad_key",
+                        params={"side": side, "length": len(key)})
     return key
 
 
@@ -122,7 +123,7 @@ def add_psi_links(settings: Settings, pairs: Sequence[tuple[str, str]], *, sourc
         raise LinkError(f"{crossed} of {len(rows)} PSI pairs join two users of the same "
                         "partner: both sides of the run were one partner. Nothing was "
                         "recorded; run PSI against the other partner's server",
-                        code="same_partner_link")
+                        code="same_partner_link", params={"crossed": crossed, "pairs": len(rows)})
     new = [(str(r[0]), str(r[1])) for r in rows if r[2] and not r[4]]
     existing = sum(1 for r in rows if r[4])
     refused = sum(1 for r in rows if not r[2] and not r[4])

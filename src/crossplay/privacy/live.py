@@ -48,7 +48,8 @@ def read_live(settings: Settings) -> tuple[pa.Table, pa.Table]:
                 cols = {f.name: [r[i] for r in rows] for i, f in enumerate(schema)}
                 out.append(pa.table(cols, schema=_fix_ts(cols, schema)))
     except SQLAlchemyError as exc:
-        raise ConfigError(f"cannot read the live consents and links: {exc}") from None
+        raise ConfigError(f"cannot read the live consents and links: {exc}",
+                          code="privacy_live_unreadable", params={"detail": str(exc)}) from None
     return out[0], out[1]
 
 

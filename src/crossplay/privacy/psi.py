@@ -97,7 +97,8 @@ def pack_tags(tags: Sequence[bytes]) -> bytes:
 def unpack_tags(body: bytes) -> list[bytes]:
     if len(body) % TAG_BYTES:
         raise PsiError(f"malformed tag list: {len(body)} bytes is not a multiple of "
-                       f"{TAG_BYTES}")
+                       f"{TAG_BYTES}", code="psi_bad_tags",
+                       params={"size": len(body), "tag_bytes": TAG_BYTES})
     return [body[i:i + TAG_BYTES] for i in range(0, len(body), TAG_BYTES)]
 
 
@@ -114,7 +115,9 @@ def pack_keys(keys: Sequence[str | None]) -> bytes:
 
 def unpack_keys(body: bytes, n: int) -> list[str | None]:
     if len(body) != n * KEY_BYTES:
-        raise PsiError(f"expected {n} keys in the answer, got {len(body) / KEY_BYTES:g}")
+        got = len(body) / KEY_BYTES
+        raise PsiError(f"expected {n} keys in the answer, got {got:g}", code="psi_bad_keys",
+                       params={"expected": n, "got": got})
     out: list[str | None] = []
     for i in range(0, len(body), KEY_BYTES):
         chunk = body[i:i + KEY_BYTES]
@@ -140,13 +143,13 @@ def unpack(body: bytes) -> list[bytes]:
             (size,) = struct.unpack_from(">I", body, pos)
             pos += 4
             if pos + size > len(body):
-                raise PsiError("truncated PSI message")
+                raise PsiError("truncated PSI message", code="psi_truncated")
             parts.append(body[pos:pos + size])
             pos += size
     except struct.error:
-        raise PsiError("malformed PSI message") from None
+        raise PsiError("malformed PSI message", code="psi_malformed") from None
     if pos != len(body):
-        raise PsiError("malformed PSI message (trailing bytes)")
+        raise PsiError("malformed PSI message (trailing bytes)", code="psi_trailing_bytes")
     return parts
 
 
@@ -181,7 +184,7 @@ def server_process(key: bytes, reveal: bool, request: bytes) -> tuple[bytes, int
     req = psi.Request()
     req.ParseFromString(request)
     if bool(req.reveal_intersection) != reveal:
-        raise PsiError("the request was made for the other mode")
+        raise PsiError("the request was made for the other mode", code="psi_other_mode")
     n = len(req.encrypted_elements)
     return bytes(server.ProcessRequest(req).SerializeToString()), n
 
@@ -202,7 +205,8 @@ def client_size(key: bytes, setup: bytes, response: bytes) -> int:
         r.ParseFromString(response)
         return int(client.GetIntersectionSize(s, r))
     except Exception as exc:  # protobuf's DecodeError has no stable import path
-        raise PsiError(f"malformed PSI setup or response: {exc}") from None
+        raise PsiError(f"malformed PSI setup or response: {exc}",
+                       code="psi_bad_setup_response", params={"detail": str(exc)}) from None
 
 
 def client_match(key: bytes, setup: bytes, response: bytes,
@@ -217,12 +221,14 @@ def client_match(key: bytes, setup: bytes, response: bytes,
     try:
         r.ParseFromString(response)
     except Exception as exc:
-        raise PsiError(f"malformed PSI response: {exc}") from None
+        raise PsiError(f"malformed PSI response: {exc}", code="psi_bad_response",
+                       params={"detail": str(exc)}) from None
     if len(r.encrypted_elements) != n:
         raise PsiError(f"the response answers {len(r.encrypted_elements)} items, not the "
-                       f"{n} sent")
+                       f"{n} sent", code="psi_response_count",
+                       params={"answered": len(r.encrypted_elements), "sent": n})
     if len(setup) % TAG_BYTES:
-        raise PsiError("malformed PSI setup")
+        raise PsiError("malformed PSI setup", code="psi_bad_setup")
     if n == 0:
         return [], b""
     req = psi.Request()
@@ -232,7 +238,8 @@ def client_match(key: bytes, setup: bytes, response: bytes,
     try:
         points = psi.server.CreateFromKey(inverse, True).ProcessRequest(req).encrypted_elements
     except RuntimeError as exc:
-        raise PsiError(f"malformed PSI response: {exc}") from None
+        raise PsiError(f"malformed PSI response: {exc}", code="psi_bad_response",
+                       params={"detail": str(exc)}) from None
     held = {setup[i:i + TAG_BYTES] for i in range(0, len(setup), TAG_BYTES)}
     matched: list[int] = []
     tags: list[bytes] = []
@@ -315,7 +322,9 @@ class ClientRun(_Run):
                responses: list[bytes]) -> ClientOutcome:
         if len(setups) != self.shards or len(responses) != self.shards:
             raise PsiError(f"expected {self.shards} setups and responses, got "
-                           f"{len(setups)} and {len(responses)}")
+                           f"{len(setups)} and {len(responses)}", code="psi_shard_count",
+                           params={"shards": self.shards, "setups": len(setups),
+                                   "responses": len(responses)})
         if not self.reveal:
             sizes = [ex.submit(client_size, self.key, s, r)
                      for s, r in zip(setups, responses, strict=True)]
@@ -344,9 +353,11 @@ class ServerRun(_Run):
     def start_setup(self, ex: Executor, client_sizes: list[int]) -> None:
         if (len(client_sizes) != self.shards
                 or any(not isinstance(n, int) or n < 0 for n in client_sizes)):
-            raise PsiError(f"expected {self.shards} non-negative shard sizes")
+            raise PsiError(f"expected {self.shards} non-negative shard sizes",
+                           code="psi_shard_sizes", params={"shards": self.shards})
         if self._setups or self._tags:
-            raise PsiError("the setup of this run has already started")
+            raise PsiError("the setup of this run has already started",
+                           code="psi_setup_started")
         self.client_sizes = list(client_sizes)
         if self.reveal:
             self._tags = [ex.submit(server_tags, self.key, p) for p in self.parts]
@@ -356,18 +367,23 @@ class ServerRun(_Run):
 
     def respond(self, ex: Executor, requests: list[bytes]) -> tuple[list[bytes], list[bytes]]:
         if not (self._setups or self._tags):
-            raise PsiError("the setup has not started: send the shard sizes first")
+            raise PsiError("the setup has not started: send the shard sizes first",
+                           code="psi_setup_not_started")
         if len(requests) != self.shards:
-            raise PsiError(f"expected {self.shards} requests, got {len(requests)}")
+            raise PsiError(f"expected {self.shards} requests, got {len(requests)}",
+                           code="psi_request_count",
+                           params={"shards": self.shards, "got": len(requests)})
         futs = [ex.submit(server_process, self.key, self.reveal, r) for r in requests]
         try:
             done = [f.result() for f in futs]
         except PsiError:
             raise
         except Exception as exc:
-            raise PsiError(f"malformed PSI request: {exc}") from None
+            raise PsiError(f"malformed PSI request: {exc}", code="psi_bad_request",
+                           params={"detail": str(exc)}) from None
         if [n for _, n in done] != self.client_sizes:
-            raise PsiError("the requests do not have the announced sizes")
+            raise PsiError("the requests do not have the announced sizes",
+                           code="psi_request_sizes")
         setups = ([f.result()[1] for f in self._tags] if self.reveal
                   else [f.result() for f in self._setups])
         return setups, [r for r, _ in done]
@@ -376,7 +392,7 @@ class ServerRun(_Run):
         """For each tag, in order, the server's item whose ``tag(H(x)^s)`` it is, or None."""
         if not self._tags:
             raise PsiError("no pairing in this run: it is not an intersection run, or "
-                           "its setup never started")
+                           "its setup never started", code="psi_no_pairing")
         wanted = set(tags)
         found: dict[bytes, str] = {}
         for part, fut in zip(self.parts, self._tags, strict=True):

@@ -64,13 +64,22 @@ def _json(data: Any) -> bytes:
     return json.dumps(data).encode("utf-8")
 
 
-def _load(body: bytes, what: str) -> dict[str, Any]:
+def _load(body: bytes, path: Path, *, header: bool) -> dict[str, Any]:
+    """The JSON object of file ``path`` (or of its ``header`` frame)."""
     try:
         data = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError):
-        raise PsiError(f"{what} is not JSON") from None
+        if header:
+            raise PsiError(f"the header of {path} is not JSON", code="psi_file_header_not_json",
+                           params={"path": str(path)}) from None
+        raise PsiError(f"{path} is not JSON", code="psi_file_not_json",
+                       params={"path": str(path)}) from None
     if not isinstance(data, dict):
-        raise PsiError(f"{what} must be a JSON object")
+        if header:
+            raise PsiError(f"the header of {path} must be a JSON object",
+                           code="psi_file_header_not_object", params={"path": str(path)})
+        raise PsiError(f"{path} must be a JSON object", code="psi_file_not_object",
+                       params={"path": str(path)})
     return data
 
 
@@ -84,8 +93,12 @@ def _write_private(path: Path, data: bytes) -> None:
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
+    except FileNotFoundError:
+        raise PsiError(f"cannot read {path}: No such file or directory",
+                       code="psi_file_missing", params={"path": str(path)}) from None
     except OSError as exc:
-        raise PsiError(f"cannot read {path}: {exc.strerror}") from None
+        raise PsiError(f"cannot read {path}: {exc.strerror}", code="psi_file_unreadable",
+                       params={"path": str(path), "reason": exc.strerror}) from None
 
 
 def _run_id(request_bytes: bytes) -> str:
@@ -118,25 +131,33 @@ def _parse_request(path: Path, partner: Partner) -> tuple[dict[str, Any], list[b
     raw = _read(path)
     frames = unpack(raw)
     if not frames:
-        raise PsiError(f"{path} is empty")
-    header = _load(frames[0], f"the header of {path}")
+        raise PsiError(f"{path} is empty", code="psi_file_empty", params={"path": str(path)})
+    header = _load(frames[0], path, header=True)
     if header.get("protocol") != PROTOCOL:
         raise PsiError(f"{path} is not a {PROTOCOL} request: the other side must update "
-                       "crossplay", code="psi_protocol")
-    if header.get("mode") not in MODES:
-        raise PsiError(f"unknown mode {header.get('mode')!r} in {path}")
+                       "crossplay", code="psi_file_protocol",
+                       params={"path": str(path), "protocol": PROTOCOL})
+    mode = header.get("mode")
+    if mode not in MODES:
+        raise PsiError(f"unknown mode {mode!r} in {path}", code="psi_file_mode",
+                       params={"mode": mode, "path": str(path)})
     shards, salt = header.get("shards"), header.get("salt")
     if not isinstance(shards, int) or isinstance(shards, bool) or not 1 <= shards <= MAX_SHARDS:
-        raise PsiError(f"{path}: shards must be an integer from 1 to {MAX_SHARDS}")
+        raise PsiError(f"{path}: shards must be an integer from 1 to {MAX_SHARDS}",
+                       code="psi_file_shards", params={"path": str(path),
+                                                       "max_shards": MAX_SHARDS})
     if not isinstance(salt, str) or len(salt) != 32 or any(
             c not in "0123456789abcdef" for c in salt):
-        raise PsiError(f"{path}: malformed salt")
+        raise PsiError(f"{path}: malformed salt", code="psi_file_salt",
+                       params={"path": str(path)})
     client = header.get("partner")
     if client not in PARTNERS:
-        raise PsiError(f"{path} does not say which partner made it")
+        raise PsiError(f"{path} does not say which partner made it",
+                       code="psi_file_no_partner", params={"path": str(path)})
     if client == partner:
         raise PsiError(f"{path} was made by {client}, the partner this side is: PSI runs "
-                       "between the two partners", code="same_partner")
+                       "between the two partners", code="psi_file_same_partner",
+                       params={"path": str(path), "partner": client})
     return header, frames[1:], raw
 
 
@@ -160,7 +181,9 @@ def _server_run(settings: Settings, partner: Partner, contacts_path: Path,
     header, requests, raw = _parse_request(request, partner)
     chosen: Mode = header["mode"]
     if mode is not None and chosen != mode:
-        raise PsiError(f"{request} is a {chosen} request; this step needs {mode}")
+        raise PsiError(f"{request} is a {chosen} request; this step needs {mode}",
+                       code="psi_file_wrong_mode",
+                       params={"path": str(request), "mode": chosen, "needed": mode})
     contacts = load_side(settings, partner, contacts_path, chosen)
     shards = int(header["shards"])
     check_sizes(header.get("sizes"), shards, client_limit(settings, len(contacts.owners)),
@@ -188,9 +211,10 @@ def file_respond(settings: Settings, partner: Partner, contacts_path: Path, requ
 
 
 def _state(path: Path) -> dict[str, Any]:
-    data = _load(_read(path), str(path))
+    data = _load(_read(path), path, header=False)
     if data.get("protocol") != PROTOCOL or data.get("partner") not in PARTNERS:
-        raise PsiError(f"{path} is not a {PROTOCOL} client state file")
+        raise PsiError(f"{path} is not a {PROTOCOL} client state file", code="psi_state_file",
+                       params={"path": str(path), "protocol": PROTOCOL})
     return data
 
 
@@ -223,12 +247,13 @@ def file_pairs(settings: Settings, partner: Partner, contacts_path: Path, reques
     sv = _server_run(settings, partner, contacts_path, request, "intersection")
     raw = _read(tags)
     if not raw.startswith(_TAGS_MAGIC):
-        raise PsiError(f"{tags} is not a tag file of `crossplay psi finish` ({PROTOCOL})")
+        raise PsiError(f"{tags} is not a tag file of `crossplay psi finish` ({PROTOCOL})",
+                       code="psi_tags_file", params={"path": str(tags), "protocol": PROTOCOL})
     asked = unpack_tags(raw[len(_TAGS_MAGIC):])
     elements = sum(sv.sizes)
     if len(asked) > elements:
         raise PsiError(f"{len(asked):,} tags for a request of {elements:,} items: refused",
-                       code="psi_too_many_tags")
+                       code="psi_too_many_tags", params={"tags": len(asked), "items": elements})
     with pool(sv.run.shards) as ex:
         sv.run.start_setup(ex, sv.sizes)
         answers = server_pairs(sv.contacts, sv.run.items_for(asked))
@@ -247,22 +272,26 @@ def file_link(settings: Settings, state_path: Path, pairs_path: Path) -> dict[st
     """Client, step 5: record the new links (method psi)."""
     st = _state(state_path)
     if "matched" not in st:
-        raise PsiError("run `crossplay psi finish` first")
+        raise PsiError("run `crossplay psi finish` first", code="psi_finish_first")
     partner: Partner = st["partner"]
     contacts = load_side(settings, partner, Path(st["contacts"]), "intersection")
     raw = _read(pairs_path)
     if not raw.startswith(_KEYS_MAGIC):
         raise PsiError(f"{pairs_path} is not a pairs file of `crossplay psi pairs` "
-                       f"({PROTOCOL})")
+                       f"({PROTOCOL})", code="psi_pairs_file",
+                       params={"path": str(pairs_path), "protocol": PROTOCOL})
     frames = unpack(raw[len(_KEYS_MAGIC):])
     if len(frames) != 2:
-        raise PsiError(f"{pairs_path} is malformed")
-    header = _load(frames[0], f"the header of {pairs_path}")
+        raise PsiError(f"{pairs_path} is malformed", code="psi_pairs_malformed",
+                       params={"path": str(pairs_path)})
+    header = _load(frames[0], pairs_path, header=True)
     if header.get("run") != st.get("run"):
-        raise PsiError(f"{pairs_path} answers another request than this state's")
+        raise PsiError(f"{pairs_path} answers another request than this state's",
+                       code="psi_pairs_other_run", params={"path": str(pairs_path)})
     server = header.get("partner")
     if server not in PARTNERS:
-        raise PsiError(f"{pairs_path} does not say which partner made it")
+        raise PsiError(f"{pairs_path} does not say which partner made it",
+                       code="psi_file_no_partner", params={"path": str(pairs_path)})
     matched = list(st["matched"])
     answers = unpack_keys(frames[1], len(matched))
     done, ambiguous = client_links(settings, contacts, matched, answers, partner, server,

@@ -21,7 +21,6 @@ import contextlib
 import json
 import signal
 import socket
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -43,9 +42,9 @@ def _object(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError):
-        raise PsiError("the body is not JSON") from None
+        raise PsiError("the body is not JSON", code="psi_body_not_json") from None
     if not isinstance(data, dict):
-        raise PsiError("the body must be a JSON object")
+        raise PsiError("the body must be a JSON object", code="psi_body_not_object")
     return data
 
 
@@ -109,7 +108,8 @@ def serve(server: PsiServer, host: str, port: int, ready: Callable[[str], None])
     except OSError as exc:
         sock.close()
         server.close()
-        raise PsiError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        raise PsiError(f"cannot listen on {host}:{port}: {exc.strerror}", code="psi_listen",
+                       params={"host": host, "port": port, "reason": exc.strerror}) from None
     config = uvicorn.Config(create_app(server), log_config=None, log_level="warning",
                             access_log=False, lifespan="off", timeout_keep_alive=5,
                             timeout_graceful_shutdown=10)
@@ -144,11 +144,6 @@ class _Uvicorn(uvicorn.Server):
         yield
 
 
-def print_ready(url: str) -> None:
-    sys.stderr.write(f"PSI server listening on {url}\n")
-    sys.stderr.flush()
-
-
 class PsiClient:
     """The joining side's HTTP client: every call carries the API key; refusals become
     :class:`PsiError` with the server's own explanation."""
@@ -166,16 +161,11 @@ class PsiClient:
             resp = self._client.post(self.url + path, content=body,
                                      headers={"Content-Type": ctype})
         except httpx.HTTPError as exc:
-            raise PsiError(f"cannot reach the PSI server at {self.url}: {exc}") from None
+            raise PsiError(f"cannot reach the PSI server at {self.url}: {exc}",
+                           code="psi_unreachable",
+                           params={"url": self.url, "detail": str(exc)}) from None
         if resp.status_code >= 400:
-            detail, code = resp.text, "psi_refused"
-            try:
-                problem = resp.json()
-                detail, code = str(problem["detail"]), str(problem.get("code") or code)
-            except (ValueError, KeyError, TypeError):
-                pass
-            raise PsiError(f"the PSI server refused ({resp.status_code}): {detail}",
-                           code=code)
+            raise _refusal(resp)
         self.received += len(resp.content)
         return resp.content
 
@@ -184,3 +174,23 @@ class PsiClient:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _refusal(resp: httpx.Response) -> PsiError:
+    """The server's refusal as an error of this side: its problem+json ``detail``, with the
+    server's ``code`` quoted in the message (``psi_server_refused``), else the body as it
+    came (``psi_refused``)."""
+    try:
+        problem = resp.json()
+        detail, code = str(problem["detail"]), str(problem.get("code") or "")
+    except (ValueError, KeyError, TypeError):
+        return PsiError(f"the PSI server refused ({resp.status_code}): {resp.text}",
+                        code="psi_refused",
+                        params={"status": resp.status_code, "detail": resp.text})
+    if not code:
+        return PsiError(f"the PSI server refused ({resp.status_code}): {detail}",
+                        code="psi_refused", params={"status": resp.status_code,
+                                                    "detail": detail})
+    return PsiError(f"the PSI server refused ({resp.status_code} {code}): {detail}",
+                    code="psi_server_refused",
+                    params={"status": resp.status_code, "server_code": code, "detail": detail})

@@ -88,16 +88,16 @@ def client_limit(settings: Settings, server_items: int) -> int:
 def check_sizes(sizes: Any, shards: int, limit: int, server_items: int) -> list[int]:
     """The announced per-shard sizes, or a :class:`PsiError` saying what is wrong."""
     if (not isinstance(sizes, list) or len(sizes) != shards
-            or not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes)):
-        raise PsiError(f"sizes must be a list of {shards} integers, one per shard",
-                       code="psi_bad_sizes")
-    if any(n < 0 for n in sizes):
-        raise PsiError("sizes must not be negative", code="psi_bad_sizes")
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                       for n in sizes)):
+        raise PsiError(f"sizes must be a list of {shards} non-negative integers, one per "
+                       "shard", code="psi_bad_sizes", params={"shards": shards})
     total = sum(sizes)
     if total > limit:
         raise PsiError(f"{total:,} items announced; this side accepts at most {limit:,} per "
                        f"run (psi_max_items, and psi_max_size_ratio x its own "
-                       f"{server_items:,} items)", code="psi_too_many_items")
+                       f"{server_items:,} items)", code="psi_too_many_items",
+                       params={"total": total, "limit": limit, "server_items": server_items})
     return list(sizes)
 
 
@@ -119,7 +119,9 @@ class PsiServer:
     def __init__(self, settings: Settings, partner: Partner, contacts: ContactSet, mode: Mode,
                  *, workers: int = 2, once: bool = False) -> None:
         if mode not in MODES:
-            raise PsiError(f"mode must be one of {', '.join(MODES)}")
+            modes = ", ".join(MODES)
+            raise PsiError(f"mode must be one of {modes}", code="psi_mode_unknown",
+                           params={"modes": modes})
         self.settings, self.partner, self.contacts, self.mode = settings, partner, contacts, mode
         self.workers, self.once = workers, once
         self.max_items = client_limit(settings, len(contacts.owners))
@@ -138,7 +140,8 @@ class PsiServer:
         if key.partner == self.partner:
             raise Forbidden(f"API key {key.key_id} belongs to {key.partner}, the partner this "
                             f"server serves: PSI runs between the two partners, so use a key "
-                            f"of the other partner", code="same_partner")
+                            f"of the other partner", code="same_partner",
+                            params={"key_id": key.key_id, "partner": key.partner})
 
     def body_cap(self, key: ApiKey, sid: str, step: str) -> int:
         """The most bytes the body of ``step`` of this session may hold."""
@@ -198,23 +201,28 @@ class PsiServer:
     def open_session(self, key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
         self.admit(key)
         if body.get("protocol") != PROTOCOL:
-            raise PsiError(f"protocol {body.get('protocol')!r} is not {PROTOCOL}: update "
-                           "crossplay on the joining side", code="psi_protocol")
+            got = body.get("protocol")
+            raise PsiError(f"protocol {got!r} is not {PROTOCOL}: update crossplay on the "
+                           "joining side", code="psi_protocol",
+                           params={"got": got, "protocol": PROTOCOL})
         if body.get("mode") != self.mode:
-            raise PsiError(f"this side serves {self.mode} only, not {body.get('mode')!r}",
-                           code="psi_mode")
+            got = body.get("mode")
+            raise PsiError(f"this side serves {self.mode} only, not {got!r}", code="psi_mode",
+                           params={"mode": self.mode, "got": got})
         claimed = body.get("partner")
         if claimed not in PARTNERS:
             raise PsiError("say which partner is joining: partner must be knowledge or game",
                            code="psi_bad_partner")
         if claimed != key.partner:
             raise Forbidden(f"API key {key.key_id} belongs to {key.partner}, not {claimed}",
-                            code="key_partner_mismatch")
+                            code="key_partner_mismatch",
+                            params={"key_id": key.key_id, "partner": key.partner,
+                                    "claimed": claimed})
         self._reap()
         with self.lock:
             if len(self.sessions) >= MAX_SESSIONS:
                 raise RateLimited("this PSI server holds too many open sessions; try again "
-                                  "in a minute", retry_after=60)
+                                  "in a minute", retry_after=60, code="psi_server_full")
         self.limiter.acquire(key.key_id)
         sid = secrets.token_hex(12)
         run = ServerRun(self.mode, new_salt(), self.workers, self.contacts.items, new_key())
@@ -229,7 +237,7 @@ class PsiServer:
             self._end(s, completed=False)
             raise Conflict(f"out of order: this session is at step {s.step!r}; the protocol "
                            "is session, sizes, request, pairs — open a new session",
-                           code="psi_out_of_order")
+                           code="psi_out_of_order", params={"step": s.step})
 
     def _step(self, key: ApiKey, sid: str, expected: Step,
               work: Callable[[_Session], bytes]) -> bytes:
@@ -281,7 +289,8 @@ class PsiServer:
             tags = unpack_tags(body)
             if len(tags) > s.elements:
                 raise PsiError(f"{len(tags):,} tags for a request of {s.elements:,} items: "
-                               "refused", code="psi_too_many_tags")
+                               "refused", code="psi_too_many_tags",
+                               params={"tags": len(tags), "items": s.elements})
             answers = server_pairs(self.contacts, s.run.items_for(tags))
             handed = sum(a is not None for a in answers)
             audit_server(self.settings, self.mode, self.partner, step="pairs",
@@ -305,16 +314,19 @@ def client_api_key(path: Path | None) -> str:
         try:
             text = path.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read the API key file {path}: {exc}") from None
+            raise ConfigError(f"cannot read the API key file {path}: {exc}",
+                              code="psi_key_file_unreadable",
+                              params={"path": str(path), "detail": str(exc)}) from None
         if not text:
-            raise ConfigError(f"the API key file {path} is empty")
+            raise ConfigError(f"the API key file {path} is empty", code="psi_key_file_empty",
+                              params={"path": str(path)})
         return text
     text = os.environ.get(API_KEY_ENV, "").strip()
     if not text:
         raise ConfigError(
             f"psi join needs the API key the other partner created for you: put it in a "
             f"file (mode 0600) and pass --api-key-file FILE, or set {API_KEY_ENV}",
-            code="missing_api_key")
+            code="missing_api_key", params={"var": API_KEY_ENV})
     return text
 
 
@@ -324,7 +336,9 @@ def join(settings: Settings, partner: Partner, contacts_path: Path, url: str, mo
     from crossplay.privacy.psi_http import PsiClient
 
     if mode not in MODES:
-        raise PsiError(f"mode must be one of {', '.join(MODES)}")
+        modes = ", ".join(MODES)
+        raise PsiError(f"mode must be one of {modes}", code="psi_mode_unknown",
+                       params={"modes": modes})
     t0 = time.perf_counter()
     contacts = load_side(settings, partner, contacts_path, mode)
     load_s = time.perf_counter() - t0
@@ -346,11 +360,13 @@ def _run_join(settings: Settings, partner: Partner, contacts: ContactSet, url: s
                                            "partner": partner})
     server = hello.get("partner")
     if server not in PARTNERS:
-        raise PsiError("the PSI server did not say which partner it serves")
+        raise PsiError("the PSI server did not say which partner it serves",
+                       code="psi_server_no_partner")
     if server == partner:
         raise PsiError(f"the server at {url} serves {server}, the same partner as this "
                        f"side: PSI links a knowledge user and a game user; join the other "
-                       f"partner's server", code="same_partner")
+                       f"partner's server", code="psi_server_same_partner",
+                       params={"url": url, "partner": server})
     sid, salt, shards = str(hello["session"]), bytes.fromhex(hello["salt"]), int(hello["shards"])
     run = ClientRun(mode, salt, shards, contacts.items, new_key())
     http.post_json(f"/v1/session/{sid}/sizes", {"sizes": run.sizes()})

@@ -79,9 +79,10 @@ def client_links(settings: Settings, contacts: ContactSet, matched: list[str],
 
     if client == server:
         raise PsiError(f"both sides of this run are {client}: PSI links join a knowledge "
-                       "user and a game user; nothing was recorded", code="same_partner")
+                       "user and a game user; nothing was recorded",
+                       code="psi_links_same_partner", params={"partner": client})
     if len(answers) != len(matched):
-        raise PsiError("the answer does not match the tags sent")
+        raise PsiError("the answer does not match the tags sent", code="psi_answer_mismatch")
     found: set[tuple[str, str]] = set()
     ambiguous = 0
     for item, other in zip(matched, answers, strict=True):
