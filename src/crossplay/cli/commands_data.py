@@ -19,6 +19,7 @@ from crossplay.cli.state import state
 from crossplay.core.errors import ConfigError, QueryError
 from crossplay.core.secrets import init_secret
 from crossplay.core.types import Kind, Lang, Partner
+from crossplay.ingest.error_messages import ERRORS
 from crossplay.ingest.mapping import Mapping, load_mapping
 from crossplay.ingest.pipeline import IngestSummary, ingest
 from crossplay.ingest.sources import expand_sources
@@ -158,6 +159,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                       "zh-CN": "请重新导入受影响合作方的数据以补回这些行 (导入可重复执行)。"},
 }
 add_messages(MESSAGES)
+add_messages(ERRORS)
 add_messages({
     # crossplay ingest: corrections and rows the quarantine already holds
     "sum.corrected": {

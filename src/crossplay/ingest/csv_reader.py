@@ -60,16 +60,21 @@ def csv_header(path: Path, encoding: str, delimiter: str,
         return [], []
     if len(sample) == SAMPLE_BYTES and not any(ch in text for ch in _NEWLINES):
         raise SourceError(f"{path}: the header line is longer than {SAMPLE_BYTES:,} bytes; "
-                          "is this a CSV file with the right delimiter?")
+                          "is this a CSV file with the right delimiter?",
+                          code="ingest_header_too_long",
+                          params={"path": str(path), "limit": SAMPLE_BYTES})
     first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
     if len(first) > limits.max_columns:
         raise SourceError(
             f"{path}: the header has {len(first):,} columns; the limit is "
             f"{limits.max_columns:,} (raise CROSSPLAY_INGEST_MAX_COLUMNS if the export "
-            "really is that wide)")
+            "really is that wide)", code="ingest_header_columns",
+            params={"path": str(path), "n": len(first), "limit": limits.max_columns})
     if any(has_surrogates(n) for n in first):
         raise SourceError(f"{path}: the header is not valid {encoding}; set `encoding:` in "
-                          "the mapping or --encoding (e.g. gb18030, utf-16, latin-1)")
+                          "the mapping or --encoding (e.g. gb18030, utf-16, latin-1)",
+                          code="ingest_header_encoding",
+                          params={"path": str(path), "encoding": encoding})
     names = [n.strip() for n in first]
     if not names or names == [""]:
         return [], []
@@ -77,9 +82,11 @@ def csv_header(path: Path, encoding: str, delimiter: str,
     if dup:
         shown = ", ".join(repr(n) for n in dup[:10]) + (", ..." if len(dup) > 10 else "")
         raise SourceError(f"{path}: the header repeats column(s) {shown}; "
-                          "column names must be unique")
+                          "column names must be unique", code="ingest_header_repeats",
+                          params={"path": str(path), "columns": shown})
     if any(n == "" for n in names):
-        raise SourceError(f"{path}: the header has an empty column name")
+        raise SourceError(f"{path}: the header has an empty column name",
+                          code="ingest_header_empty_name", params={"path": str(path)})
     return first, names
 
 
@@ -189,8 +196,11 @@ def read_csv_slow(
 
 
 def _not_in(path: Path, encoding: str, exc: UnicodeError) -> SourceError:
-    return SourceError(f"{path} cannot be read as {encoding} ({describe(exc)}); set "
-                       "`encoding:` in the mapping or --encoding to the file's encoding")
+    detail = describe(exc)
+    return SourceError(f"{path} cannot be read as {encoding} ({detail}); set "
+                       "`encoding:` in the mapping or --encoding to the file's encoding",
+                       code="ingest_encoding_mismatch",
+                       params={"path": str(path), "encoding": encoding, "detail": detail})
 
 
 def _slow_rows(fh: io.TextIOWrapper, names: list[str], delimiter: str, batch_rows: int,

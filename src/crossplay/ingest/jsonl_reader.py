@@ -105,7 +105,7 @@ class _Guards:
 
 
 def _json_lines_slow(
-    chunk: bytes, first_line: int, limits: ReadLimits
+    chunk: bytes, first_line: int, limits: ReadLimits, path: Path
 ) -> tuple[pa.Table, list[int], list[SourceReject]]:
     records: list[dict[str, str | None]] = []
     rows: list[int] = []
@@ -151,8 +151,11 @@ def _json_lines_slow(
         for k in r:
             names[k] = None
     if len(names) > limits.max_columns:
-        raise SourceError(f"the lines have {len(names):,} different keys; the limit is "
-                          f"{limits.max_columns:,} (CROSSPLAY_INGEST_MAX_COLUMNS)")
+        raise SourceError(f"{path}: the lines have {len(names):,} different keys; the limit "
+                          f"is {limits.max_columns:,} (CROSSPLAY_INGEST_MAX_COLUMNS)",
+                          code="ingest_jsonl_keys",
+                          params={"path": str(path), "n": len(names),
+                                  "limit": limits.max_columns})
     cols = {n: pa.array([r.get(n) for r in records], pa.string()) for n in names}
     table = pa.table(cols) if cols else pa.table({})
     if not cols and records:
@@ -211,11 +214,9 @@ def read_jsonl(path: Path, batch_rows: int,
     limits = limits or ReadLimits()
     with open_stream(path) as fh:
         try:
-            yield from _read_chunks(fh, limits)
+            yield from _read_chunks(fh, limits, path)
         except (OSError, pa.ArrowException, EOFError) as exc:
             raise stream_error(path, exc) from None
-        except SourceError as exc:
-            raise SourceError(f"{path}: {exc.message}") from None
 
 
 def _lines_of(fh: pa.NativeFile, limits: ReadLimits) -> Iterator[tuple[bytes | None, int, int]]:
@@ -263,7 +264,7 @@ def _lines_of(fh: pa.NativeFile, limits: ReadLimits) -> Iterator[tuple[bytes | N
             return
 
 
-def _read_chunks(fh: pa.NativeFile, limits: ReadLimits) -> Iterator[SourceBatch]:
+def _read_chunks(fh: pa.NativeFile, limits: ReadLimits, path: Path) -> Iterator[SourceBatch]:
     schema: pa.Schema | None = None
     for chunk, line, done in _lines_of(fh, limits):
         if chunk is None:
@@ -293,5 +294,5 @@ def _read_chunks(fh: pa.NativeFile, limits: ReadLimits) -> Iterator[SourceBatch]
             rows = pa.array(np.arange(line, line + table.num_rows, dtype=np.int64))
             yield SourceBatch(table, rows, [], done)
         else:
-            t, r, rejects = _json_lines_slow(body, line, limits)
+            t, r, rejects = _json_lines_slow(body, line, limits, path)
             yield SourceBatch(t, pa.array(r, pa.int64()), rejects, done)

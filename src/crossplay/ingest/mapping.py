@@ -136,33 +136,43 @@ class Mapping(BaseModel):
             return None
         return u if isinstance(u, UnitRule) else UnitRule(default=u)
 
-    def where(self, key: str) -> str:
-        """'mapping key columns.ts in FILE' or advice to add one."""
-        if self.origin:
-            return f"mapping key {key} in {self.origin}"
-        return f"add `{key}` to a mapping file (--mapping)"
-
     def check_against(self, spec: TableSpec) -> None:
         """Fields named in the mapping must exist in the canonical table."""
         known = set(spec.field_names)
-        problems = []
+        fields = ", ".join(spec.field_names)
+        unknown: list[tuple[str, str]] = []  # (mapping key, field name)
         for section, names in (
             ("columns", self.columns), ("values", self.values),
             ("constants", self.constants), ("units", self.units),
         ):
-            for name in names:
-                if name not in known:
-                    problems.append(f"{section}.{name}: '{name}' is not a field of "
-                                    f"{spec.name} (fields: {', '.join(spec.field_names)})")
-        for name in self.units:
-            if name in known and spec.field(name).kind != "number":
-                problems.append(f"units.{name}: only number fields take a unit")
-        if problems:
-            origin = f" {self.origin}" if self.origin else ""
-            raise MappingError(f"mapping{origin} does not fit table {spec.name}:\n  "
-                               + "\n  ".join(problems))
+            unknown += [(f"{section}.{name}", name) for name in names if name not in known]
+        unitless = [f"units.{name}" for name in self.units
+                    if name in known and spec.field(name).kind != "number"]
+        if not unknown and not unitless:
+            return
+        problems = "\n  ".join(
+            [f"{key}: '{name}' is not a field of {spec.name} (fields: {fields})"
+             for key, name in unknown]
+            + [f"{key}: only number fields take a unit" for key in unitless])
+        origin = f" {self.origin}" if self.origin else ""
+        keys, units = ", ".join(k for k, _ in unknown), ", ".join(unitless)
+        if not unitless:
+            raise MappingError(f"mapping{origin} does not fit table {spec.name}:\n  {problems}",
+                               code="ingest_mapping_unknown_field",
+                               params={"origin": origin, "table": spec.name,
+                                       "problems": problems, "keys": keys, "fields": fields})
+        if not unknown:
+            raise MappingError(f"mapping{origin} does not fit table {spec.name}:\n  {problems}",
+                               code="ingest_mapping_unit_field",
+                               params={"origin": origin, "table": spec.name,
+                                       "problems": problems, "units": units})
+        raise MappingError(f"mapping{origin} does not fit table {spec.name}:\n  {problems}",
+                           code="ingest_mapping_misfit",
+                           params={"origin": origin, "table": spec.name, "problems": problems,
+                                   "keys": keys, "fields": fields, "units": units})
 
 
 def load_mapping(path: Path) -> Mapping:
-    mapping = load_yaml_model(path, Mapping, MappingError, what="mapping file")
+    mapping = load_yaml_model(path, Mapping, MappingError, what="mapping file",
+                              code="ingest_mapping")
     return mapping.model_copy(update={"origin": str(path)})

@@ -96,10 +96,14 @@ def _resolve_mapping(mapping: Mapping | None, partner: Partner, kind: Kind,
     m = mapping or Mapping()
     if m.kind is not None and m.kind != kind:
         raise MappingError(f"the mapping {m.origin or ''} is for kind '{m.kind}', "
-                           f"but --kind is '{kind}'")
+                           f"but --kind is '{kind}'", code="ingest_mapping_kind",
+                           params={"origin": m.origin or "", "mapping_kind": m.kind,
+                                   "kind": kind})
     if m.partner is not None and m.partner != partner:
         raise MappingError(f"the mapping {m.origin or ''} is for partner '{m.partner}', "
-                           f"but --partner is '{partner}'")
+                           f"but --partner is '{partner}'", code="ingest_mapping_partner",
+                           params={"origin": m.origin or "", "mapping_partner": m.partner,
+                                   "partner": partner})
     m.check_against(spec)
     return m
 
@@ -252,7 +256,11 @@ def _read_all(run: RunState, paths: list[Path], pseudo: dict[str, Pseudonymiser]
             except (pa.ArrowException, UnicodeError, csv.Error, OSError, EOFError) as exc:
                 run.forget_file(i, run.staging / "out")
                 if slow or fmt != "csv":
-                    raise SourceError(f"cannot read {path} as {fmt}: {describe(exc)}") from None
+                    detail = describe(exc)
+                    raise SourceError(f"cannot read {path} as {fmt}: {detail}",
+                                      code="ingest_unreadable",
+                                      params={"path": str(path), "format": fmt,
+                                              "detail": detail}) from None
                 log.info("fast CSV path failed on %s (%s); reading row by row", path,
                          type(exc).__name__)
                 note = "read row by row"

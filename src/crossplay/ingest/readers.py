@@ -52,7 +52,8 @@ def detect_format(path: Path) -> Format:
     if name.endswith(".parquet") or name.endswith(".pq"):
         return "parquet"
     raise SourceError(f"cannot tell the format of {path} from its name; "
-                      "set `format:` in the mapping (csv, jsonl or parquet)")
+                      "set `format:` in the mapping (csv, jsonl or parquet)",
+                      code="ingest_format_unknown", params={"path": str(path)})
 
 
 def detect_encoding(sample: bytes, *, whole_file: bool = False) -> str:
@@ -83,7 +84,8 @@ def detect_encoding(sample: bytes, *, whole_file: bool = False) -> str:
     best = from_bytes(sample).best()
     if best is None:
         raise SourceError("cannot detect the file's text encoding; set `encoding:` "
-                          "in the mapping (e.g. utf-8, gb18030)")
+                          "in the mapping (e.g. utf-8, gb18030)",
+                          code="ingest_encoding_undetected")
     return str(best.encoding)
 
 
@@ -91,7 +93,8 @@ def _normalise_encoding(name: str) -> str:
     try:
         return codecs.lookup(name).name
     except LookupError:
-        raise SourceError(f"unknown encoding {name!r}; use e.g. utf-8, gb18030, gbk") from None
+        raise SourceError(f"unknown encoding {name!r}; use e.g. utf-8, gb18030, gbk",
+                          code="ingest_encoding_unknown", params={"name": name}) from None
 
 
 def read_parquet(path: Path, batch_rows: int,
@@ -102,14 +105,22 @@ def read_parquet(path: Path, batch_rows: int,
         pf = pq.ParquetFile(path)
         names = pf.schema_arrow.names
     except (pa.ArrowException, OSError) as exc:
-        raise SourceError(f"{path} is not a readable Parquet file: {describe(exc)}") from None
+        detail = describe(exc)
+        raise SourceError(f"{path} is not a readable Parquet file: {detail}",
+                          code="ingest_parquet_unreadable",
+                          params={"path": str(path), "detail": detail}) from None
     if len(names) > limits.max_columns:
         raise SourceError(f"{path}: the file has {len(names):,} columns; the limit is "
-                          f"{limits.max_columns:,} (CROSSPLAY_INGEST_MAX_COLUMNS)")
+                          f"{limits.max_columns:,} (CROSSPLAY_INGEST_MAX_COLUMNS)",
+                          code="ingest_parquet_columns",
+                          params={"path": str(path), "n": len(names),
+                                  "limit": limits.max_columns})
     dup = sorted({n for n, c in Counter(names).items() if c > 1})
     if dup:
         raise SourceError(f"{path}: the file repeats column(s) {dup[:10]}; column names "
-                          "must be unique (write it again with distinct names)")
+                          "must be unique (write it again with distinct names)",
+                          code="ingest_parquet_repeats",
+                          params={"path": str(path), "columns": dup[:10]})
     size = path.stat().st_size
     total = max(pf.metadata.num_rows, 1)
     row = 1

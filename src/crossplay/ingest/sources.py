@@ -31,12 +31,16 @@ def expand_sources(spec: str | Path) -> list[Path]:
                        if p.is_file() and is_data_file(p)
                        and not any(part.startswith(".") for part in p.relative_to(path).parts))
         if not files:
-            raise SourceError(f"{path} holds no data files ({', '.join(DATA_SUFFIXES)}, "
-                              "optionally .gz / .zst / .bz2)")
+            suffixes = ", ".join(DATA_SUFFIXES)
+            raise SourceError(f"{path} holds no data files ({suffixes}, "
+                              "optionally .gz / .zst / .bz2)", code="ingest_no_data_files",
+                              params={"path": str(path), "suffixes": suffixes})
         return files
     if any(ch in text for ch in "*?["):
         files = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
         if not files:
-            raise SourceError(f"no file matches {text}")
+            raise SourceError(f"no file matches {text}", code="ingest_no_match",
+                              params={"pattern": text})
         return files
-    raise SourceError(f"{path} does not exist")
+    raise SourceError(f"{path} does not exist", code="ingest_path_missing",
+                      params={"path": str(path)})

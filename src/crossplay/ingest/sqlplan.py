@@ -46,32 +46,79 @@ def check_columns(plan: Plan, columns: list[str], path: str) -> None:
     present = set(columns)
     have = ", ".join(columns) if columns else "(none)"
     m = plan.mapping
+    table, origin = plan.spec.name, m.origin
     for f in plan.spec.fields:
         src = m.columns.get(f.name)
+        key = "columns." + f.name
         if src is not None:
             if src not in present:
-                raise MappingError(
-                    f"{path}: the mapping reads {plan.spec.name} field '{f.name}' from column "
-                    f"'{src}', which the file does not have ({m.where('columns.' + f.name)}). "
-                    f"Columns in the file: {have}")
+                raise _column_missing(path, table, f.name, src, key, origin, have)
             continue
         if f.name in m.constants or f.default is not None or _auto_expr(plan, f) is not None:
             continue
         if f.name in present:
             continue
         if f.required:
-            raise MappingError(
-                f"{path}: required {plan.spec.name} field '{f.name}' has no source column: "
-                f"the file has no column '{f.name}' and the mapping does not name one "
-                f"({m.where('columns.' + f.name)}). Columns in the file: {have}")
+            raise _required_field(path, table, f.name, key, origin, have)
     for col in m.properties:
         if col not in present:
-            raise MappingError(f"{path}: `properties` lists column '{col}', which the file "
-                               f"does not have ({m.where('properties')}). Columns: {have}")
+            if origin:
+                raise MappingError(
+                    f"{path}: `properties` lists column '{col}', which the file does not "
+                    f"have (mapping key properties in {origin}). Columns: {have}",
+                    code="ingest_property_missing",
+                    params={"path": path, "column": col, "origin": origin, "have": have})
+            raise MappingError(
+                f"{path}: `properties` lists column '{col}', which the file does not have "
+                f"(add `properties` to a mapping file (--mapping)). Columns: {have}",
+                code="ingest_property_missing_unsaved",
+                params={"path": path, "column": col, "have": have})
     for name in m.constants:
         if plan.spec.field(name).kind == "pseudo_id":
-            raise MappingError(f"{m.where('constants.' + name)}: a user id cannot be a "
-                               "constant")
+            key = "constants." + name
+            if origin:
+                raise MappingError(f"mapping key {key} in {origin}: a user id cannot be a "
+                                   "constant", code="ingest_constant_user",
+                                   params={"key": key, "origin": origin})
+            raise MappingError(f"add `{key}` to a mapping file (--mapping): a user id cannot "
+                               "be a constant", code="ingest_constant_user_unsaved",
+                               params={"key": key})
+
+
+def _column_missing(path: str, table: str, field: str, column: str, key: str,
+                    origin: str | None, have: str) -> MappingError:
+    """A mapped column the file does not have; where to fix it depends on whether the
+    mapping came from a file."""
+    if origin:
+        return MappingError(
+            f"{path}: the mapping reads {table} field '{field}' from column '{column}', which "
+            f"the file does not have (mapping key {key} in {origin}). Columns in the file: "
+            f"{have}", code="ingest_mapped_column_missing",
+            params={"path": path, "table": table, "field": field, "column": column,
+                    "key": key, "origin": origin, "have": have})
+    return MappingError(
+        f"{path}: the mapping reads {table} field '{field}' from column '{column}', which "
+        f"the file does not have (add `{key}` to a mapping file (--mapping)). Columns in the "
+        f"file: {have}", code="ingest_mapped_column_missing_unsaved",
+        params={"path": path, "table": table, "field": field, "column": column, "key": key,
+                "have": have})
+
+
+def _required_field(path: str, table: str, field: str, key: str, origin: str | None,
+                    have: str) -> MappingError:
+    """A required field with neither a column of its name nor a mapped one."""
+    if origin:
+        return MappingError(
+            f"{path}: required {table} field '{field}' has no source column: the file has no "
+            f"column '{field}' and the mapping does not name one (mapping key {key} in "
+            f"{origin}). Columns in the file: {have}", code="ingest_required_field",
+            params={"path": path, "table": table, "field": field, "key": key,
+                    "origin": origin, "have": have})
+    return MappingError(
+        f"{path}: required {table} field '{field}' has no source column: the file has no "
+        f"column '{field}' and the mapping does not name one (add `{key}` to a mapping file "
+        f"(--mapping)). Columns in the file: {have}", code="ingest_required_field_unsaved",
+        params={"path": path, "table": table, "field": field, "key": key, "have": have})
 
 
 def _auto_expr(plan: Plan, f: Field) -> str | None:

@@ -33,7 +33,9 @@ def open_stream(path: Path) -> pa.NativeFile:
         codec = compression_of(path)
         return raw if codec is None else pa.CompressedInputStream(raw, codec)
     except (OSError, pa.ArrowException) as exc:
-        raise SourceError(f"cannot open {path}: {describe(exc)}") from None
+        detail = describe(exc)
+        raise SourceError(f"cannot open {path}: {detail}", code="ingest_open_failed",
+                          params={"path": str(path), "detail": detail}) from None
 
 
 def read_sample(path: Path, size: int) -> bytes:
@@ -50,8 +52,12 @@ def stream_error(path: Path, exc: BaseException) -> SourceError:
     what = describe(exc)
     if compression_of(path) is not None:
         return SourceError(f"{path} is a truncated or corrupt "
-                           f"{compression_of(path)} file ({what}); export it again")
-    return SourceError(f"cannot read {path}: {what}")
+                           f"{compression_of(path)} file ({what}); export it again",
+                           code="ingest_compressed_corrupt",
+                           params={"path": str(path), "compression": compression_of(path),
+                                   "detail": what})
+    return SourceError(f"cannot read {path}: {what}", code="ingest_read_failed",
+                       params={"path": str(path), "detail": what})
 
 
 def describe(exc: BaseException) -> str:

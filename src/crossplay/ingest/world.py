@@ -23,9 +23,12 @@ def world_sources(world: Path) -> list[dict[str, Any]]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SourceError(f"{world} holds no manifest.json; create a world with "
-                          "`crossplay generate --out DIR`") from None
+                          "`crossplay generate --out DIR`", code="ingest_world_no_manifest",
+                          params={"world": str(world)}) from None
     except ValueError as exc:
-        raise SourceError(f"{path} is not valid JSON: {exc}") from None
+        raise SourceError(f"{path} is not valid JSON: {exc}",
+                          code="ingest_world_manifest_json",
+                          params={"path": str(path), "detail": str(exc)}) from None
     sources = [s for s in manifest.get("sources", []) if s.get("files")]
     return sorted(sources, key=lambda s: (_ORDER.get(str(s["kind"]), 9), str(s["name"])))
 
