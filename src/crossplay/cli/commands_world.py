@@ -24,9 +24,11 @@ from crossplay.core.settings import Settings
 from crossplay.core.types import PARTNERS, Partner
 from crossplay.ingest.world import ingest_world
 from crossplay.synth import GenerationReport, WorldConfig, generate_world, recent_start
+from crossplay.synth.error_messages import ERRORS
 from crossplay.synth.world import world_config
 from crossplay.warehouse import lake_stats
 
+add_messages(ERRORS)
 add_messages({
     "demo.keys.created": {
         "en": "Created {path}: a demo-only key derived from seed {seed}, so the same seed "
@@ -74,8 +76,8 @@ def _config(people: int, days: int, seed: int, start: str | None) -> WorldConfig
     try:
         first = date.fromisoformat(start)
     except ValueError:
-        raise typer.BadParameter(f"{start!r} is not a date like 2026-09-01",
-                                 param_hint="--start") from None
+        raise ConfigError(f"--start: {start!r} is not a date like 2026-09-01",
+                          code="synth_start_date", params={"start": start}) from None
     return WorldConfig(people=people, days=days, seed=seed, start=first)
 
 
@@ -126,7 +128,7 @@ def generate_cmd(
         return
     o = stdout()
     o.print(st.msg("gen.done", out=out, s=report.seconds), highlight=False)
-    o.print(table(None, ["file", "rows"],
+    o.print(table(None, [st.msg("col.file"), st.msg("col.rows")],
                   [(f, f"{n:,}") for f, n in sorted(report.files.items())]))
 
 
@@ -186,11 +188,13 @@ def demo_cmd(
     config = _config(people, days, seed, start)
     latest = recent_start(1)  # yesterday
     if start is not None and not DEMO_EARLIEST <= config.start <= config.last_day <= latest:
-        raise typer.BadParameter(
-            f"the demo's window ({config.start} to {config.last_day}) must lie between "
-            f"{DEMO_EARLIEST} and yesterday ({latest}): ingest refuses times before 2000, "
-            "and consents dated in the future are not in force yet; omit --start for a "
-            "window that ends yesterday", param_hint="--start")
+        raise ConfigError(
+            f"--start: the demo's window ({config.start} to {config.last_day}) must lie "
+            f"between {DEMO_EARLIEST} and yesterday ({latest}): ingest refuses times before "
+            "2000, and consents dated in the future are not in force yet; omit --start for a "
+            "window that ends yesterday", code="synth_demo_window",
+            params={"first": str(config.start), "last": str(config.last_day),
+                    "earliest": str(DEMO_EARLIEST), "latest": str(latest)})
     say(1, "demo.generate")
     kept = _previous_start(world_dir, config) if start is None else None
     if kept is not None:

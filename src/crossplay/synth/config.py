@@ -26,7 +26,7 @@ def recent_start(days: int, now: dt.datetime | None = None) -> dt.date:
     """
     instant = clock.now() if now is None else now
     if instant.tzinfo is None:
-        raise ConfigError("recent_start needs an aware datetime", code="synth_config")
+        raise ConfigError("recent_start needs an aware datetime", code="synth_naive_now")
     yesterday = instant.astimezone(ZoneInfo(TIMEZONE)).date() - dt.timedelta(days=1)
     return yesterday - dt.timedelta(days=days - 1)
 
@@ -73,18 +73,27 @@ class WorldConfig:
 
     def validate(self) -> None:
         """Raise ``ConfigError`` naming the first setting to change."""
-        checks = (
-            (1 <= self.people <= MAX_PEOPLE, f"people must be 1..{MAX_PEOPLE:,}"),
-            (1 <= self.days <= MAX_DAYS, f"days must be 1..{MAX_DAYS}"),
-            (self.seed >= 0, "seed must be a non-negative integer"),
-            (isinstance(self.start, dt.date), "start must be a date, e.g. 2026-09-01"),
-            (0.0 <= self.dirty_rate <= 0.5, "dirty_rate must be between 0 and 0.5"),
-            (0.0 <= self.duplicate_rate <= 0.5, "duplicate_rate must be between 0 and 0.5"),
-            (self.chunk_people >= 1, "chunk_people must be at least 1"),
-        )
-        for ok, message in checks:
-            if not ok:
-                raise ConfigError(f"invalid world config: {message}", code="synth_config")
+        if not 1 <= self.people <= MAX_PEOPLE:
+            raise ConfigError(f"invalid world config: people must be 1..{MAX_PEOPLE:,}",
+                              code="synth_config_people", params={"max": MAX_PEOPLE})
+        if not 1 <= self.days <= MAX_DAYS:
+            raise ConfigError(f"invalid world config: days must be 1..{MAX_DAYS}",
+                              code="synth_config_days", params={"max": MAX_DAYS})
+        if not self.seed >= 0:
+            raise ConfigError("invalid world config: seed must be a non-negative integer",
+                              code="synth_config_seed")
+        if not isinstance(self.start, dt.date):
+            raise ConfigError("invalid world config: start must be a date, e.g. 2026-09-01",
+                              code="synth_config_start")
+        if not 0.0 <= self.dirty_rate <= 0.5:
+            raise ConfigError("invalid world config: dirty_rate must be between 0 and 0.5",
+                              code="synth_config_dirty_rate")
+        if not 0.0 <= self.duplicate_rate <= 0.5:
+            raise ConfigError("invalid world config: duplicate_rate must be between 0 and 0.5",
+                              code="synth_config_duplicate_rate")
+        if not self.chunk_people >= 1:
+            raise ConfigError("invalid world config: chunk_people must be at least 1",
+                              code="synth_config_chunk_people")
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,8 @@ Progress = Callable[[int, int], None]
 def _prepare(out: Path) -> None:
     """Make ``out`` ready: new, empty, or a previous world (whose entries are removed)."""
     if out.exists() and not out.is_dir():
-        raise ConfigError(f"{out} is a file; give a directory for the world", code="synth_out")
+        raise ConfigError(f"{out} is a file; give a directory for the world",
+                          code="synth_out_is_file", params={"out": str(out)})
     if out.exists() and any(out.iterdir()):
         manifest = out / MANIFEST
         try:
@@ -55,7 +56,8 @@ def _prepare(out: Path) -> None:
             previous = None
         if previous != "crossplay.synth":
             raise ConfigError(f"{out} is not empty and holds no synthetic world; choose an "
-                              "empty or new directory", code="synth_out")
+                              "empty or new directory", code="synth_out_not_empty",
+                              params={"out": str(out)})
         for name in WORLD_ENTRIES:
             path = out / name
             if path.is_dir():
@@ -193,7 +195,7 @@ class _World:
 
 def world_config(world: Path) -> WorldConfig:
     """The config the complete world in ``world`` was generated with (from its manifest);
-    ``ConfigError`` (code ``synth_out``) when ``world`` holds no complete world."""
+    ``ConfigError`` (code ``synth_no_world``) when ``world`` holds no complete world."""
     try:
         manifest = json.loads((Path(world) / MANIFEST).read_text(encoding="utf-8"))
         if manifest.get("complete") is not True:
@@ -206,7 +208,8 @@ def world_config(world: Path) -> WorldConfig:
                            chunk_people=int(c["chunk_people"]))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise ConfigError(f"{world} holds no complete synthetic world: run `crossplay "
-                          "generate` or `crossplay demo`", code="synth_out") from None
+                          "generate` or `crossplay demo`", code="synth_no_world",
+                          params={"world": str(world)}) from None
 
 
 def generate_world(
