@@ -63,7 +63,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "crossplay"
 
 #: packages (and the command modules exposing them) whose messages are still English;
 #: the second pass empties this tuple
-PENDING: tuple[str, ...] = ("ingest", "synth")
+PENDING: tuple[str, ...] = ()
 
 #: CLI modules that expose another package's commands: their text belongs to that package
 COMMAND_PACKAGE: dict[str, str] = {
@@ -506,7 +506,12 @@ CASES: dict[str, list[Case]] = {
                X("{tmp}/ev.csv", "--partner", "knowledge", "--kind", "events",
                  "--format", "xml"),
                V("{tmp}/ev.csv", "--partner", "knowledge", "--kind", "events", "--mapping",
-                 "{tmp}/m.yaml")],
+                 "{tmp}/m.yaml"),
+               X("{tmp}/ev.csv", "--partner", "knowledge", "--kind", "events"),
+               X("{tmp}/ev.csv", "--partner", "knowledge", "--kind", "items", "--mapping",
+                 "{tmp}/m.yaml"),
+               X("{tmp}/ev.csv", "--partner", "knowledge", "--kind", "events", "--mapping",
+                 "{tmp}/bad.yaml")],
     "sql": [X(), X("SELEC 1"), X("DROP TABLE events"), X("SELECT 1", "--as", "nobody")],
     "stats": [V(), X("--bogus")],
     "runs": [V(), X("extra")],
@@ -604,10 +609,11 @@ CASES: dict[str, list[Case]] = {
     "campaign pause": [X("no_such_campaign")],
     "campaign resume": [X("no_such_campaign")],
     "campaign expire": [V(), X("--bogus")],
-    # world (pending: synth)
+    # world (synth)
     "generate": [X(), X("--out", "{tmp}/w", "--people", "0"),
+                 X("--out", "{tmp}/w", "--start", "2026-13-01"), X("--out", "{tmp}/ev.csv"),
                  V("--out", "{tmp}/w", "--people", "50", "--days", "7")],
-    "demo": [X("--people", "0")],
+    "demo": [X("--people", "0"), X("--people", "50", "--start", "1990-01-01")],
 }
 
 
