@@ -276,7 +276,7 @@ def quarantine_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     st = state(ctx)
     res = query(st.settings, """
         SELECT run_id, partner, table_name, source, reason_code, count(*) AS rows
-        FROM quarantine GROUP BY ALL ORDER BY run_id DESC, rows DESC""")
+        FROM quarantine GROUP BY ALL ORDER BY run_id DESC, rows DESC, source, reason_code""")
     records = [dict(zip(res.columns, r, strict=True)) for r in res.rows]
     if as_json:
         print_json(records)
