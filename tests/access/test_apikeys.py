@@ -75,7 +75,7 @@ def test_out_writes_a_private_file_and_prints_no_secret(cli: CliRunner, tmp_path
 
 def test_authentication_refuses_what_it_must(cli: CliRunner, settings: Settings) -> None:
     psi = str(_create(cli, "--partner", "knowledge", "--scope", "psi")["secret"])
-    other = str(_create(cli, "--partner", "knowledge", "--scope", "events:write")["secret"])
+    other = str(_create(cli, "--partner", "knowledge", "--scope", "events")["secret"])
     assert authenticate(settings, psi, "psi").partner == "knowledge"
     wrong = psi[:-4] + ("AAAA" if not psi.endswith("AAAA") else "BBBB")
     for bad in (None, "", "cp_", "Bearer x", "cp_zzzzzzzzzzzz_abc", wrong,
@@ -111,7 +111,7 @@ def test_last_used_is_recorded_by_the_clock_at_most_once_a_minute(
 
 
 @pytest.mark.parametrize("args,match", [
-    (("--partner", "knowledge", "--scope", "admin"), "unknown scope 'admin'"),
+    (("--partner", "knowledge", "--scope", "root"), "unknown scope 'root'"),
     (("--partner", "knowledge", "--scope", "psi", "--name", "a\x1b[31mred"), "control"),
     (("--partner", "knowledge", "--scope", "psi", "--name", "x" * 65), "at most 64"),
 ])

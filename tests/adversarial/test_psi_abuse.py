@@ -129,7 +129,7 @@ def served(loaded_world: LoadedWorld,
     keys = {"partner": create_key(s, "knowledge", ["psi"], name="the real partner").secret,
             "attacker": create_key(s, "knowledge", ["psi"], name="a second key").secret,
             "game": create_key(s, "game", ["psi"], name="the server's own side").secret,
-            "noscope": create_key(s, "knowledge", ["events:write"]).secret}
+            "noscope": create_key(s, "knowledge", ["events"]).secret}
     revoked = create_key(s, "knowledge", ["psi"], name="revoked")
     revoke_key(s, revoked.key.key_id)
     keys["revoked"] = revoked.secret

@@ -569,6 +569,9 @@ CASES: dict[str, list[Case]] = {
                X("--partner", "game", "--user", " ")],
     "keys rotate": [X(), X("--partner", "nobody")],
     "psi serve": [X(), X("--partner", "game", "--contacts", "{tmp}/nope.csv")],
+    # a valid serve runs until stopped: tests/api/test_skeleton.py serves and refuses a
+    # taken port in both languages
+    "serve": [X("--port", "70000"), X("--workers", "0")],
     "psi request": [X(), X("--partner", "game", "--contacts", "{tmp}/nope.csv",
                            "--out", "{tmp}/o")],
     "psi respond": [X()],

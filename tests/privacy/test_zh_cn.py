@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import update
 
 from crossplay.cli import i18n
+from crossplay.client.psi import psi_refusal
 from crossplay.core.errors import CrossplayError
 from crossplay.core.settings import Settings
 from crossplay.privacy.audit import PROBLEM_TEXTS, engine_for, record, verify
 from crossplay.privacy.contacts import parse_contacts, read_contacts
-from crossplay.privacy.psi_http import _refusal
 from crossplay.privacy.tables import audit_log
 from tests.conftest import CliRunner, write
 
@@ -161,6 +161,6 @@ def test_consent_decision_in_chinese(cli: CliRunner) -> None:
 def test_a_refusal_of_the_other_side_keeps_its_code_in_the_message(
         catalog: dict[str, dict[str, str]], response: httpx.Response, code: str, en: str,
         zh: str) -> None:
-    exc = _refusal(response)
+    exc = psi_refusal(response)
     assert (exc.code, exc.message) == (code, en)
     assert _zh(exc) == zh

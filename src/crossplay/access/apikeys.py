@@ -1,7 +1,7 @@
 """Partner API keys: who is calling, for which partner, allowed to do what.
 
-The one credential model of crossplay's network faces (``psi serve`` today, the HTTP API
-next). A key:
+The one credential model of crossplay's network faces (``psi serve`` and the HTTP API,
+``crossplay serve``). A key:
 
 - belongs to one partner (``knowledge`` or ``game``) and carries scopes (:data:`Scope`);
 - is shown once, at creation: ``cp_<key id>_<secret>`` where the key id (12 hex
@@ -40,9 +40,13 @@ from crossplay.core.settings import Settings
 from crossplay.core.types import PARTNERS, Partner
 from crossplay.opdb import ensure_schema, get_engine
 
-#: what a key may be used for; ``psi`` today, the HTTP API's write and read scopes next
-Scope = Literal["psi", "events:write", "consents:write", "ledger:write", "releases:read"]
+#: what a key may be used for: ``psi`` (PSI with the other partner) and the HTTP API's
+#: areas (docs/api.md lists the operations of each); ``admin`` reads operational state
+Scope = Literal["psi", "events", "recommend", "ledger", "experiments", "consent", "admin"]
 SCOPES: tuple[Scope, ...] = get_args(Scope)
+#: scopes of keys created before the HTTP API, read as their successors
+_RENAMED: dict[str, Scope] = {"events:write": "events", "consents:write": "consent",
+                              "ledger:write": "ledger"}
 
 KEY_PREFIX = "cp_"
 KEY_ID_HEX = 12
@@ -157,7 +161,9 @@ def _row_key(row: Any) -> ApiKey:
     created = _dt(row.created_at)
     assert created is not None
     return ApiKey(key_id=row.key_id, partner=cast(Partner, row.partner), name=row.name,
-                  scopes=tuple(cast(Scope, s) for s in str(row.scopes).split()),
+                  scopes=tuple(sorted({_RENAMED.get(s, cast(Scope, s))
+                                      for s in str(row.scopes).split() if s in SCOPES
+                                      or s in _RENAMED})),
                   created_at=created, revoked_at=_dt(row.revoked_at),
                   last_used_at=_dt(row.last_used_at))
 
@@ -250,6 +256,16 @@ def _key_id_of(secret: str) -> str | None:
     return key_id
 
 
+def check_scope(key: ApiKey, scope: Scope) -> None:
+    """Raise :class:`Forbidden` unless ``key`` carries ``scope``."""
+    if scope not in key.scopes:
+        raise Forbidden(f"API key {key.key_id} does not carry the scope {scope!r} "
+                        f"(it has {', '.join(key.scopes)}); create one with --scope {scope}",
+                        code="forbidden",
+                        params={"key_id": key.key_id, "scope": scope,
+                                "scopes": ", ".join(key.scopes)})
+
+
 def authenticate(settings: Settings, secret: str | None, scope: Scope) -> ApiKey:
     """The key a caller presented, if it exists, is active and holds ``scope``.
 
@@ -277,12 +293,7 @@ def authenticate(settings: Settings, secret: str | None, scope: Scope) -> ApiKey
     if not key.active:
         raise Unauthenticated(f"API key {key_id} was revoked: ask for a new one",
                               code="auth_revoked", params={"key_id": key_id})
-    if scope not in key.scopes:
-        raise Forbidden(f"API key {key_id} does not carry the scope {scope!r} "
-                        f"(it has {', '.join(key.scopes)}); create one with --scope {scope}",
-                        code="forbidden",
-                        params={"key_id": key_id, "scope": scope,
-                                "scopes": ", ".join(key.scopes)})
+    check_scope(key, scope)
     now = clock.now()
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_EVERY:
         with engine.begin() as conn:
@@ -301,6 +312,7 @@ __all__ = [
     "Unauthenticated",
     "authenticate",
     "bearer_secret",
+    "check_scope",
     "create_key",
     "get_key",
     "hash_secret",

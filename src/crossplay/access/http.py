@@ -77,12 +77,14 @@ def status_for(exc: CrossplayError) -> int:
 
 
 def problem(status: int, code: str, detail: str,
-            headers: dict[str, str] | None = None) -> JSONResponse:
-    """A problem+json response that closes the connection."""
+            headers: dict[str, str] | None = None, *, close: bool = True) -> JSONResponse:
+    """A problem+json response; it closes the connection unless ``close`` is False (for
+    a refusal after the whole body was read, so a client's keep-alive survives it)."""
     body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
             "detail": detail, "code": code}
+    extra = {"Connection": "close"} if close else {}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON,
-                        headers={"Connection": "close", **(headers or {})})
+                        headers={**extra, **(headers or {})})
 
 
 #: errors whose problem ``code`` is their class's (``unauthenticated``, ``body_too_large``,

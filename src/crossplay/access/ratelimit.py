@@ -82,3 +82,46 @@ class SessionLimiter:
     def open_sessions(self, key_id: str) -> int:
         with self._lock:
             return self._open.get(key_id, 0)
+
+
+class RequestLimiter:
+    """Requests per key: a token bucket of ``burst`` tokens refilled at ``rate`` per second.
+
+    Each worker process holds its own buckets, so ``crossplay serve --workers N`` gives
+    every worker ``rate / N`` and ``burst / N`` (a key's total stays what the settings say,
+    whichever worker its connections land on).
+
+    >>> t = [0.0]
+    >>> lim = RequestLimiter(rate=1.0, burst=2, timer=lambda: t[0])
+    >>> lim.take("k"); lim.take("k")
+    >>> try:
+    ...     lim.take("k")
+    ... except RateLimited as exc:
+    ...     exc.retry_after
+    1
+    >>> t[0] = 1.0; lim.take("k")  # a second later, one token is back
+    """
+
+    def __init__(self, rate: float, burst: int, *,
+                 timer: Callable[[], float] = time.monotonic) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self.rate, self.burst = rate, float(burst)
+        self._timer = timer
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
+
+    def take(self, key_id: str) -> None:
+        """Spend one token of ``key_id`` or raise :class:`RateLimited` (with the wait)."""
+        with self._lock:
+            now = self._timer()
+            tokens, at = self._buckets.get(key_id, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - at) * self.rate)
+            if tokens < 1.0:
+                self._buckets[key_id] = (tokens, now)
+                wait = max(1, math.ceil((1.0 - tokens) / self.rate))
+                raise RateLimited(
+                    f"this key sent more than {self.rate:g} requests per second: slow down "
+                    f"and retry after {wait} s", retry_after=wait, code="rate_requests",
+                    params={"rate": self.rate, "wait": wait})
+            self._buckets[key_id] = (tokens - 1.0, now)

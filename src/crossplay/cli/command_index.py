@@ -36,6 +36,7 @@ SECTIONS: dict[str, str] = {
     "campaigns": "Campaigns · 联合活动",
     "measure": "Measurement · 效果评估",
     "bench": "Benchmarks · 基准评测",
+    "live": "Live API · 在线接口",
 }
 
 COMMANDS: tuple[Entry, ...] = (
@@ -56,7 +57,7 @@ COMMANDS: tuple[Entry, ...] = (
     Entry("consent", "privacy", "privacy", "Live consent decisions (history kept, audited)."),
     Entry("psi", "privacy", "privacy", "Private set intersection between the partners."),
     Entry("apikey", "access", "privacy",
-          "Partner API keys (PSI today, the HTTP API next): shown once, stored hashed."),
+          "Partner API keys for PSI and the HTTP API: shown once, stored hashed."),
     Entry("profiles", "privacy", "privacy",
           "Joint person-level profiles (consented, linked persons)."),
     Entry("release", "privacy", "privacy",
@@ -84,6 +85,7 @@ COMMANDS: tuple[Entry, ...] = (
           "C_k, R_k, R_g, the interaction index I and, with --campaign, ROI (docs/kpis.md)."),
     Entry("uplift", "measure", "measure", "Uplift models: who is moved by a campaign."),
     Entry("bench", "bench", "bench", "Public benchmarks: import, evaluate on standard protocols."),
+    Entry("serve", "serve", "live", "Serve the live HTTP API both partners' systems call."),
 )
 
 MODULES: tuple[str, ...] = tuple(dict.fromkeys(e.module for e in COMMANDS))

@@ -93,6 +93,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "this key already has {n} open session(s): finish or abandon one (sessions "
               "expire when idle)",
         "zh-CN": "该密钥已有 {n} 个进行中的会话: 请先完成或放弃一个 (空闲的会话会过期)"},
+    "err.rate_requests": {
+        "en": "this key sent more than {rate:g} requests per second: slow down and retry "
+              "after {wait} s",
+        "zh-CN": "该密钥每秒请求超过 {rate:g} 次: 请放慢速度, {wait} 秒后重试"},
     "err.rate_sessions_per_hour": {
         "en": "this key started {n} sessions in the last {hours:g} hour(s): try again in "
               "{wait} s",
@@ -101,7 +105,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
 add_messages(MESSAGES)
 
 apikey_app = typer.Typer(
-    help="Partner API keys (PSI today, the HTTP API next): shown once, stored hashed.",
+    help="Partner API keys for PSI and the HTTP API: shown once, stored hashed.",
     no_args_is_help=True)
 
 
@@ -124,8 +128,8 @@ def apikey_create(
     ctx: typer.Context,
     partner: Annotated[Partner, typer.Option(help="The partner the key speaks for.")],
     scope: Annotated[list[str], typer.Option(
-        help="What the key may do (repeatable): psi, events:write, consents:write, "
-             "ledger:write, releases:read.")],
+        help="What the key may do (repeatable): psi, events, recommend, ledger, "
+             "experiments, consent, admin.")],
     name: Annotated[str | None, typer.Option(help="A label (e.g. who holds it).")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Write the key to this new file (mode 0600) instead of printing it.")] = None,

@@ -207,10 +207,11 @@ def error_text(exc: CrossplayError) -> str:
 
 
 def coded_text(code: str, params: Mapping[str, object], message: str,
-               origin: str = "") -> str:
+               origin: str = "", lang: Lang | None = None) -> str:
     """An error kept as data (its code, params and English message, e.g. in a saved
-    result) in the invocation's language, as :func:`error_text` renders a raised one."""
-    lang = _ACTIVE.get("lang") or detect_lang()
+    result) in ``lang`` (default: the invocation's language), as :func:`error_text`
+    renders a raised one; the HTTP API passes the request's language."""
+    lang = lang or _ACTIVE.get("lang") or detect_lang()
     if lang == "en":
         return message
     if f"err.{code}" not in MESSAGES:

@@ -57,6 +57,20 @@ class Settings(BaseSettings):
     psi_session_idle_s: float = Field(default=1800.0, gt=0, description="idle PSI session TTL")
     psi_body_timeout_s: float = Field(default=30.0, gt=0,
                                       description="longest pause inside an HTTP body")
+    api_max_body_bytes: int = Field(default=4 << 20, ge=1_024,
+                                    description="largest HTTP API request body")
+    api_max_events: int = Field(default=1_000, ge=1,
+                                description="most events in one POST /v1/events batch")
+    api_rate_per_s: float = Field(default=5_000.0, gt=0,
+                                  description="requests per second per API key (all workers)")
+    api_rate_burst: int = Field(default=10_000, ge=1,
+                                description="requests a key may send at once above the rate")
+    api_max_inflight: int = Field(default=512, ge=1,
+                                  description="requests one worker serves at once; more: 429")
+    api_key_cache_s: float = Field(default=5.0, ge=0,
+                                   description="how long a checked API key is trusted "
+                                               "(a revocation takes effect within it)")
+    api_workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes")
 
     @field_validator("knowledge_secret", "game_secret")
     @classmethod

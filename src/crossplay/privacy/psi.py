@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import multiprocessing
 import struct
 from collections.abc import Sequence
@@ -60,6 +61,17 @@ PROTOCOL = "crossplay-psi/2"
 
 class PsiError(CrossplayError):
     code = "psi_error"
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    """A PSI control message (a JSON object), or a :class:`PsiError` saying why not."""
+    try:
+        data = json.loads(body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise PsiError("the body is not JSON", code="psi_body_not_json") from None
+    if not isinstance(data, dict):
+        raise PsiError("the body must be a JSON object", code="psi_body_not_object")
+    return data
 
 
 def _lib() -> Any:

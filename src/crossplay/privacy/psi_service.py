@@ -64,7 +64,7 @@ from crossplay.privacy.psi_sides import (
 )
 
 if TYPE_CHECKING:
-    from crossplay.privacy.psi_http import PsiClient
+    from crossplay.client.psi import PsiClient
 
 Step = Literal["open", "sized", "answered", "done"]
 
@@ -333,7 +333,7 @@ def client_api_key(path: Path | None) -> str:
 def join(settings: Settings, partner: Partner, contacts_path: Path, url: str, mode: Mode,
          api_key: str, *, timeout: float = 3600.0) -> PsiResult:
     """The joining (client) side over HTTP: run one session; record links if asked."""
-    from crossplay.privacy.psi_http import PsiClient
+    from crossplay.client.psi import PsiClient
 
     if mode not in MODES:
         modes = ", ".join(MODES)

@@ -1,0 +1,69 @@
+"""How an operation names a user: the partner's native id or its pseudonymous ``user_key``.
+
+A native id is pseudonymised at the edge with the *calling* partner's secret (never
+stored, never logged); a partner that pseudonymises on its own side sends the
+``user_key``. Either way the key belongs to the caller's partner, so a partner can only
+ever address its own users: the other partner's keys are HMACs under a secret it does
+not hold, and a key it invents is an unknown user.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query
+from pydantic import BaseModel, Field, model_validator
+
+from crossplay.core.errors import ConfigError
+from crossplay.core.settings import Settings
+from crossplay.core.types import Partner
+from crossplay.privacy.keys import check_user_key, native_key
+
+#: longest native id accepted (ids longer than this are not ids)
+MAX_NATIVE_ID = 128
+
+
+class UserRef(BaseModel):
+    """Exactly one of ``user_id`` (the caller's native id) or ``user_key``."""
+
+    user_id: str | None = Field(default=None, min_length=1, max_length=MAX_NATIVE_ID,
+                                description="the user's id on the calling partner's "
+                                            "platform (pseudonymised at the edge)",
+                                examples=["u_10001"])
+    user_key: str | None = Field(default=None, min_length=32, max_length=32,
+                                 pattern="^[0-9a-f]{32}$",
+                                 description="the user's pseudonymous key, for partners "
+                                             "that pseudonymise on their side")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> UserRef:
+        if (self.user_id is None) == (self.user_key is None):
+            raise ValueError("give exactly one of user_id or user_key")
+        return self
+
+
+def resolve_user(settings: Settings, partner: Partner, user_id: str | None,
+                 user_key: str | None) -> str:
+    """The ``user_key`` the caller means (of the caller's own partner)."""
+    if (user_id is None) == (user_key is None):
+        raise ConfigError("give exactly one of user_id (native id) or user_key",
+                          code="api_user_ref")
+    if user_key is not None:
+        return check_user_key(user_key)
+    assert user_id is not None
+    if not user_id.strip() or len(user_id) > MAX_NATIVE_ID:
+        raise ConfigError(f"user_id must be 1 to {MAX_NATIVE_ID} characters",
+                          code="api_user_id", params={"max": MAX_NATIVE_ID})
+    return native_key(settings, partner, user_id)
+
+
+def user_of(ref: UserRef, settings: Settings, partner: Partner) -> str:
+    return resolve_user(settings, partner, ref.user_id, ref.user_key)
+
+
+UserIdQuery = Annotated[str | None, Query(
+    min_length=1, max_length=MAX_NATIVE_ID, examples=["u_10001"],
+    description="the user's id on the calling partner's platform")]
+UserKeyQuery = Annotated[str | None, Query(
+    min_length=32, max_length=32, pattern="^[0-9a-f]{32}$",
+    description="or the user's pseudonymous key")]
