@@ -20,3 +20,24 @@ ERRORS: dict[str, dict[Lang, str]] = {
     "err.serve_listen": {"en": "cannot listen on {host}:{port}: {reason}",
                          "zh-CN": "无法在 {host}:{port} 上监听: {reason}"},
 }
+
+
+def _areas() -> None:
+    """Merge each area's catalog: every module ``crossplay.api.errors_<area>`` holds the
+    ``ERRORS`` of that area's routes (so areas never edit one shared file)."""
+    import importlib
+    import pkgutil
+
+    import crossplay.api as package
+
+    for m in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if m.name.startswith("errors_"):
+            area: dict[str, dict[Lang, str]] = importlib.import_module(
+                f"crossplay.api.{m.name}").ERRORS
+            for key, texts in area.items():
+                if key in ERRORS and ERRORS[key] != texts:
+                    raise ValueError(f"{key} is defined twice")
+                ERRORS[key] = texts
+
+
+_areas()
