@@ -287,3 +287,27 @@ def test_degenerate_inputs_give_numbers_not_exceptions() -> None:
     assert e.diff == 0 and e.p_value == 1.0
     w = welch(Moments(3.0, 6.0, 12.0), Moments(3.0, 6.0, 12.0))  # zero variance, equal
     assert w.p_value == 1.0
+
+
+def test_a_ratio_metric_whose_denominator_is_empty_in_a_group_is_refused_not_a_crash(
+        ) -> None:
+    """A group where nobody has a denominator event: the ratio is undefined. The read-out
+    says which metric and group (en and zh-CN), instead of a ZeroDivisionError."""
+    from crossplay.cli.i18n import coded_text
+    from crossplay.measure.analysis import MetricSummary, analyze
+    from crossplay.measure.effects import ratio_mean_var
+    from crossplay.measure.errors import MeasureError
+    from crossplay.measure.summary import JointMoments
+
+    empty = JointMoments.of([1.0, 2.0, 0.0], [0.0, 0.0, 0.0])
+    full = JointMoments.of([1.0, 3.0, 2.0], [1.0, 2.0, 2.0])
+    r, var = ratio_mean_var(empty)
+    assert np.isnan(r) and np.isnan(var)
+    metric = MetricSummary("revenue_per_session", "ratio", {"A": full, "B": empty})
+    with pytest.raises(MeasureError) as caught:
+        analyze([metric], control="A")
+    exc = caught.value
+    assert exc.code == "analysis_ratio_no_denominator"
+    assert exc.params == {"metric": "revenue_per_session", "group": "B"}
+    zh = coded_text(exc.code, exc.params, exc.message, lang="zh-CN")
+    assert "分母" in zh and "'B'" in zh

@@ -132,6 +132,14 @@ def _compare(m: MetricSummary, control: str, variant: str, alpha: float,
     a, b = m.stats[control], m.stats[variant]
     if m.kind == "ratio":
         assert isinstance(a, JointMoments) and isinstance(b, JointMoments)
+        for group, s in ((control, a), (variant, b)):
+            if not _f(s.sum_x) != 0:
+                raise MeasureError(
+                    f"ratio metric {m.name!r}: the denominator sums to 0 in group "
+                    f"{group!r}, so the ratio is undefined there; check the metric's "
+                    "denominator events or analyse it once the group has some",
+                    code="analysis_ratio_no_denominator",
+                    params={"metric": m.name, "group": group})
         return ratio(a, b, alpha), "delta-method z", None, None
     if m.covariate:
         assert isinstance(a, JointMoments) and isinstance(b, JointMoments)

@@ -248,12 +248,15 @@ def cuped(a: JointMoments, b: JointMoments, groups: list[JointMoments] | None = 
 
 
 def ratio_mean_var(g: JointMoments) -> tuple[Num, Num]:
-    """``sum_y / sum_x`` and its delta-method variance (people are the units)."""
-    n = g.n
-    my, mx = g.sum_y / n, g.sum_x / n
-    vy, vx, cxy = g.y.var, g.x.var, g.cov
+    """``sum_y / sum_x`` and its delta-method variance (people are the units); NaN for
+    both where the ratio is undefined (no people, or the denominator sums to 0)."""
+    n = np.asarray(g.n, dtype=np.float64)
+    my, mx = _safe_div(g.sum_y, n), _safe_div(g.sum_x, n)
+    vy, vx = g.y.var, g.x.var
+    cxy = _safe_div(g.sum_xy - g.sum_x * _safe_div(g.sum_y, n), n - 1)
     r = _safe_div(my, mx)
-    var = (vy / mx**2 - 2 * my * cxy / mx**3 + my**2 * vx / mx**4) / n
+    var = _safe_div(_safe_div(vy, mx**2) - 2 * _safe_div(my * cxy, mx**3)
+                    + _safe_div(my**2 * vx, mx**4), n)
     return r, var
 
 

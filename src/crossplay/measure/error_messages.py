@@ -78,6 +78,12 @@ ERRORS: dict[str, dict[Lang, str]] = {
         "zh-CN": "SRM 阈值须在 0 和 1 之间 (收到 {threshold})"},
     "err.analysis_too_few": {"en": "variant {variant!r} or control has fewer than 2 people",
                              "zh-CN": "组 {variant!r} 或对照组不足 2 人"},
+    "err.analysis_ratio_no_denominator": {
+        "en": "ratio metric {metric!r}: the denominator sums to 0 in group {group!r}, so "
+              "the ratio is undefined there; check the metric's denominator events or "
+              "analyse it once the group has some",
+        "zh-CN": "比率指标 {metric!r}: 分母在组 {group!r} 中合计为 0, 比率无定义; 请检查该"
+                 "指标的分母事件, 或等该组有数据后再分析"},
     # experiment documents (crossplay.measure.experiment through crossplay.core.yamldoc)
     "err.experiment_doc_missing": {"en": "experiment document {path} does not exist",
                                    "zh-CN": "实验文档 {path} 不存在"},
