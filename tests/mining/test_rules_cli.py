@@ -105,3 +105,11 @@ def test_cross_domain_rules_find_the_planted_affinities(fresh_world: LoadedWorld
     rows = sig.to_dict(orient="records")
     assert is_planted(rows[0])
     assert sum(map(is_planted, rows)) / len(rows) >= 0.5
+
+
+def test_small_q_values_keep_their_digits_in_the_table() -> None:
+    """A significant rule's q of 0.004 was shown as "0.00", reading like an exact 0."""
+    from crossplay.cli.commands_mining import _num
+
+    assert [_num(q, 2) for q in (0.004, 0.02, 1.23e-5, 0.25, 0.0)] == [
+        "0.004", "0.02", "1.2e-05", "0.25", "0.00"]

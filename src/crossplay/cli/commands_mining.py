@@ -42,7 +42,9 @@ def _num(v: Any, digits: int = 3) -> str:
     if isinstance(v, float):
         if math.isinf(v):
             return "inf"
-        return f"{v:.{digits}g}" if abs(v) < 1e-3 and v != 0 else f"{v:.{digits}f}"
+        # a small non-zero value keeps its significant digits: a q of 0.004 is not "0.00"
+        small = v != 0 and abs(v) < 10.0 ** -digits
+        return f"{v:.{digits}g}" if small else f"{v:.{digits}f}"
     return str(v)
 
 
