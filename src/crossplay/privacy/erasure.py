@@ -61,7 +61,7 @@ from crossplay.opdb import (
 )
 from crossplay.opdb.person_text import rewrite_person_text
 from crossplay.privacy.audit import engine_for, person_subject, record
-from crossplay.privacy.keys import native_key
+from crossplay.privacy.keys import check_user_key, native_key
 from crossplay.privacy.lake_rewrite import rewrite_lake
 
 #: lake columns that hold a person's pseudonymous key
@@ -129,15 +129,33 @@ def _keep_mask(t: pa.Table, keys: pa.Array, needles: list[str]) -> pa.Array | No
 
 
 def forget(settings: Settings, partner: Partner, native_id: str, *,
-           actor: str = "cli") -> ErasureReport:
+           actor: str = "cli", request: str | None = None) -> ErasureReport:
     """Remove one person of ``partner`` from the lake, the operational DB and derived files."""
     if partner not in PARTNERS:
         raise CrossplayError(f"unknown partner {partner!r}: use knowledge or game",
                              code="erasure_partner", params={"partner": partner})
     if not native_id.strip():
         raise CrossplayError("the user id is blank", code="bad_user")
+    return forget_key(settings, partner, native_key(settings, partner, native_id),
+                      native_id=native_id, actor=actor, request=request)
+
+
+def forget_key(settings: Settings, partner: Partner, key: str, *,
+               native_id: str | None = None, actor: str = "api",
+               request: str | None = None) -> ErasureReport:
+    """:func:`forget` of a ``user_key`` of ``partner`` (the API's users are addressed so).
+
+    The lake rewrite drops rows holding ``key`` in *any* key column, whatever the
+    partner: the caller must make sure ``key`` is one of ``partner``'s users (a native id
+    pseudonymised with its secret, or a key known on its side), never a key it was sent.
+    ``request`` (an id the caller gave the request) is written to the audit entry, so
+    the request can be looked up later.
+    """
+    if partner not in PARTNERS:
+        raise CrossplayError(f"unknown partner {partner!r}: use knowledge or game",
+                             code="erasure_partner", params={"partner": partner})
+    key = check_user_key(key)
     load_table_modules()
-    key = native_key(settings, partner, native_id)
     from crossplay.warehouse.duck import connect
 
     col = "k_user_key" if partner == "knowledge" else "g_user_key"
@@ -151,7 +169,7 @@ def forget(settings: Settings, partner: Partner, native_id: str, *,
     keys = pa.array([key, *person_ids], pa.string())
     # quarantine raw text holds keys (ingest scrubs native ids); the native id is looked
     # for too, as a whole token, in case a row escaped scrubbing
-    needles = [key, native_id.strip()]
+    needles = [key] if native_id is None else [key, native_id.strip()]
 
     def rewrite(_table: str, _rel: str, t: pa.Table) -> pa.Table | None:
         keep = _keep_mask(t, keys, needles)
@@ -160,10 +178,12 @@ def forget(settings: Settings, partner: Partner, native_id: str, *,
     report.lake_rows = rewrite_lake(Lake(settings.lake_dir), rewrite)
     report.db_rows = _erase_db(settings, partner, key, person_ids)
     report.derived_rows = _erase_derived(settings, keys, frozenset(keys.to_pylist()))
-    record(settings, "erasure", actor=actor, subject=report.subject,
-           details={"found": report.found, "person_ids": len(person_ids),
-                    "lake_rows": report.lake_rows,
-                    "db_rows": report.db_rows, "derived_rows": report.derived_rows})
+    details: dict[str, Any] = {"found": report.found, "person_ids": len(person_ids),
+                               "lake_rows": report.lake_rows,
+                               "db_rows": report.db_rows, "derived_rows": report.derived_rows}
+    if request is not None:
+        details["request"] = request
+    record(settings, "erasure", actor=actor, subject=report.subject, details=details)
     return report
 
 
