@@ -26,6 +26,7 @@ from crossplay.campaigns import postings as p
 from crossplay.campaigns import tables as t
 from crossplay.campaigns.document import Campaign, stored
 from crossplay.campaigns.errors import BudgetExhausted, CampaignError, LedgerError, LimitReached
+from crossplay.campaigns.group_commit import award_plan
 from crossplay.campaigns.ledger import Ledger, Request, TxResult, credit, run_retrying
 from crossplay.campaigns.limits import capped, limit_refusal
 from crossplay.campaigns.redemption import Reward, define_rewards
@@ -178,7 +179,8 @@ def award_request(campaign: Campaign, award: Award) -> Request:
     return Request(award.key, "award",
                    {"person": award.person, "currency": cur, "amount": award.amount,
                     "rule": award.rule_id},
-                   ((award.person, cur),), op, campaign_id=cid, ts=award.ts)
+                   ((award.person, cur),), op, campaign_id=cid, ts=award.ts,
+                   batch=award_plan(campaign, award))
 
 
 @dataclass

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -30,6 +30,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from crossplay.campaigns import postings as p
 from crossplay.campaigns import tables as t
 from crossplay.campaigns.errors import IdempotencyConflict, LedgerError
+
+if TYPE_CHECKING:
+    from crossplay.campaigns.group_commit import CreditPlan, GroupCommitter
 
 #: an operation: runs inside the transaction once the key is known to be new; returns
 #: the JSON-able result stored with the transaction
@@ -63,6 +66,9 @@ class Request:
                  dict[str, Any]]
     campaign_id: str | None = None
     ts: int | None = None
+    #: the same request as data (a credit), so :mod:`crossplay.campaigns.group_commit`
+    #: can write it with others in one transaction; None: only ``op`` can run it
+    batch: CreditPlan | None = None
 
 
 class RetryTransaction(Exception):
@@ -125,9 +131,17 @@ def _canonical(params: dict[str, Any]) -> str:
 class Ledger:
     """The ledger over an engine (SQLite or PostgreSQL), schema already ensured."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], int] = p.now_us) -> None:
+    def __init__(self, engine: Engine, *, clock: Callable[[], int] = p.now_us,
+                 group_commit: bool | None = None) -> None:
+        """``group_commit`` (default: on for PostgreSQL) writes concurrent credits (earns,
+        awards) in shared transactions (:mod:`crossplay.campaigns.group_commit`)."""
+        from crossplay.campaigns.group_commit import committer
+
         self.engine = engine
         self.clock = clock
+        if group_commit is None:
+            group_commit = engine.dialect.name == "postgresql"
+        self.committer: GroupCommitter | None = committer(engine) if group_commit else None
 
     # --- running requests -------------------------------------------------------------
 
@@ -158,7 +172,24 @@ class Ledger:
         return TxResult(tx_id, req.key, req.kind, result)
 
     def submit(self, req: Request) -> TxResult:
-        """Run one request in its own transaction, with retries. Idempotent on its key."""
+        """Run one request, with retries. Idempotent on its key.
+
+        A credit (``req.batch``) goes through the group committer when it is on: it is
+        written together with the credits that arrive at the same time, one commit for
+        all; what the group hands back runs here on its own, as every other request does.
+        """
+        if self.committer is not None and req.batch is not None:
+            from crossplay.campaigns.group_commit import GENERIC, Done, Item
+
+            outcome = self.committer.run(Item(
+                req.key, req.kind, req.params, req.batch, req.campaign_id,
+                req.ts if req.ts is not None else self.clock()))
+            if isinstance(outcome, Done):
+                return TxResult(outcome.tx_id, req.key, outcome.kind, outcome.result,
+                                outcome.replayed)
+            if isinstance(outcome, LedgerError):
+                raise outcome
+            assert outcome is GENERIC
         result: TxResult = run_retrying(self.engine, lambda con: self.execute(con, req))
         return result
 
@@ -199,6 +230,7 @@ class Ledger:
         ``after(con, tx_id, ts)`` runs in the same transaction (e.g. an award row).
         """
         _positive(amount)
+        from crossplay.campaigns.group_commit import CreditPlan
 
         def op(con: Connection, tx_id: int, ts: int,
                accs: dict[tuple[str, str], p.Account], locked: p.Locked) -> dict[str, Any]:
@@ -212,7 +244,9 @@ class Ledger:
         return Request(key, kind, {"person": person, "currency": currency, "amount": amount,
                                    "source": source, "expires_at": expires_at,
                                    **(extra or {})},
-                       ((person, currency),), op, campaign_id=campaign_id, ts=ts)
+                       ((person, currency),), op, campaign_id=campaign_id, ts=ts,
+                       batch=(CreditPlan(person, currency, amount, source, expires_at)
+                              if after is None else None))
 
     def earn(self, key: str, person: str, currency: str, amount: int, *,
              source: str = "issuer", campaign_id: str | None = None,

@@ -53,6 +53,14 @@ def insert_ignoring_duplicates(con: Connection, table: Table,
     return sqlite.insert(table).values(**values).on_conflict_do_nothing()
 
 
+def insert_ignoring_duplicates_many(con: Connection, table: Table,
+                                    rows: Sequence[dict[str, Any]]) -> Any:
+    """One multi-row ``INSERT ... ON CONFLICT DO NOTHING`` (add ``.returning(...)`` to learn
+    which rows went in): a group commit claims all its keys in one statement."""
+    dialect = postgresql if con.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).values(list(rows)).on_conflict_do_nothing()
+
+
 def _may_go_negative(kind: str, holder: str) -> bool:
     return kind == "system" and holder.startswith(ISSUERS)
 
