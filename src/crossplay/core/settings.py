@@ -61,6 +61,12 @@ class Settings(BaseSettings):
                                     description="largest HTTP API request body")
     api_max_events: int = Field(default=1_000, ge=1,
                                 description="most events in one POST /v1/events batch")
+    api_events_commit_s: float = Field(default=2.0, gt=0,
+                                       description="longest wait before posted events are "
+                                                   "committed from the journal to the lake")
+    api_events_commit_rows: int = Field(default=20_000, ge=1,
+                                        description="journaled rows that start a commit "
+                                                    "before the wait is over")
     api_rate_per_s: float = Field(default=5_000.0, gt=0,
                                   description="requests per second per API key (all workers)")
     api_rate_burst: int = Field(default=10_000, ge=1,

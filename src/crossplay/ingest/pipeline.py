@@ -117,11 +117,18 @@ def ingest(
     mapping: Mapping | None = None,
     progress: Progress | None = None,
     corrections: Corrections = "quarantine",
+    keyed: bool = False,
+    source_label: str | None = None,
 ) -> IngestSummary:
     """Ingest ``paths`` as ``kind`` from ``partner``; returns what happened.
 
     A row whose key the lake holds with other content is quarantined as
     ``conflicts_with_lake``; with ``corrections="replace"`` it replaces the lake row.
+    ``keyed``: the user id columns already hold keys (rows the HTTP API journaled, see
+    :mod:`crossplay.ingest.live`), so they are not pseudonymised again; rows that cannot
+    be parsed are still masked. ``source_label`` names every source in the lake, the
+    quarantine and the run record instead of its path (the journal's files are
+    temporary; the label says where the rows came from).
     """
     started = time.perf_counter()
     now = clock.now()
@@ -137,16 +144,17 @@ def ingest(
         staging = lake.new_staging(plan.run_id)
         run = RunState(settings, plan, staging)
         try:
-            pseudo = {n: Pseudonymiser(secret, run.con.cursor())
-                      for n, secret in secrets_by_field.items()}
-            if pseudo:  # rows that cannot be parsed are masked with the partner's keys
+            pseudo = {} if keyed else {n: Pseudonymiser(secret, run.con.cursor())
+                                       for n, secret in secrets_by_field.items()}
+            if secrets_by_field:  # rows that cannot be parsed are masked with the partner's keys
                 run.mask = Pseudonymiser(secret_chain(settings, partner), run.con.cursor())
             run.load_existing(lake.files(
                 spec.name, partner if "partner" in spec.partition_by else None))
             run.con.register("paths", pa.table({
                 "_file": pa.array(range(len(paths)), pa.int32()),
-                "path": pa.array([str(p) for p in paths], pa.string())}))
-            files = _read_all(run, paths, pseudo, progress, ReadLimits.from_settings(settings))
+                "path": pa.array([source_label or str(p) for p in paths], pa.string())}))
+            files = _read_all(run, paths, pseudo, progress, ReadLimits.from_settings(settings),
+                              source_label)
             return _finish(run, lake, files, now, started)
         finally:
             run.con.close()
@@ -216,7 +224,8 @@ def _write_file_output(run: RunState, file_index: int, tables: Iterator[pa.Table
 
 
 def _read_all(run: RunState, paths: list[Path], pseudo: dict[str, Pseudonymiser],
-              progress: Progress | None, limits: ReadLimits) -> list[tuple[str, str, str]]:
+              progress: Progress | None, limits: ReadLimits,
+              source_label: str | None = None) -> list[tuple[str, str, str]]:
     m = run.plan.mapping
     total_bytes = sum(p.stat().st_size for p in paths) or 1
     done_before = 0
@@ -240,7 +249,7 @@ def _read_all(run: RunState, paths: list[Path], pseudo: dict[str, Pseudonymiser]
                     if not seen_header and batch.table.num_columns:
                         check_columns(run.plan, batch.table.column_names, str(path))
                         seen_header.append(True)
-                    result = run.process(i, str(path), batch, table)
+                    result = run.process(i, source_label or str(path), batch, table)
                     if progress is not None:
                         progress(before + min(batch.bytes_done, size), total_bytes)
                     if result is not None and result.num_rows:
@@ -267,7 +276,7 @@ def _read_all(run: RunState, paths: list[Path], pseudo: dict[str, Pseudonymiser]
         done_before += size
         if progress is not None:
             progress(done_before, total_bytes)
-        out.append((str(path), fmt, note))
+        out.append((source_label or str(path), fmt, note))
     return out
 
 
@@ -317,7 +326,7 @@ def _finish(run: RunState, lake: Lake, files: list[tuple[str, str, str]], now: d
         totals.quarantined += c.quarantined
         totals.corrected += c.corrected
     seconds = time.perf_counter() - started
-    paths = [f[0] for f in files]
+    paths = list(dict.fromkeys(f[0] for f in files))  # a label names many journal files
     record = RunRecord(
         run_id=plan.run_id, partner=plan.partner, table=spec.name, sources=paths,
         started_at=now.isoformat(), finished_at=clock.now().isoformat(),
