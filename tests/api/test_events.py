@@ -5,6 +5,10 @@ of a dead worker's journal, the limits and who may post what."""
 from __future__ import annotations
 
 import shutil
+import signal
+import subprocess
+import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -301,3 +305,50 @@ def test_posting_into_the_shared_world_dedupes_against_its_lake(world_api: LiveA
         ("duplicate", None), ("accepted", None), ("quarantined", "conflicts_with_lake")]
     assert "value" in answer["rows"][2]["message"]
     assert seconds < 30, seconds
+
+
+def test_two_workers_posting_one_batch_at_once_accept_each_event_once(
+        data_dir: Path) -> None:
+    settings = _settings(data_dir)
+    workers = [LiveEvents(settings) for _ in range(2)]
+    for w in workers:
+        w.journal.open()
+    batch = [{"event_id": f"c-{i}", "user_id": f"u_{i}", "event_type": "course_view",
+              "ts": _ts()} for i in range(50)]
+    results: list[Any] = []
+    try:
+        threads = [threading.Thread(target=lambda w=w: results.append(
+            w.post("knowledge", batch))) for w in workers for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        accepted = [r.counts["accepted"] for r in results]
+        assert sorted(accepted) == [0, 0, 0, 50]
+        assert sum(w.commit_now() for w in workers) == 50
+    finally:
+        for w in workers:
+            w.journal.close()
+    assert len(_lake_events(settings)) == 50
+
+
+def test_a_worker_killed_after_answering_loses_nothing(data_dir: Path) -> None:
+    settings = _settings(data_dir)
+    script = (
+        "import os, signal, sys\n"
+        "from crossplay.core.settings import load_settings\n"
+        "from crossplay.ingest.live import LiveEvents\n"
+        f"s = load_settings(data_dir={str(data_dir)!r})\n"
+        "w = LiveEvents(s); w.journal.open()\n"
+        f"r = w.post('knowledge', [{{'event_id': 'kill-' + str(i), 'user_id': 'u', "
+        f"'event_type': 'course_view', 'ts': {_ts()!r}}} for i in range(20)])\n"
+        "assert r.counts['accepted'] == 20\n"
+        "sys.stdout.flush()\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert not Lake(settings.lake_dir).files("events")
+    with running_api(settings) as api:
+        assert len(_lake_events(settings)) == 20
+        assert _events(api).status()["pending"]["batches"] == 0
