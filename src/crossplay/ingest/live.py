@@ -116,16 +116,28 @@ class PostResult:
 
 # --- the edge: from posted objects to journal lines -------------------------------------
 
-def journal_lines(settings: Settings, partner: Partner,
-                  events: Sequence[Mapping[str, Any]]) -> list[bytes]:
+def journal_lines(settings: Settings, partner: Partner, events: Sequence[Mapping[str, Any]],
+                  con: duckdb.DuckDBPyConnection | None = None) -> list[bytes]:
     """One JSON line per event, user ids replaced by their keys (see the module).
 
     ``user_id`` is the partner's native id, keyed with ``partner``'s secret chain (the
     same HMAC as ingest); ``user_key`` is a key the partner computed, checked for shape
     (a ConfigError ``events_user_key`` refuses the batch: it may be a native id sent in
     the wrong field, which must not be stored). Keys that are not fields of the events
-    table are dropped, as a file's unmapped columns are not stored.
+    table are dropped, as a file's unmapped columns are not stored. ``con``: a DuckDB
+    connection to hash on (a new in-memory database costs more than the hashing).
     """
+    own = con is None
+    con = duckdb.connect() if con is None else con
+    try:
+        return _journal_lines(settings, partner, events, con)
+    finally:
+        if own:
+            con.close()
+
+
+def _journal_lines(settings: Settings, partner: Partner, events: Sequence[Mapping[str, Any]],
+                   con: duckdb.DuckDBPyConnection) -> list[bytes]:
     natives: list[str | None] = []
     for i, ev in enumerate(events):
         if ev.get("user_id") is not None and ev.get("user_key") is not None:
@@ -146,10 +158,10 @@ def journal_lines(settings: Settings, partner: Partner,
     # surrogate halves cannot be hashed as UTF-8: such an id is a control-character id
     broken = [n is not None and has_surrogates(n) for n in natives]
     ids = pa.array([clean_text(n) if n is not None else None for n in natives], pa.string())
-    keys, problems = Pseudonymiser(secret_chain(settings, partner)).keys_checked(ids)
+    keys, problems = Pseudonymiser(secret_chain(settings, partner), con).keys_checked(ids)
     key_list, problem_list = keys.to_pylist(), (
         problems.to_pylist() if problems is not None else [None] * len(events))
-    platforms = _default_platforms(partner, events)
+    platforms = _default_platforms(partner, events, con)
     lines = []
     for i, ev in enumerate(events):
         obj: dict[str, Any] = {f: ev.get(f) for f in _FIELDS}
@@ -166,8 +178,8 @@ def journal_lines(settings: Settings, partner: Partner,
     return lines
 
 
-def _default_platforms(partner: Partner, events: Sequence[Mapping[str, Any]]
-                       ) -> list[str | None]:
+def _default_platforms(partner: Partner, events: Sequence[Mapping[str, Any]],
+                       con: duckdb.DuckDBPyConnection) -> list[str | None]:
     """The platform ingest derives for each event that names none (the pipeline's own
     expression: the partner's one platform, or stream / game by event type). Derived
     here, per event, because in a file a platform column present for some rows would
@@ -176,13 +188,12 @@ def _default_platforms(partner: Partner, events: Sequence[Mapping[str, Any]]
     if expr is None:
         return [None] * len(events)
     types = [_json_value_text(ev.get("event_type")) for ev in events]
-    con = duckdb.connect()
+    con.register("__events_t", pa.table({"__t_event_type": pa.array(
+        [clean_text(t) if t else None for t in types], pa.string())}))
     try:
-        con.register("t", pa.table({"__t_event_type": pa.array(
-            [clean_text(t) if t else None for t in types], pa.string())}))
-        return [r[0] for r in con.execute(f"SELECT {expr} FROM t").fetchall()]
+        return [r[0] for r in con.execute(f"SELECT {expr} FROM __events_t").fetchall()]
     finally:
-        con.close()
+        con.unregister("__events_t")
 
 
 def _event_id(line: bytes) -> str | None:
@@ -448,6 +459,8 @@ class LiveEvents:
         self._commit_lock = threading.Lock()
         self._unsent = 0
         self._thread: threading.Thread | None = None
+        #: one in-memory DuckDB for the edge's hashing; each post uses its own cursor
+        self._duck = duckdb.connect()
 
     @property
     def scratch(self) -> Path:
@@ -472,6 +485,7 @@ class LiveEvents:
         finally:
             self.journal.close()
             shutil.rmtree(self.scratch, ignore_errors=True)
+            self._duck.close()
 
     def replay_orphans(self) -> int:
         """Commit the journal files of workers that died; returns the rows committed."""
@@ -498,7 +512,11 @@ class LiveEvents:
         """Check, classify and journal one batch; durable when this returns."""
         if not events:
             return PostResult([], False)
-        lines = journal_lines(self.settings, partner, events)
+        cursor = self._duck.cursor()
+        try:
+            lines = journal_lines(self.settings, partner, events, cursor)
+        finally:
+            cursor.close()
         ids = {eid for line in lines if (eid := _event_id(line)) is not None}
         with self.journal.partner_lock(partner):
             earlier = self.journal.earlier_lines(partner, ids)
