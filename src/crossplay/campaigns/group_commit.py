@@ -52,6 +52,7 @@ from crossplay.campaigns import postings as p
 from crossplay.campaigns import tables as t
 from crossplay.campaigns.document import Campaign, Limits
 from crossplay.campaigns.errors import IdempotencyConflict, LedgerError
+from crossplay.campaigns.ledger import Request
 from crossplay.campaigns.limits import capped, limit_refusal
 from crossplay.campaigns.rules import US_PER_HOUR, Award
 
@@ -117,6 +118,14 @@ class Item:
 
 
 GENERIC = object()
+
+
+def item_of(req: Request, ts: int) -> Item:
+    """The queue entry of a request that has a plan (``ts``: its time when it has none)."""
+    if req.batch is None:
+        raise ValueError(f"request {req.key!r} has no plan to run in a group")
+    return Item(req.key, req.kind, req.params, req.batch, req.campaign_id,
+                req.ts if req.ts is not None else ts)
 
 
 @dataclass(frozen=True)

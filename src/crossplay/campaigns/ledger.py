@@ -179,11 +179,9 @@ class Ledger:
         all; what the group hands back runs here on its own, as every other request does.
         """
         if self.committer is not None and req.batch is not None:
-            from crossplay.campaigns.group_commit import GENERIC, Done, Item
+            from crossplay.campaigns.group_commit import GENERIC, Done, item_of
 
-            outcome = self.committer.run(Item(
-                req.key, req.kind, req.params, req.batch, req.campaign_id,
-                req.ts if req.ts is not None else self.clock()))
+            outcome = self.committer.run(item_of(req, self.clock()))
             if isinstance(outcome, Done):
                 return TxResult(outcome.tx_id, req.key, outcome.kind, outcome.result,
                                 outcome.replayed)
