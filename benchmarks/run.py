@@ -34,6 +34,9 @@ SUITES: dict[str, tuple[str, str]] = {
     "evaluation": ("evaluation_bench",
                    "bench plumbing: rating-file reading, stratified split vs Recommenders, "
                    "fingerprints (1M rows)"),
+    "api": ("api_bench",
+            "HTTP API under wrk: recommendations at 1/2 workers, check-ins on PostgreSQL "
+            "(200 connections), a 10x midnight spike; vs /healthz"),
 }
 
 

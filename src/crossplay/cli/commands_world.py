@@ -168,17 +168,27 @@ def demo_cmd(
     world: Annotated[Path | None, typer.Option(
         help="Where to write the world (default: <data-dir>/world).")] = None,
     as_json: JsonOpt = False,
+    serve: Annotated[bool | None, typer.Option(
+        "--serve/--no-serve",
+        help="End by serving the live API (a key and a curl to try are printed). Default: "
+             "serve when run at a terminal; not with --json, in a pipe or with CI set.",
+        show_default=False)] = None,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port of the served API "
+                                      "(taken: any free port).")] = demo_steps.DEMO_PORT,
 ) -> None:
-    """The main job: generate a world, create secrets, ingest it, then run every part on it.
+    """The main job: generate a world, create secrets, ingest it, run every part on it,
+    then serve the live API.
 
     Runs on the embedded default (DuckDB over a Parquet lake in the data directory). The
     world's window ends yesterday; a rerun keeps the window of the world already there.
+    At a terminal the demo ends by serving the HTTP API until Ctrl-C (docs/api.md).
     """
     st = state(ctx)
     world_dir = world or st.settings.data_dir / "world"
     o = stdout()
     extra = demo_steps.steps()
-    steps = 3 + len(extra)
+    serving = demo_steps.wants_serving(serve, as_json)
+    steps = 3 + len(extra) + int(serving)
 
     def say(i: int, key: str) -> None:
         if not as_json:
@@ -238,8 +248,11 @@ def demo_cmd(
         print_json({"world": _report_dict(report),
                     "ingest": [{"source": s["name"], **summary_dict(r)} for s, r in results],
                     "lake": stats, **summaries})
-        return
-    o.print(st.msg("demo.next"), highlight=False)
+    else:
+        o.print(st.msg("demo.next"), highlight=False)
+    if serving:
+        say(steps, "demo.serve")
+        demo_steps.serve_step(st, world_dir, port=port, as_json=as_json)
 
 
 def _print_loaded(st: State, results: list[tuple[dict[str, Any], Any]],
