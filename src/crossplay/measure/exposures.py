@@ -38,6 +38,18 @@ def exposure_mapping(exp: Experiment) -> Mapping:
         properties=["variant"])
 
 
+def exposure_time(ts: dt.datetime) -> str:
+    """The exposure's time as logged: UTC, to the second."""
+    return ts.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def exposure_event_id(key: str, native: str, when: str) -> str:
+    """The event id of an exposure (``when`` from :func:`exposure_time`): a digest, so a
+    replay of the same exposure is the same event and no native id shows in it."""
+    digest = hashlib.sha256(f"{key}\0{native}\0{when}".encode()).hexdigest()
+    return f"x{digest[:31]}"
+
+
 def log_exposures(settings: Settings, exp: Experiment,
                   rows: Iterable[tuple[str, str, dt.datetime]]) -> IngestSummary:
     """Ingest ``(native user id, variant, time)`` exposures of ``exp`` into the lake."""
@@ -55,9 +67,9 @@ def log_exposures(settings: Settings, exp: Experiment,
                                        code="exposure_variant",
                                        params={"variant": variant, "key": exp.key,
                                                "variants": sorted(variants)})
-                when = ts.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
-                digest = hashlib.sha256(f"{exp.key}\0{native}\0{when}".encode()).hexdigest()
-                w.writerow([f"x{digest[:31]}", native, exp.key, variant, when])
+                when = exposure_time(ts)
+                w.writerow([exposure_event_id(exp.key, native, when), native, exp.key,
+                            variant, when])
                 n += 1
         if n == 0:
             raise MeasureError("no exposures to log", code="exposure_none")
