@@ -1,0 +1,132 @@
+"""The whole API against its own OpenAPI document, with schemathesis (property-based).
+
+Every operation ``/openapi.json`` lists at run time (so areas that land later are covered
+without touching this file) is called with requests schemathesis generates from the
+document: valid ones (positive) and ones that break the schema (negative), with a valid
+all-scope key of a partner, over a real uvicorn on a private copy of the ingested test world
+where every area has data to answer with (a trained bundle, a running campaign and
+experiments: :func:`tests.api.matrix_support.prepare_world`). Each answer must:
+
+- never be a server error (5xx);
+- have a status code the operation documents, the content type documented for it, a body
+  that validates against the documented schema, and the documented headers;
+- reject what breaks the schema (a 4xx for negative data).
+
+Bounded: a few examples per operation and mode, no shrinking, no example database, fixed
+seed (``derandomize``) so a run is repeatable. Failures are collected per operation and
+check (the first request that showed each) and reported together.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hyp_settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from crossplay.access.apikeys import create_key
+from tests.api.conftest import API_SCOPES, running_api
+from tests.api.matrix_support import prepare_world
+from tests.conftest import G_SECRET, K_SECRET, LoadedWorld
+
+#: examples per operation: (mode, how many)
+BUDGET = ((GenerationMode.POSITIVE, 10), (GenerationMode.NEGATIVE, 5))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance, response_headers_conformance]
+NEGATIVE_CHECKS = [*CHECKS, negative_data_rejection]
+
+
+@dataclass
+class Live:
+    url: str
+    spec: dict[str, Any]
+    auth: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def live(loaded_world: LoadedWorld, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[Live]:
+    root = tmp_path_factory.mktemp("schemathesis")
+    with pytest.MonkeyPatch.context() as mp:
+        for var in ("CROSSPLAY_DATA_DIR", "CROSSPLAY_LANG", "LANG"):
+            mp.delenv(var, raising=False)
+        mp.setenv("CROSSPLAY_KNOWLEDGE_SECRET", K_SECRET)
+        mp.setenv("CROSSPLAY_GAME_SECRET", G_SECRET)
+        mp.setenv("CROSSPLAY_CONFIG", str(root / "no-such-crossplay.toml"))
+        shutil.copytree(loaded_world.data_dir, root / "data")
+        settings = LoadedWorld(loaded_world.world_dir, root / "data").settings()
+        prepare_world(settings)
+        key = create_key(settings, "knowledge", API_SCOPES).secret
+        with running_api(settings, keys=False) as api:
+            spec = httpx.get(api.url + "/openapi.json", timeout=60).json()
+            yield Live(api.url, spec, {"Authorization": f"Bearer {key}"})
+
+
+def _show(case: Any, resp: Any) -> str:
+    return (f"{case.method} {case.formatted_path} query={case.query!r} "
+            f"headers={ {k: v for k, v in (case.headers or {}).items()} !r} "
+            f"body={getattr(case, 'body', None)!r} -> {resp.status_code} "
+            f"{resp.text[:300]!r}")
+
+
+def _explore(live: Live, op: Any, mode: GenerationMode, n: int,
+             failures: dict[tuple[str, str], str], calls: list[int]) -> None:
+    """``n`` generated requests of ``op``; the first failure of each kind is kept."""
+    checks = NEGATIVE_CHECKS if mode == GenerationMode.NEGATIVE else CHECKS
+
+    @hyp_settings(max_examples=n, deadline=None, database=None, derandomize=True,
+                  phases=[Phase.explicit, Phase.generate],
+                  suppress_health_check=list(HealthCheck))
+    @given(case=op.as_strategy(generation_mode=mode))
+    def run(case: Any) -> None:
+        headers = {**(case.headers or {}), **live.auth}
+        resp = case.call(base_url=live.url, headers=headers, timeout=120)
+        calls[0] += 1
+        try:
+            case.validate_response(resp, checks=checks, headers=headers)
+        except (AssertionError, BaseExceptionGroup) as exc:  # one or a group of failures
+            parts = exc.exceptions if isinstance(exc, BaseExceptionGroup) else (exc,)
+            what = "; ".join(sorted({str(e).strip().splitlines()[0][:120]
+                                     for e in parts if str(e).strip()}))
+            failures.setdefault((op.label, f"{mode.value}: {what}"),
+                                f"{_show(case, resp)}\n      {str(exc)[:600]}")
+
+    try:
+        run()
+    except Unsatisfiable:
+        # nothing of the operation can break its schema (e.g. no parameters, no body)
+        assert mode == GenerationMode.NEGATIVE, op.label
+
+
+def test_every_operation_answers_as_its_document_says(live: Live) -> None:
+    schema = schemathesis.openapi.from_dict(live.spec)
+    operations = [r.ok() for r in schema.get_all_operations()]
+    documented = sum(1 for item in live.spec["paths"].values() for m in item
+                     if m in ("get", "put", "post", "delete", "patch"))
+    assert len(operations) == documented >= 3
+    failures: dict[tuple[str, str], str] = {}
+    calls = [0]
+    for op in operations:
+        for mode, n in BUDGET:
+            _explore(live, op, mode, n, failures, calls)
+    print(f"\nschemathesis: {len(operations)} operations, {calls[0]} calls, "
+          f"{len(failures)} distinct failures")
+    report = [f"{label} [{what}]\n    {example}"
+              for (label, what), example in sorted(failures.items())]
+    assert not report, "\n".join(report)
