@@ -107,7 +107,7 @@ EXPOSURE_EXAMPLE = {"experiment": "autumn_push", "logged": 1, "duplicates": 1, "
                         {"index": 1, "outcome": "duplicate", "variant": "push",
                          "at": "2026-09-12T08:30:00"},
                         {"index": 2, "outcome": "rejected", "variant": "holdout",
-                         "at": "2026-09-12T08:31:00", "code": "api_exposure_variant_mismatch",
+                         "at": None, "code": "api_exposure_variant_mismatch",
                          "detail": "the user is in variant 'push' of autumn_push, not "
                                    "'holdout'"}]}
 

@@ -76,7 +76,11 @@ EXAMPLE_ITEM = {"rank": 1, "item_id": "c0042", "platform": "knowledge",
                 "title": "Python 入门 / Python basics", "display_title": "Python basics",
                 "category": "编程", "score": 0.8123,
                 "why": "because you took 数据分析实战 / Data analysis in practice",
-                "why_detail": {"kind": "similar", "items": ["c0007"], "labels": ["编程"]}}
+                "why_detail": {"kind": "history", "shared": ["编程"],
+                               "shared_text": ["programming"],
+                               "because": [{"item_id": "c0007", "platform": "knowledge",
+                                            "title": "数据分析实战 / Data analysis in "
+                                                     "practice"}]}}
 EXAMPLE = {"version": "v20260901T120000000000", "partner": "knowledge",
            "domain": "knowledge", "known": True, "personalised": True,
            "unit": "in-knowledge", "model": "als",
