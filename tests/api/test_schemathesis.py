@@ -13,13 +13,17 @@ experiments: :func:`tests.api.matrix_support.prepare_world`). Each answer must:
 - reject what breaks the schema (a 4xx for negative data).
 
 Bounded: a few examples per operation and mode, no shrinking, no example database, fixed
-seed (``derandomize``) so a run is repeatable. Failures are collected per operation and
-check (the first request that showed each) and reported together.
+seed (``derandomize``) so a run is repeatable; before them, the first boundary cases of
+schemathesis' coverage phase (missing or malformed parameters and headers, wrong types).
+Failures are collected per operation and check (the first request that showed each) and
+reported together.
 """
 
 from __future__ import annotations
 
+import itertools
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -42,9 +46,12 @@ from schemathesis.checks import (
 
 from crossplay.access.apikeys import create_key
 from tests.api.conftest import API_SCOPES, running_api
-from tests.api.matrix_support import prepare_world
+from tests.api.matrix_support import Operation, Sampler, UserRef, operations, prepare_world
 from tests.conftest import G_SECRET, K_SECRET, LoadedWorld
 
+#: boundary cases per operation from schemathesis' coverage phase (deterministic: missing
+#: and malformed parameters, wrong types, limits), at most this many
+COVERAGE_CASES = 25
 #: examples per operation: (mode, how many)
 BUDGET = ((GenerationMode.POSITIVE, 10), (GenerationMode.NEGATIVE, 5))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -85,8 +92,37 @@ def _show(case: Any, resp: Any) -> str:
             f"{resp.text[:300]!r}")
 
 
+def _check(live: Live, case: Any, label: str, checks: list[Any],
+           failures: dict[tuple[str, str], str], calls: Counter[str]) -> None:
+    """Send ``case`` with the key; keep the first failure of each kind."""
+    headers = {**(case.headers or {}), **live.auth}
+    resp = case.call(base_url=live.url, headers=headers, timeout=120)
+    calls[str(resp.status_code)] += 1
+    try:
+        case.validate_response(resp, checks=checks, headers=headers)
+    except (AssertionError, BaseExceptionGroup) as exc:  # one or a group of failures
+        parts = exc.exceptions if isinstance(exc, BaseExceptionGroup) else (exc,)
+        what = "; ".join(sorted({str(e).strip().splitlines()[0][:120]
+                                 for e in parts if str(e).strip()}))
+        mode = case.meta.generation.mode.value if case.meta is not None else "?"
+        failures.setdefault((label, f"{mode}: {what}"),
+                            f"{_show(case, resp)}\n      {str(exc)[:600]}")
+
+
+def _cover(live: Live, schema: Any, op: Any, failures: dict[tuple[str, str], str],
+           calls: Counter[str]) -> None:
+    cases = schema.iter_coverage_cases(
+        op, generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        generation_config=schema.config.generation_for(operation=op))
+    for case in itertools.islice(cases, COVERAGE_CASES):
+        negative = case.meta is not None and case.meta.generation.mode == \
+            GenerationMode.NEGATIVE
+        _check(live, case, op.label, NEGATIVE_CHECKS if negative else CHECKS, failures,
+               calls)
+
+
 def _explore(live: Live, op: Any, mode: GenerationMode, n: int,
-             failures: dict[tuple[str, str], str], calls: list[int]) -> None:
+             failures: dict[tuple[str, str], str], calls: Counter[str]) -> None:
     """``n`` generated requests of ``op``; the first failure of each kind is kept."""
     checks = NEGATIVE_CHECKS if mode == GenerationMode.NEGATIVE else CHECKS
 
@@ -95,17 +131,7 @@ def _explore(live: Live, op: Any, mode: GenerationMode, n: int,
                   suppress_health_check=list(HealthCheck))
     @given(case=op.as_strategy(generation_mode=mode))
     def run(case: Any) -> None:
-        headers = {**(case.headers or {}), **live.auth}
-        resp = case.call(base_url=live.url, headers=headers, timeout=120)
-        calls[0] += 1
-        try:
-            case.validate_response(resp, checks=checks, headers=headers)
-        except (AssertionError, BaseExceptionGroup) as exc:  # one or a group of failures
-            parts = exc.exceptions if isinstance(exc, BaseExceptionGroup) else (exc,)
-            what = "; ".join(sorted({str(e).strip().splitlines()[0][:120]
-                                     for e in parts if str(e).strip()}))
-            failures.setdefault((op.label, f"{mode.value}: {what}"),
-                                f"{_show(case, resp)}\n      {str(exc)[:600]}")
+        _check(live, case, op.label, checks, failures, calls)
 
     try:
         run()
@@ -121,12 +147,77 @@ def test_every_operation_answers_as_its_document_says(live: Live) -> None:
                      if m in ("get", "put", "post", "delete", "patch"))
     assert len(operations) == documented >= 3
     failures: dict[tuple[str, str], str] = {}
-    calls = [0]
+    calls: Counter[str] = Counter()
     for op in operations:
+        _cover(live, schema, op, failures, calls)
         for mode, n in BUDGET:
             _explore(live, op, mode, n, failures, calls)
-    print(f"\nschemathesis: {len(operations)} operations, {calls[0]} calls, "
-          f"{len(failures)} distinct failures")
+    print(f"\nschemathesis: {len(operations)} operations, {sum(calls.values())} calls, "
+          f"statuses {dict(sorted(calls.items()))}, {len(failures)} distinct failures")
+    # not vacuous: the key got through, and requests reached the handlers and their data
+    assert calls["401"] < sum(calls.values()) / 4, calls
+    assert calls["200"] >= 2 * len(operations), calls
     report = [f"{label} [{what}]\n    {example}"
               for (label, what), example in sorted(failures.items())]
     assert not report, "\n".join(report)
+
+
+#: integers past every database's integer column (SQLite and PostgreSQL BIGINT: 2**63-1)
+HUGE = (2**63, 10**30, -(2**63) - 1)
+
+
+def test_integers_past_a_bigint_are_refused_not_crashed(live: Live) -> None:
+    """Every integer parameter and top-level body field of every operation, set past what
+    a database column holds (random generation rarely gets there): a 4xx, never a 5xx."""
+    sampler = Sampler(live.spec, user=UserRef("own", user_id="K00000001"))
+    ops = operations(live.spec, {})
+    tried, crashed = 0, []
+    with httpx.Client(base_url=live.url, timeout=120) as client:
+        for op in ops:
+            base = sampler.request(op)
+            for where, name in _integer_fields(op, sampler):
+                for value in HUGE:
+                    path, query, body = base.path, dict(base.query), base.body
+                    if where == "path":
+                        path = _fill_path(op.path, base.path, name, value)
+                    elif where == "query":
+                        query[name] = value
+                    else:
+                        body = {**body, name: value}
+                    headers = {**base.headers, **live.auth}
+                    if "Idempotency-Key" in headers:
+                        headers["Idempotency-Key"] = f"huge-{tried}"
+                    resp = client.request(base.method, path, params=query, headers=headers,
+                                          **({"json": body} if body is not None else {}))
+                    tried += 1
+                    if resp.status_code >= 500:
+                        crashed.append(f"{base.method} {path} query={query} body={body} "
+                                       f"-> {resp.status_code} {resp.text[:200]}")
+    print(f"\nintegers past a bigint: {tried} requests")
+    assert not crashed, "\n".join(crashed)
+
+
+def _integer_fields(op: Operation, sampler: Sampler) -> list[tuple[str, str]]:
+    def is_int(schema: dict[str, Any]) -> bool:
+        s = sampler.resolve(schema)
+        options = [sampler.resolve(o) for o in s.get("anyOf", [])] or [s]
+        return any(o.get("type") == "integer" for o in options)
+
+    out = [(str(p.get("in")), str(p["name"]))
+           for p in (sampler.resolve(raw) for raw in op.spec.get("parameters", ()))
+           if p.get("in") in ("path", "query") and is_int(p.get("schema", {}))]
+    content = op.spec.get("requestBody", {}).get("content", {})
+    body = sampler.resolve(content.get("application/json", {}).get("schema", {}))
+    out += [("body", name) for name, sub in body.get("properties", {}).items()
+            if is_int(sub)]
+    return out
+
+
+def _fill_path(template: str, filled: str, name: str, value: int) -> str:
+    """``filled`` (the template with every parameter filled) with ``name`` set to
+    ``value``: the template's other parameters keep their filled segments."""
+    parts, out = template.split("/"), filled.split("/")
+    for i, part in enumerate(parts):
+        if part == "{" + name + "}":
+            out[i] = str(value)
+    return "/".join(out)
