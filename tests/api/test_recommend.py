@@ -254,3 +254,43 @@ def test_refusal_and_regrant_on_both_databases(fresh_world: LoadedWorld,
             update_consent(s, partner="knowledge", purpose="personalisation",
                            granted=granted, user_key=key)
             assert api.recommendations(user_key=key, n=3)["personalised"] is granted
+
+
+def test_a_cross_domain_read_is_audited(live: LiveApi, trained: LoadedWorld) -> None:
+    from crossplay.privacy.audit import entries, person_subject
+
+    s = trained.settings()
+    own_rows = set(load_unit(bundle_dir(s) / "in-knowledge").users["user_key"])
+    k_key = next(k for (k,) in _rows(s, f"SELECT k_user_key FROM "
+                                        f"({linked_persons_sql(Purpose.PERSONALISATION)}) "
+                                        f"ORDER BY 1") if k in own_rows)
+    before = len(entries(s, action="recommend_cross_read"))
+    res = rec(live, "knowledge").recommendations(user_key=k_key, domain="game", n=3)
+    assert res["personalised"] and res["unit"] == "cross-game"
+    after = entries(s, action="recommend_cross_read")
+    assert len(after) == before + 1
+    assert after[-1].subject == person_subject("knowledge", k_key)
+    assert after[-1].details == {"domain": "game", "unit": "cross-game", "n": 3}
+    # an answer from the user's own history reads no joint data and is not audited
+    own = rec(live, "knowledge").recommendations(user_key=k_key, domain="knowledge", n=3)
+    assert own["unit"] == "in-knowledge"
+    assert len(entries(s, action="recommend_cross_read")) == before + 1
+
+
+def test_an_erased_users_rows_stop_serving_within_seconds(live: LiveApi,
+                                                          trained: LoadedWorld) -> None:
+    """Erasure blanks the user's rows of the bundle in place: the live state reloads."""
+    from crossplay.recommend.store import forget_keys
+
+    s = trained.settings()
+    key = load_unit(bundle_dir(s) / "in-knowledge").users["user_key"][120]
+    api = rec(live, "knowledge")
+    assert api.recommendations(user_key=key, n=3)["personalised"]
+    forget_keys(s, frozenset({key}))
+    deadline = time.monotonic() + 15
+    while (res := api.recommendations(user_key=key, n=3))["personalised"]:
+        assert time.monotonic() < deadline, "the erased rows were still served"
+        time.sleep(0.2)
+    assert res["model"] == "popularity"
+    assert _as_cli(res) == recommend_for(s, partner="knowledge", user_key=key, n=3,
+                                         explain=True)
