@@ -39,14 +39,18 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import duckdb
 import httpx
 import pytest
+from fastapi import Depends, FastAPI, Header
+from pydantic import BaseModel, Field
 
 from crossplay.access.apikeys import create_key, revoke_key
 from crossplay.api.app import create_app
+from crossplay.api.auth import Caller, require
+from crossplay.api.users import UserKeyQuery
 from crossplay.core.settings import Settings
 from crossplay.core.types import PARTNERS, Partner
 from crossplay.privacy.keys import native_key
@@ -132,6 +136,9 @@ class World:
     items: dict[str, str]
     #: resource ids each partner's own writes were answered with, by field name
     harvested: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    #: answers that named the caller's own users beyond what the request sent (the
+    #: positive control of the leak check: it does see identifiers in answers)
+    own_mentions: int = 0
 
 
 @dataclass
@@ -388,6 +395,8 @@ def _matrix(w: World, url: str, caller: Partner, ops: list[Operation]
                     found = leaked(text, req, secret_both if no_partner else secret_other)
                     if found:
                         leaks.append((cell, found))
+                    if leaked(text, req, w.ids[caller].all()):
+                        w.own_mentions += 1
                     ok = 200 <= cell.status < 300
                     if cell.status >= 500:
                         failures.append(f"5xx: {cell.brief()}")
@@ -481,6 +490,7 @@ def _run(loaded: LoadedWorld, root: Path) -> Result:
                                                           if c.op == op.label), 2)}
                           for op in ops},
         "failures": failures,
+        "own_mentions": w.own_mentions,
         "seconds": timings,
     }
     write_json(root / "matrix-summary.json", summary)
@@ -549,6 +559,9 @@ def test_keys_without_the_scope_revoked_missing_or_malformed_are_refused(
 
 
 def test_no_answer_names_the_other_partners_users(matrix: Result) -> None:
+    # the check sees identifiers: answers do name the caller's own users (a user_key for
+    # a native id, a planted value read back ...), just never the other partner's
+    assert matrix.summary["own_mentions"] > 0
     report = [f"{c.brief()}\n    names {sorted(found)[:5]}" for c, found in matrix.leaks]
     assert not report, f"{len(report)} leaks:\n" + "\n".join(report[:20])
 
@@ -559,3 +572,54 @@ def test_no_write_changes_the_other_partners_rows(matrix: Result) -> None:
     # the fingerprints looked at something: both partners have rows in both stores
     assert matrix.summary["identifiers"]["knowledge"] > 100
     assert matrix.summary["identifiers"]["game"] > 100
+
+
+# --- the matrix's own tools ---------------------------------------------------------------
+
+def test_the_leak_check_finds_what_the_request_did_not_send() -> None:
+    key = "0123456789abcdef0123456789abcdef"
+    asked = Request("GET", "/v1/x", {"user_key": key}, {}, None)
+    other = Request("GET", "/v1/x", {"user_id": "u1"}, {}, None)
+    answer = json.dumps({"detail": f"unknown user {key}", "items": ["g_0a1b2c3d4e5f"]})
+    assert leaked(answer, asked, {key}) == set()  # an echo of the request
+    assert leaked(answer, other, {key, "g_0a1b2c3d4e5f"}) == {key, "g_0a1b2c3d4e5f"}
+    assert leaked(answer, other, {"0123456789abcdef"}) == set()  # whole tokens only
+
+
+class _ToyBody(BaseModel):
+    user_id: str | None = None
+    user_key: str | None = None
+    purpose: str = Field(json_schema_extra={"enum": ["marketing", "linking"]})
+    amount: int = Field(gt=0, le=10)
+    note: str | None = None
+
+
+def _toy_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/v1/things/{thing_id}")
+    def post(thing_id: int, body: _ToyBody,
+             idem: Annotated[str, Header(alias="Idempotency-Key")],
+             caller: Annotated[Caller, Depends(require("ledger"))]) -> None: ...
+
+    @app.get("/v1/things")
+    def get(caller: Annotated[Caller, Depends(require("admin"))],
+            user_key: UserKeyQuery = None) -> None: ...
+
+    return app
+
+
+def test_requests_are_built_from_the_document_with_the_rows_user() -> None:
+    app = _toy_app()
+    spec = app.openapi()
+    ops = {op.label: op for op in operations(spec, route_scopes(app))}
+    assert ops["POST /v1/things/{thing_id}"].scopes == {"ledger"}
+    assert ops["GET /v1/things"].scopes == {"admin"}
+    user = UserRef("own_key", user_key="f" * 32)
+    s = Sampler(spec, user=user, fixed={"thing_id": 7})
+    req = s.request(ops["POST /v1/things/{thing_id}"])
+    assert req.path == "/v1/things/7"
+    assert req.body == {"user_key": "f" * 32, "purpose": "marketing", "amount": 1}
+    assert len(req.headers["Idempotency-Key"]) == 32
+    assert s.request(ops["GET /v1/things"]).query == {"user_key": "f" * 32}
+    assert takes_user(ops["GET /v1/things"], s)
