@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,9 +46,10 @@ from schemathesis.checks import (
 )
 
 from crossplay.access.apikeys import create_key
+from crossplay.opdb import db_url, dispose_engines
 from tests.api.conftest import API_SCOPES, running_api
 from tests.api.matrix_support import Operation, Sampler, UserRef, operations, prepare_world
-from tests.conftest import G_SECRET, K_SECRET, LoadedWorld
+from tests.conftest import G_SECRET, K_SECRET, PG_ADMIN, LoadedWorld, _pg_admin
 
 #: boundary cases per operation from schemathesis' coverage phase (deterministic: missing
 #: and malformed parameters, wrong types, limits), at most this many
@@ -66,23 +68,41 @@ class Live:
     auth: dict[str, str]
 
 
-@pytest.fixture(scope="module")
-def live(loaded_world: LoadedWorld, tmp_path_factory: pytest.TempPathFactory
-         ) -> Iterator[Live]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def live(request: pytest.FixtureRequest, loaded_world: LoadedWorld,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """The API on a world copy, its operational database on SQLite or a fresh PostgreSQL
+    database (the routes' SQL differs between the two: both are explored)."""
     root = tmp_path_factory.mktemp("schemathesis")
-    with pytest.MonkeyPatch.context() as mp:
-        for var in ("CROSSPLAY_DATA_DIR", "CROSSPLAY_LANG", "LANG"):
-            mp.delenv(var, raising=False)
-        mp.setenv("CROSSPLAY_KNOWLEDGE_SECRET", K_SECRET)
-        mp.setenv("CROSSPLAY_GAME_SECRET", G_SECRET)
-        mp.setenv("CROSSPLAY_CONFIG", str(root / "no-such-crossplay.toml"))
-        shutil.copytree(loaded_world.data_dir, root / "data")
-        settings = LoadedWorld(loaded_world.world_dir, root / "data").settings()
-        prepare_world(settings)
-        key = create_key(settings, "knowledge", API_SCOPES).secret
-        with running_api(settings, keys=False) as api:
-            spec = httpx.get(api.url + "/openapi.json", timeout=60).json()
-            yield Live(api.url, spec, {"Authorization": f"Bearer {key}"})
+    admin, name = None, None
+    overrides: dict[str, Any] = {}
+    if request.param == "postgresql":
+        admin = _pg_admin()
+        name = f"crossplay_test_{uuid.uuid4().hex[:12]}"
+        admin.execute(f'CREATE DATABASE "{name}"')
+        host = PG_ADMIN.split("://", 1)[1].rsplit("/", 1)[0]
+        overrides["db_url"] = f"postgresql+psycopg://{host}/{name}"
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            for var in ("CROSSPLAY_DATA_DIR", "CROSSPLAY_LANG", "LANG"):
+                mp.delenv(var, raising=False)
+            mp.setenv("CROSSPLAY_KNOWLEDGE_SECRET", K_SECRET)
+            mp.setenv("CROSSPLAY_GAME_SECRET", G_SECRET)
+            mp.setenv("CROSSPLAY_CONFIG", str(root / "no-such-crossplay.toml"))
+            shutil.copytree(loaded_world.data_dir, root / "data")
+            settings = LoadedWorld(loaded_world.world_dir, root / "data").settings(
+                **overrides)
+            assert db_url(settings).startswith(request.param)
+            prepare_world(settings)
+            key = create_key(settings, "knowledge", API_SCOPES).secret
+            with running_api(settings, keys=False) as api:
+                spec = httpx.get(api.url + "/openapi.json", timeout=60).json()
+                yield Live(api.url, spec, {"Authorization": f"Bearer {key}"})
+    finally:
+        if admin is not None:
+            dispose_engines()
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.close()
 
 
 def _show(case: Any, resp: Any) -> str:
