@@ -130,7 +130,7 @@ async def fresh(live: LiveRecommender) -> None:
     """Bring the in-memory view up to the live consent tables (and, every few seconds,
     the bundle and lake files) before answering."""
     files = live.files_changed()
-    mark = live.watermark() if live.sqlite else await run_in_threadpool(live.watermark)
+    mark = live.watermark() if live.sqlite else await live.shared_watermark()
     if files or live.needs(mark):
         await run_in_threadpool(live.refresh, mark, files)
 

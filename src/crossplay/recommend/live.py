@@ -26,13 +26,14 @@ step (a test compares the two on many users), with the items from the same
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,6 +189,13 @@ class LiveRecommender:
 
         #: SQLite answers the watermark query in microseconds (no thread hop needed)
         self.sqlite = db_url(settings).startswith("sqlite")
+        #: the watermark for async callers, one query for all who wait (see SharedCheck)
+        self.shared_watermark = SharedCheck(self._watermark_in_thread)
+
+    async def _watermark_in_thread(self) -> Watermark:
+        from starlette.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(self.watermark)
 
     # --- freshness ---------------------------------------------------------------------
     def watermark(self) -> Watermark:
@@ -373,3 +381,43 @@ def _similar_items(unit: Unit, idx: int, n: int, lang: Lang) -> list[dict[str, A
         if len(out) == n:
             break
     return out
+
+
+class SharedCheck:
+    """One watermark query at a time for any number of waiting requests (PostgreSQL: a
+    round trip each would queue on the connection).
+
+    A request never takes the answer of a query that started before it arrived (that
+    query may predate a change the request must see): it waits for the next query, which
+    starts as soon as the running one ends and answers everyone who arrived meanwhile.
+    So under load one round trip serves a whole group of requests. Event loop only.
+    """
+
+    def __init__(self, read: Callable[[], Awaitable[Watermark]]) -> None:
+        self._read = read
+        self._running = False
+        self._next: asyncio.Future[Watermark] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.queries = 0
+
+    async def __call__(self) -> Watermark:
+        loop = asyncio.get_running_loop()
+        if self._next is None:
+            self._next = loop.create_future()
+        fut = self._next
+        if not self._running:
+            self._running = True
+            self._task = loop.create_task(self._drain())
+        return await fut
+
+    async def _drain(self) -> None:
+        try:
+            while self._next is not None:
+                fut, self._next = self._next, None
+                self.queries += 1
+                try:
+                    fut.set_result(await self._read())
+                except Exception as exc:  # every waiter of this query gets the error
+                    fut.set_exception(exc)
+        finally:
+            self._running = False
