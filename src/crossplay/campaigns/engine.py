@@ -313,6 +313,13 @@ def apply(settings: Settings, campaign: Campaign, *, batch: int = 500,
                             for r in campaign.rewards])
     persons = {e.person for e in live} if live else None
     events = load_events(settings, campaign, persons)
+    stored: list[Event] = []  # check-ins posted live are not in the lake
+    if campaign.checkins is not None:
+        from crossplay.campaigns.checkin_store import stored_checkin_events
+
+        stored = stored_checkin_events(engine, campaign.id, persons)
+        keep = _eligible(settings, campaign, {e.person for e in stored})
+        stored = [e for e in stored if e.person in keep]
     if live:
         eligible = {e.person for e in events} | _eligible(settings, campaign, persons or set())
         refused_live = [e for e in live if e.person not in eligible]
@@ -324,7 +331,7 @@ def apply(settings: Settings, campaign: Campaign, *, batch: int = 500,
         events = [*events, *live]
     _audit(settings, "campaign.apply", campaign,
            {"events": len(events), "persons": len({e.person for e in events})})
-    ev = evaluate(campaign, events)
+    ev = evaluate(campaign, [*events, *stored])
     report = ApplyReport(campaign.id, status, persons=len({e.person for e in events}),
                          events=len(events), late_rejected=ev.late_rejected)
     record_checkins(engine, campaign.id, ev)

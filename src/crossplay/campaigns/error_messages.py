@@ -136,4 +136,26 @@ ERRORS: dict[str, dict[Lang, str]] = {
     "err.campaign_redemption_lots": {
         "en": "redemption {id} held {held} in lots, not its cost {cost}",
         "zh-CN": "兑换 {id} 在积分批次中占用 {held}, 与其所需 {cost} 不符"},
+    # live check-ins and a user's points over the API (crossplay.campaigns.live, .wallet,
+    # .campaign_view)
+    "err.checkin_platform": {
+        "en": "{partner} users check in on {allowed}, not {platform}",
+        "zh-CN": "{partner} 的用户只能在 {allowed} 上打卡, 不能在 {platform} 上打卡"},
+    "err.ledger_no_account": {
+        "en": "this user has no points account: points belong to linked persons (an active "
+              "link, linking consent on both sides)",
+        "zh-CN": "该用户没有积分账户: 积分属于已关联的用户 (关联有效, 且双方平台都同意关联)"},
+    "err.ledger_cursor": {
+        "en": "the statement cursor is not one this server gave: start again without a "
+              "cursor",
+        "zh-CN": "账单游标不是本服务器给出的: 请不带游标从头读取"},
+    "err.ledger_limit": {
+        "en": "limit must be 1 to {max}",
+        "zh-CN": "limit 必须在 1 到 {max} 之间"},
+    "err.ledger_redemption_not_found": {
+        "en": "no redemption {id} of yours",
+        "zh-CN": "没有属于你方的兑换记录 {id}"},
+    "err.ledger_campaign_not_found": {
+        "en": "no campaign {id!r}",
+        "zh-CN": "没有活动 {id!r}"},
 }

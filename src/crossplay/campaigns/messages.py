@@ -68,6 +68,18 @@ CATALOG: dict[str, dict[Lang, str]] = {
     "campaign.expired": {"en": "Expired {n} lot(s), {points:,} points.",
                          "zh-CN": "已过期 {n} 个批次, 共 {points:,} 积分。"},
     "campaign.message": {"en": "Message to {person}", "zh-CN": "发送给 {person} 的消息"},
+    # the answer to a live check-in (crossplay.campaigns.live)
+    "campaign.checkin_name": {"en": "Hi", "zh-CN": "你好"},
+    "campaign.checkin_earned": {"en": "You earned {points} points: balance {balance}, dual "
+                                      "check-in streak {streak} days.",
+                                "zh-CN": "本次获得 {points} 积分, 当前余额 {balance}, "
+                                         "双端连续打卡 {streak} 天。"},
+    "campaign.checkin_refused": {"en": "Checked in; no points this time: {why}.",
+                                 "zh-CN": "已打卡; 本次未获得积分: {why}。"},
+    "campaign.checkin_nothing_new": {
+        "en": "Already checked in on {platform} today: balance {balance}, dual check-in "
+              "streak {streak} days.",
+        "zh-CN": "今天已在 {platform} 打过卡: 当前余额 {balance}, 双端连续打卡 {streak} 天。"},
     "demo.campaign": {"en": "run the sample \"learn & play\" campaign over the world",
                       "zh-CN": "在模拟数据上运行示例活动「学习玩乐季」"},
     "demo.campaign_note": {

@@ -187,3 +187,30 @@ campaign_state = Table(
     Column("document", Text, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
 )
+
+#: which partner reserved a redemption over the HTTP API: only that partner may see,
+#: confirm or cancel it (another partner's id is "not found", never "forbidden")
+redemption_partners = Table(
+    "campaign_redemption_partners", metadata,
+    Column("redemption_id", Integer, ForeignKey("campaign_redemptions.id"), primary_key=True),
+    Column("partner", String(16), nullable=False),
+)
+
+#: the first answer to each write of the HTTP API, by partner and ``Idempotency-Key``: a
+#: replay gets it back byte for byte. ``fingerprint`` (SHA-256 of method, path and the
+#: validated body with the user as its ``user_key``, never a native id) tells a replay
+#: from a reuse of the key for another request; ``status`` NULL means the
+#: first request is still running (its claim, ``claimed_at``/``claim``, lapses after a
+#: lease so a retry after a crash can run it again: every write under it is idempotent).
+api_idempotency = Table(
+    "api_idempotency", metadata,
+    Column("partner", String(16), primary_key=True),
+    Column("idem_key", String(128), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("claim", String(32), nullable=False),
+    Column("claimed_at", BigInteger, nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("media_type", String(64), nullable=True),
+    Column("body", Text, nullable=True),
+)
