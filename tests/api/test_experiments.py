@@ -163,13 +163,14 @@ def test_rows_are_rejected_one_by_one(live: LiveApi, world: LoadedWorld) -> None
         exposure(user_key=native_key(world.settings(), "knowledge", uid)),
         exposure(user_id=uid, variant=other),
         exposure(user_id=uid, at=clock.now() + dt.timedelta(days=2)),
+        exposure(user_id=uid, at=clock.now() - dt.timedelta(days=5)),
         exposure(user_id=uids[11], variant=api.assignment("k_push", user_id=uids[11])[
             "variant"], at=clock.now() - dt.timedelta(minutes=5)),
     ])
     codes = [r.get("code") for r in res["rows"]]
     assert codes == ["api_exposure_needs_user_id", "api_exposure_variant_mismatch",
-                     "api_exposure_future", None]
-    assert [r["outcome"] for r in res["rows"]] == ["rejected"] * 3 + ["logged"]
+                     "api_exposure_future", "api_exposure_early", None]
+    assert [r["outcome"] for r in res["rows"]] == ["rejected"] * 4 + ["logged"]
     assert "不是" in res["rows"][1]["detail"]  # in the request's language
 
 

@@ -25,6 +25,9 @@ ERRORS: dict[str, dict[Lang, str]] = {
     "err.api_exposure_variant_mismatch": {
         "en": "the user is in variant {assigned!r} of {key}, not {variant!r}",
         "zh-CN": "该用户在 {key} 中的分组是 {assigned!r}, 不是 {variant!r}"},
+    "err.api_exposure_early": {
+        "en": "the exposure time {at} is before experiment {key} started ({start})",
+        "zh-CN": "曝光时间 {at} 早于实验 {key} 的开始日期 ({start})"},
     "err.api_exposure_future": {
         "en": "the exposure time {at} is in the future",
         "zh-CN": "曝光时间 {at} 在未来"},

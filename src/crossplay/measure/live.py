@@ -145,6 +145,11 @@ def _check_row(settings: Settings, exp: Experiment, row: ExposureInput,
     if at > now + FUTURE_SLACK:
         return MeasureError(f"the exposure time {at.isoformat()} is in the future",
                             code="api_exposure_future", params={"at": at.isoformat()})
+    if at.astimezone(dt.UTC).date() < exp.start:
+        return MeasureError(f"the exposure time {at.isoformat()} is before experiment "
+                            f"{exp.key} started ({exp.start})", code="api_exposure_early",
+                            params={"at": at.isoformat(), "key": exp.key,
+                                    "start": str(exp.start)})
     when = exposure_time(at)
     return user_key, assigned, when, exposure_event_id(exp.key, row.user_id.strip(), when)
 
