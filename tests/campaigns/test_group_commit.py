@@ -62,10 +62,13 @@ def _run_generic(ledger: Ledger, req: Request) -> tuple[Any, ...]:
 
 
 def _state(engine: Engine) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """Every account's balance and debt, but empty ones: a group creates the accounts of
+    all its persons before deciding, so one whose only request was refused or replayed
+    keeps an empty account, where that request alone would have rolled it back."""
     with engine.connect() as con:
         return {(str(k), str(h), str(c)): (int(b), int(d)) for k, h, c, b, d in con.execute(
             select(t.accounts.c.kind, t.accounts.c.holder, t.accounts.c.currency,
-                   t.accounts.c.balance, t.accounts.c.debt)).all()}
+                   t.accounts.c.balance, t.accounts.c.debt)).all() if b or d}
 
 
 def _keys(engine: Engine) -> set[str]:
@@ -144,7 +147,7 @@ _OPS = st.lists(st.one_of(
               st.just(0), st.just(0), st.just(None))), min_size=1, max_size=24)
 
 
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=20, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=_OPS, seeded=st.booleans())
 def test_a_group_decides_what_one_by_one_decides(engine: Engine,

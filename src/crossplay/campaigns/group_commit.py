@@ -21,7 +21,9 @@ short, a key used twice in one group — is handed back to its caller, who runs 
 the generic path after the group commits. Any database error in the group (a deadlock with
 another process, a key claimed meanwhile) rolls the whole group back and every request runs
 through the generic path: a group commits whole or not at all, so a crash never leaves
-half of one.
+half of one. One visible difference: the group creates the accounts of all its persons
+first, so a person whose only request was refused or replayed keeps an empty account (the
+generic path rolls it back with the refused request); no balance, posting or lot differs.
 """
 
 from __future__ import annotations

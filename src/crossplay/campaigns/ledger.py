@@ -7,6 +7,11 @@ refused), checks balances, and writes a transaction row, postings summing to zer
 currency, lots and balances together. Serialisation failures and deadlocks (PostgreSQL) and
 a busy database (SQLite) are retried with backoff; a request either happens once or not at all.
 
+Credits (``earn``, campaign awards) carry their parameters as data too (``Request.batch``);
+with group commit on (the default) the credits submitted at the same time are
+decided and written together in one transaction by :mod:`crossplay.campaigns.group_commit`,
+with the same per-request outcomes as above, and one commit for all of them.
+
 Accounts: one per person and currency (``person`` accounts, never negative, with a recorded
 debt) and system accounts: ``issuer`` (the source of all points; may be negative),
 ``budget:<campaign>#<shard>`` (:mod:`crossplay.campaigns.budget`), ``hold:<campaign>``
@@ -133,14 +138,15 @@ class Ledger:
 
     def __init__(self, engine: Engine, *, clock: Callable[[], int] = p.now_us,
                  group_commit: bool | None = None) -> None:
-        """``group_commit`` (default: on for PostgreSQL) writes concurrent credits (earns,
-        awards) in shared transactions (:mod:`crossplay.campaigns.group_commit`)."""
+        """``group_commit`` (default: on) writes concurrent credits (earns, awards) in
+        shared transactions (:mod:`crossplay.campaigns.group_commit`); off, every request
+        is its own transaction."""
         from crossplay.campaigns.group_commit import committer
 
         self.engine = engine
         self.clock = clock
         if group_commit is None:
-            group_commit = engine.dialect.name == "postgresql"
+            group_commit = True
         self.committer: GroupCommitter | None = committer(engine) if group_commit else None
 
     # --- running requests -------------------------------------------------------------
