@@ -132,14 +132,14 @@ async def fresh(live: LiveRecommender) -> None:
     files = live.files_changed()
     mark = live.watermark() if live.sqlite else await live.shared_watermark()
     if files or live.needs(mark):
-        await run_in_threadpool(live.refresh, mark, files)
+        await run_in_threadpool(live.refresh, files)
 
 
 async def start(ctx: ApiContext) -> None:
     live = LiveRecommender(ctx.settings)
     ctx.services[SERVICE] = live
     try:
-        await run_in_threadpool(live.refresh, live.watermark(), True)
+        await run_in_threadpool(live.refresh, True)
     except Exception:  # the first request retries; the app still starts
         log.exception("recommendations not loaded at start")
 
@@ -237,7 +237,7 @@ async def similar(
     model's item vectors: an across-user statistic, nobody's personal data)."""
     live = live_of(caller.ctx)
     if live.files_changed() or live.bundle is None:
-        await run_in_threadpool(live.refresh, await run_in_threadpool(live.watermark), True)
+        await run_in_threadpool(live.refresh, True)
     return _json(live.similar(partner=caller.partner, item_id=item_id, n=n,
                               lang=lang or caller.lang))
 

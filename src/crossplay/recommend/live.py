@@ -247,23 +247,31 @@ class LiveRecommender:
                        for name, u in b.units.items())
         return False
 
-    def refresh(self, watermark: Watermark, files: bool) -> None:
-        """Bring the state up to ``watermark`` (and the files, when they changed)."""
+    def refresh(self, files: bool) -> None:
+        """Bring the decisions up to the live tables (and the files, when they changed).
+
+        The watermark is read again here, under the lock, after the caller's: the view is
+        then at least as new as what the caller saw, and a slower refresh never labels a
+        newer view with an older watermark. The state is swapped whole, never emptied:
+        requests on the event loop keep reading the previous one meanwhile.
+        """
         with self._rebuild:
+            stale = False
             if files:
                 manifest = _mtime(Lake(self.settings.lake_dir).manifest_path)
                 if manifest != self._manifest_mtime:
                     self._events = event_keys(self.settings)
                     self._manifest_mtime = manifest
-                    self.view = None
+                    stale = True
                 b = self.bundle
                 if b is None or _mtime(_latest_file(self.settings)) != b.latest_mtime or any(
                         _mtime(models_dir(self.settings) / b.version / n / "users.parquet")
                         != u.users_mtime for n, u in b.units.items()):
                     self.bundle = load_bundle(self.settings)
+            mark = self.watermark()
             view = self.view
-            if view is None or view.watermark != watermark:
-                self.view = load_consent_view(self.settings, watermark, self._events)
+            if stale or view is None or view.watermark != mark:
+                self.view = load_consent_view(self.settings, mark, self._events)
                 self.rebuilds += 1
 
     def needs(self, watermark: Watermark) -> bool:
