@@ -341,7 +341,8 @@ def run_wrk(server: Server, *, mode: str, connections: int, duration: float,
     # /proc/<pid>/stat is gone once it has exited, rusage holds the same counters)
     kids_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    res = subprocess.run(cmd, capture_output=True, text=True, errors="replace", env=env,
+                         check=False)
     wall = time.perf_counter() - started
     kids_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_cpu = server.cpu_s() - server_before
@@ -358,17 +359,22 @@ def run_wrk(server: Server, *, mode: str, connections: int, duration: float,
     ok = sum(v for k, v in statuses.items() if 200 <= k < 300)
     answered = sum(statuses.values())
     return {"mode": mode, "path": path if mode == "get" else CHECKIN_PATH,
-            "connections": connections, "threads": threads, "offered_rate": rate or None,
+            "connections": connections, "timeout_s": timeout_s, "threads": threads,
+            "offered_rate": rate or None,
             "seconds": seconds, "requests": raw["requests"], "req_per_s": raw["requests"] / seconds,
             "sent": raw["sent"], "unanswered": max(0, raw["sent"] - answered),
             "ok": ok, "ok_per_s": ok / seconds, "statuses": statuses,
             "status_5xx": sum(v for k, v in statuses.items() if k >= 500),
             "status_429": statuses.get(429, 0), "errors": raw["errors"],
             "latency_ms": lat, "acked": raw["acked"], "eligible": raw["eligible"],
+            "refusal_samples": raw.get("samples", {}),
             "points_acked": raw["points"],
             "cpu": {"wrk_s": wrk_cpu, "server_s": server_cpu, "wall_s": wall, "cores": cores,
                     "wrk_share": wrk_cpu / (wall * cores),
-                    "server_share": server_cpu / (wall * cores)}}
+                    "server_share": server_cpu / (wall * cores),
+                    # the server's CPU per answer: what a request costs, whatever else
+                    # runs on the machine (the steadiest figure on a shared box)
+                    "server_ms_per_answer": 1000 * server_cpu / answered if answered else None}}
 
 
 # --- scenarios -------------------------------------------------------------------------------
@@ -387,6 +393,10 @@ def scenario_recommend(prepared: Path, args: argparse.Namespace) -> list[dict[st
                 if RECOMMEND_PATH.split("?")[0] not in server.served_paths():
                     cell["skipped"] = "GET /v1/recommendations is not served yet"
                 else:
+                    # warm-up, not reported: each worker loads the model on first use
+                    run_wrk(server, mode="get", connections=args.connections,
+                            duration=min(3.0, args.duration), key=key, path=RECOMMEND_PATH,
+                            users=data / "users.txt")
                     cell["run"] = run_wrk(server, mode="get", connections=args.connections,
                                           duration=args.duration, key=key,
                                           path=RECOMMEND_PATH, users=data / "users.txt")
@@ -451,6 +461,8 @@ def scenario_checkins(prepared: Path, args: argparse.Namespace, *,
                 cell["run"] = run_wrk(server, connections=args.checkin_connections,
                                       duration=args.duration, **common)
                 runs = [cell["run"]]
+            if any(r["status_5xx"] for r in runs):  # the server's own account of them
+                cell["server_log_tail"] = server.log[-60:]
         awards, points, broken = stored_points(db_url)
         acked_points = sum(r["points_acked"] for r in runs)
         stored = points - points_before
@@ -484,6 +496,10 @@ def report_cell(cell: dict[str, Any]) -> None:
           f"(/healthz {cell['baseline']['req_per_s']:,.0f} req/s)", flush=True)
 
 
+def _ms(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
 def rows_of(cells: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     rows = []
     for c in cells:
@@ -493,22 +509,26 @@ def rows_of(cells: list[dict[str, Any]]) -> list[tuple[str, ...]]:
             if run is None:
                 continue
             lat = run["latency_ms"]
+            # wrk records no latency above its timeout: answers all slower show as such
+            slow = f">{run['timeout_s']:g}s" if run["ok"] and not lat["p99"] else None
             ratio = run["ok_per_s"] / base["req_per_s"] if label != "healthz" else 1.0
             rows.append((c["scenario"], str(c["workers"]), label, str(run["connections"]),
                          f"{run['offered_rate']:,.0f}" if run["offered_rate"] else "max",
-                         f"{run['ok_per_s']:,.0f}", f"{lat['p50']:.2f}", f"{lat['p99']:.2f}",
+                         f"{run['ok_per_s']:,.0f}", slow or f"{lat['p50']:.2f}",
+                         slow or f"{lat['p99']:.2f}",
                          str(run["status_429"]), str(run["status_5xx"]),
                          str(run["errors"]["timeout"]), f"{ratio:.2f}",
-                         f"{run['cpu']['wrk_share']:.0%}", f"{run['cpu']['server_share']:.0%}"))
+                         f"{run['cpu']['wrk_share']:.0%}", f"{run['cpu']['server_share']:.0%}",
+                         _ms(run["cpu"]["server_ms_per_answer"])))
         if "skipped" in c:
             rows.append((c["scenario"], str(c["workers"]), "skipped", "", "", "", "", "", "", "",
-                         "", "", "", c["skipped"]))
+                         "", "", "", "", c["skipped"]))
     return rows
 
 
 def print_table(cells: list[dict[str, Any]]) -> None:
     head = ("scenario", "workers", "run", "conns", "offered/s", "2xx/s", "p50 ms", "p99 ms",
-            "429", "5xx", "timeouts", "x healthz", "wrk cpu", "server cpu")
+            "429", "5xx", "timeouts", "x healthz", "wrk cpu", "server cpu", "server ms/answer")
     rows = rows_of(cells)
     widths = [max(len(str(r[i])) for r in (head, *rows) if i < len(r)) for i in range(len(head))]
     for line in (head, *rows):

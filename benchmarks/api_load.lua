@@ -53,6 +53,7 @@ function init(args)
   points = 0
   acked = 0
   eligible = 0
+  samples = {}
   users = {}
   if users_file ~= "" then
     for line in io.lines(users_file) do
@@ -102,6 +103,9 @@ end
 
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
+  if status >= 300 and samples[status] == nil then  -- the first answer of each refusal
+    samples[status] = string.sub(body or "", 1, 400)
+  end
   if mode == "checkin" and status >= 200 and status < 300 then
     acked = acked + 1
     if string.find(body or "", '"eligible":true', 1, true) then eligible = eligible + 1 end
@@ -109,6 +113,12 @@ function response(status, headers, body)
       points = points + tonumber(p)
     end
   end
+end
+
+local function json_string(text)
+  return '"' .. string.gsub(text, '[%c"\\]', function(c)
+    return string.format("\\u%04x", string.byte(c))
+  end) .. '"'
 end
 
 local function json_counts(t)
@@ -119,6 +129,7 @@ end
 
 function done(summary, latency, requests)
   local total_statuses, total_points, total_acked, total_eligible, total_sent = {}, 0, 0, 0, 0
+  local total_samples = {}
   for _, thread in ipairs(threads) do
     local st = thread:get("statuses") or {}
     for k, v in pairs(st) do total_statuses[k] = (total_statuses[k] or 0) + v end
@@ -126,16 +137,22 @@ function done(summary, latency, requests)
     total_acked = total_acked + (thread:get("acked") or 0)
     total_eligible = total_eligible + (thread:get("eligible") or 0)
     total_sent = total_sent + (thread:get("sent") or 0)
+    for k, v in pairs(thread:get("samples") or {}) do total_samples[k] = v end
+  end
+  local sample_parts = {}
+  for k, v in pairs(total_samples) do
+    table.insert(sample_parts, string.format('"%s":%s', tostring(k), json_string(v)))
   end
   local e = summary.errors
   io.write(string.format(
     'CPBENCH {"requests":%d,"duration_us":%d,"bytes":%d,' ..
     '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},' ..
     '"latency_us":{"mean":%.1f,"p50":%d,"p90":%d,"p99":%d,"p999":%d,"max":%d},' ..
-    '"statuses":%s,"sent":%d,"acked":%d,"eligible":%d,"points":%d}\n',
+    '"statuses":%s,"sent":%d,"acked":%d,"eligible":%d,"points":%d,"samples":{%s}}\n',
     summary.requests, summary.duration, summary.bytes,
     e.connect, e.read, e.write, e.status, e.timeout,
     latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(99),
     latency:percentile(99.9), latency.max,
-    json_counts(total_statuses), total_sent, total_acked, total_eligible, total_points))
+    json_counts(total_statuses), total_sent, total_acked, total_eligible, total_points,
+    table.concat(sample_parts, ",")))
 end
