@@ -189,3 +189,57 @@ def test_serve_says_when_the_port_is_taken(cli: CliRunner, settings: Settings) -
         assert "无法在 127.0.0.1" in res.err
     finally:
         sock.close()
+
+
+def test_two_workers_serve_with_secrets_from_the_environment_and_stop_on_sigterm(
+        tmp_path: Path) -> None:
+    """Workers get the parent's settings exactly, secrets included (a settings dump masks
+    them, and a worker then could not key a user); SIGTERM stops the whole group."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import G_SECRET, K_SECRET
+
+    env = {**os.environ, "CROSSPLAY_KNOWLEDGE_SECRET": K_SECRET,
+           "CROSSPLAY_GAME_SECRET": G_SECRET}
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "crossplay"), "--data-dir", str(tmp_path / "data"),
+         "serve",
+         "--port", "0", "--workers", "2"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        url = re.findall(r"http://[0-9.:]+", line)[-1]
+        settings = load_settings(data_dir=tmp_path / "data", knowledge_secret=K_SECRET,
+                                 game_secret=G_SECRET)
+        from crossplay.access.apikeys import create_key
+
+        key = create_key(settings, "game", ["events"]).secret
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/readyz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.2)
+        # a native id is keyed in a worker with the partner's secret from the environment
+        answers = [httpx.post(url + "/v1/events", headers={"Authorization": f"Bearer {key}"},
+                              json={"events": [{"event_id": f"g-{i}", "user_id": "p_501",
+                                                "event_type": "session", "item_id": "g_12",
+                                                "ts": 1788264000, "value": 60}]},
+                              timeout=60) for i in range(4)]
+        assert [a.status_code for a in answers] == [200] * 4, answers[-1].text
+        assert all(a.json()["rows"][0]["outcome"] == "accepted" for a in answers)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()

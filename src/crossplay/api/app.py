@@ -127,7 +127,7 @@ def _install_docs(app: FastAPI) -> None:
 def app_from_env() -> FastAPI:
     """Factory for uvicorn's worker processes (``crossplay serve --workers N``): the exact
     settings of the parent, which :func:`crossplay.api.server.serve_api` serialised."""
-    from crossplay.api.server import SETTINGS_ENV, WORKERS_ENV
+    from crossplay.api.server import SETTINGS_ENV, WORKERS_ENV, worker_settings
 
     raw = os.environ.get(SETTINGS_ENV)
     if raw is None:
@@ -135,5 +135,5 @@ def app_from_env() -> FastAPI:
 
         settings = load_settings()
     else:
-        settings = Settings.model_validate_json(raw)
+        settings = worker_settings(raw)
     return create_app(settings, workers=int(os.environ.get(WORKERS_ENV, "1")))

@@ -14,6 +14,7 @@ merges; rate limits are split between the workers.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -75,6 +76,22 @@ def stop_on_signals(stop: Callable[..., None]) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def settings_for_workers(settings: Settings) -> str:
+    """``settings`` as JSON a worker reads back exactly, partner secrets included (a dump
+    masks them as ``**********``, and a worker could not key a single user). The JSON goes
+    only into the environment of this process's own workers."""
+    data = settings.model_dump(mode="json")
+    for name in ("knowledge_secret", "game_secret"):
+        value = getattr(settings, name)
+        data[name] = None if value is None else value.get_secret_value()
+    return json.dumps(data)
+
+
+def worker_settings(raw: str) -> Settings:
+    """The settings :func:`settings_for_workers` handed over (no other source is read)."""
+    return Settings.model_validate(json.loads(raw))
+
+
 def _config(app: Any, **extra: Any) -> uvicorn.Config:
     return uvicorn.Config(app, log_config=None, log_level="warning", access_log=False,
                           timeout_keep_alive=5, timeout_graceful_shutdown=10,
@@ -129,7 +146,7 @@ def _serve_many(settings: Settings, sock: socket.socket, url: str, workers: int,
     metrics_dir = tempfile.mkdtemp(prefix="crossplay-metrics-")
     saved = {k: os.environ.get(k) for k in (SETTINGS_ENV, WORKERS_ENV,
                                              "PROMETHEUS_MULTIPROC_DIR")}
-    os.environ[SETTINGS_ENV] = settings.model_dump_json()
+    os.environ[SETTINGS_ENV] = settings_for_workers(settings)
     os.environ[WORKERS_ENV] = str(workers)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
