@@ -11,13 +11,15 @@ touching this file) is called with every kind of key × every kind of user refer
   pseudonymises, under the caller's secret, to an unrelated key), the linked person's key
   from the other side, an unknown key, and a user the caller erased.
 
-Three servers run one after the other on the same data. First each partner *plants* rows
-with its own all-scope key through every writing operation: free id-like fields carry
-markers nobody else can know, and the ids the answers hand out (redemptions, requests ...)
-are kept. Then the game partner's matrix runs, then the knowledge partner's; each server
-is stopped before the next (a stop flushes what areas buffer, e.g. events to the lake), and
-the other partner's rows in the operational database and in its lake partition are
-fingerprinted around each matrix.
+Servers run one after the other on the same data. First each partner *plants* rows with
+its own all-scope key through every writing operation: free id-like fields carry markers
+nobody else can know, and the ids the answers hand out (redemptions, requests ...) are
+kept. Then the game partner's matrix runs, then the knowledge partner's, then each one's
+operations that remove a user (erasure; last, so that the others still find the caller's
+own user and the joint rows of its linked person); each server is stopped before the
+next (a stop flushes what areas buffer, e.g. events to the lake), and the other
+partner's rows in the operational database and in its lake partition are fingerprinted
+around each step.
 
 Asserted: no 5xx anywhere; a key without the operation's scope never gets 2xx (and a
 revoked, missing or malformed key gets 401 on every ``/v1`` operation); no answer to one
@@ -113,6 +115,8 @@ class Cell:
     answer: str
     headers: str
     seconds: float
+    #: the path names the other partner's resource (its id, its experiment)
+    foreign: bool = False
 
     def json(self) -> Any:
         try:
@@ -386,6 +390,7 @@ def _matrix(w: World, url: str, caller: Partner, ops: list[Operation]
                     ref = users.get(u)
                     req = Sampler(w.spec, user=ref, fixed=plan.fixed).request(op)
                     cell = _call(client, caller, op, plan.key, plan.secret, u, req)
+                    cell.foreign = plan.foreign
                     cells.append(cell)
                     if (200 <= cell.status < 300 and plan.key == "all" and not plan.foreign
                             and u in ("own_native", "own_key", "-")):
@@ -459,18 +464,27 @@ def _run(loaded: LoadedWorld, root: Path) -> Result:
     leaks: list[tuple[Cell, set[str]]] = []
     failures: list[str] = [f"5xx: {c.brief()}" for c in plant_cells if c.status >= 500]
     diffs: dict[str, list[tuple[str, Any, Any]]] = {}
-    for caller in ("game", "knowledge"):
+    # both partners' matrices first, then the operations that remove a user: an erasure
+    # of one side of a linked person forgets the person's joint rows (its ledger account),
+    # which would leave the other partner's matrix with an own user that has nothing
+    keep = [o for o in ops if not _removes_users(o)]
+    remove = [o for o in ops if _removes_users(o)]
+    for caller, part, what in (("game", keep, "matrix"), ("knowledge", keep, "matrix"),
+                               ("game", remove, "removals"),
+                               ("knowledge", remove, "removals")):
+        if not part:
+            continue
         other = _other(caller)
         with running_api(w.settings, keys=False) as live:
-            got, leak, failed = _matrix(w, live.url, caller, ops)
-        lap(f"{caller}'s matrix")
+            got, leak, failed = _matrix(w, live.url, caller, part)
+        lap(f"{caller}'s {what}")
         cells += got
         leaks += leak
         failures += failed
         after = {p: _snapshot(w, p) for p in PARTNERS}
-        diffs[f"{other} rows around {caller}'s matrix"] = _diff(snaps[other], after[other])
+        diffs[f"{other} rows around {caller}'s {what}"] = _diff(snaps[other], after[other])
         snaps = after
-        lap(f"snapshots after {caller}")
+        lap(f"snapshots after {caller}'s {what}")
     per_op: dict[str, Counter[str]] = defaultdict(Counter)
     for c in cells:
         per_op[c.op][str(c.status)] += 1
@@ -489,10 +503,17 @@ def _run(loaded: LoadedWorld, root: Path) -> Result:
                                      "seconds": round(sum(c.seconds for c in cells
                                                           if c.op == op.label), 2)}
                           for op in ops},
+        # what the all-scope key got per user class (the row of each operation)
+        "all_key_rows": {op.label: {c.phase: {} for c in cells if c.op == op.label}
+                         for op in ops},
         "failures": failures,
         "own_mentions": w.own_mentions,
         "seconds": timings,
     }
+    for c in cells:
+        if c.key == "all":
+            user = c.user + (" with the other's id in the path" if c.foreign else "")
+            summary["all_key_rows"][c.op][c.phase][user] = c.status
     write_json(root / "matrix-summary.json", summary)
     return Result(ops, cells, leaks, diffs, plant_cells, summary)
 
@@ -513,8 +534,9 @@ def matrix(loaded_world: LoadedWorld, tmp_path_factory: pytest.TempPathFactory
           f"(+{s['plant_cells']} planting calls); seconds: {s['seconds']}")
     for label, row in s["per_operation"].items():
         scopes = ",".join(row["scopes"]) or f"({','.join(row['observed_scopes'])})"
+        rows = json.dumps(s["all_key_rows"][label], separators=(",", ":"))
         print(f"  {label:<48} scopes={scopes:<14} "
-              f"{row['statuses']} {row['seconds']}s")
+              f"{row['statuses']} {row['seconds']}s\n      all-scope key: {rows}")
     yield result
 
 
