@@ -3,6 +3,7 @@ problem+json in both languages, keys, scopes and the request limits."""
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from pathlib import Path
@@ -243,3 +244,32 @@ def test_two_workers_serve_with_secrets_from_the_environment_and_stop_on_sigterm
             proc.wait()
         if proc.stderr is not None:
             proc.stderr.close()
+
+
+def test_the_python_client_reaches_every_area(api: LiveApi) -> None:
+    """``CrossplayClient`` is what the docs' Python examples use: one object, an attribute
+    per area, refusals as ApiError with the server's code."""
+    from crossplay.client import ApiError, CrossplayClient
+
+    with CrossplayClient(api.url, api.keys["game"], lang="zh-CN") as c:
+        assert c.ready()["status"] == "ready"
+        assert c.events.status()["partner"] == "game"
+        posted = c.events.post([{"event_id": "g-1", "user_id": "p_501",
+                                 "event_type": "session", "item_id": "g_12",
+                                 "ts": "2026-09-01T20:15:00+08:00", "value": 60}])
+        assert posted["rows"][0]["outcome"] == "accepted"
+        assert "marketing" in json.dumps(c.consent.get(user_id="p_501"))
+        try:
+            c.recommend.recommendations(user_id="p_501")
+        except ApiError as exc:  # no bundle trained in an empty data dir: a coded 409
+            assert (exc.status, exc.server_code) == (409, "api_recommend_no_model")
+            assert "crossplay recommend train" in exc.detail
+        else:
+            raise AssertionError("an empty data dir has no recommender")
+    with CrossplayClient(api.url, "cp_0123456789ab_" + "x" * 43) as bad:
+        try:
+            bad.events.status()
+        except ApiError as exc:
+            assert (exc.status, exc.server_code) == (401, "unauthenticated")
+        else:
+            raise AssertionError("an unknown key got through")

@@ -9,15 +9,19 @@ not hold, and a key it invents is an unknown user.
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Annotated
 
 from fastapi import Query
 from pydantic import BaseModel, Field, model_validator
 
 from crossplay.core.errors import ConfigError
+from crossplay.core.secrets import secret_chain
 from crossplay.core.settings import Settings
 from crossplay.core.types import Partner
-from crossplay.privacy.keys import check_user_key, native_key
+from crossplay.ingest.pseudonymise import chained_user_key
+from crossplay.privacy.keys import check_user_key
 
 #: longest native id accepted (ids longer than this are not ids)
 MAX_NATIVE_ID = 128
@@ -42,6 +46,50 @@ class UserRef(BaseModel):
         return self
 
 
+class _Chains:
+    """Each partner's secret chain, read once and kept while the keys directory is
+    unchanged. The signature (every file's name, size and mtime, plus the directory's) is
+    taken per request, a few microseconds: a key rotation or a restored key file is seen
+    on the very next request, never keyed with a stale chain."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[tuple[int, str, Partner], tuple[object, tuple[bytes, ...]]] = {}
+
+    @staticmethod
+    def _signature(settings: Settings) -> object:
+        d = settings.keys_dir
+        try:
+            with os.scandir(d) as it:
+                files = sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in it)
+            top = os.stat(d).st_mtime_ns
+        except FileNotFoundError:
+            return None
+        return top, tuple(files)
+
+    def chain(self, settings: Settings, partner: Partner) -> tuple[bytes, ...]:
+        slot = (id(settings), str(settings.keys_dir), partner)
+        sig = self._signature(settings)
+        held = self._held.get(slot)
+        if held is not None and held[0] == sig:
+            return held[1]
+        chain = secret_chain(settings, partner)
+        with self._lock:
+            if len(self._held) > 64:
+                self._held.clear()
+            self._held[slot] = (sig, chain)
+        return chain
+
+
+_CHAINS = _Chains()
+
+
+def native_user_key(settings: Settings, partner: Partner, native_id: str) -> str:
+    """``user_key`` of ``partner``'s native id, as ingest computes it
+    (:func:`crossplay.privacy.keys.native_key`, with the chain kept between requests)."""
+    return chained_user_key(_CHAINS.chain(settings, partner), native_id.strip())
+
+
 def resolve_user(settings: Settings, partner: Partner, user_id: str | None,
                  user_key: str | None) -> str:
     """The ``user_key`` the caller means (of the caller's own partner)."""
@@ -54,7 +102,7 @@ def resolve_user(settings: Settings, partner: Partner, user_id: str | None,
     if not user_id.strip() or len(user_id) > MAX_NATIVE_ID:
         raise ConfigError(f"user_id must be 1 to {MAX_NATIVE_ID} characters",
                           code="api_user_id", params={"max": MAX_NATIVE_ID})
-    return native_key(settings, partner, user_id)
+    return native_user_key(settings, partner, user_id)
 
 
 def user_of(ref: UserRef, settings: Settings, partner: Partner) -> str:

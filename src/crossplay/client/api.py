@@ -1,9 +1,19 @@
-"""The client of the HTTP API (``crossplay serve``), one area at a time.
+"""The client of the HTTP API (``crossplay serve``), one attribute per area.
 
     from crossplay.client import CrossplayClient
 
     with CrossplayClient("http://127.0.0.1:8000", api_key="cp_...") as api:
         api.ready()
+        api.events.post([{"event_id": "g-77", "user_id": "u_1", "event_type": "session",
+                          "item_id": "g_12", "ts": "2026-12-01T20:15:00+08:00",
+                          "value": 1800}])
+        api.recommend.recommendations(user_id="u_1", n=5)
+        api.ledger.checkin(user_id="u_1")
+        api.consent.set("u_1", {"marketing": False})
+        api.experiments.assignment("exp_key", user_id="u_1")
+
+Each area's methods are in its module (:mod:`.events`, :mod:`.recommend`,
+:mod:`.ledger`, :mod:`.experiments`, :mod:`.consent`); docs/api.md lists the operations.
 """
 
 from __future__ import annotations
@@ -14,6 +24,11 @@ from typing import Any
 import httpx
 
 from crossplay.client.base import Transport
+from crossplay.client.consent import ConsentApi
+from crossplay.client.events import EventsApi
+from crossplay.client.experiments import ExperimentsApi
+from crossplay.client.ledger import LedgerApi
+from crossplay.client.recommend import RecommendApi
 
 
 class CrossplayClient:
@@ -24,6 +39,11 @@ class CrossplayClient:
                  transport: httpx.BaseTransport | None = None) -> None:
         self.transport = Transport(url, api_key, timeout=timeout, lang=lang,
                                    what="the crossplay API", transport=transport)
+        self.events = EventsApi(self.transport)
+        self.recommend = RecommendApi(self.transport)
+        self.ledger = LedgerApi(self.transport)
+        self.experiments = ExperimentsApi(self.transport)
+        self.consent = ConsentApi(self.transport)
 
     def health(self) -> dict[str, Any]:
         """``/healthz``: the process answers."""
