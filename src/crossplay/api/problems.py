@@ -5,6 +5,8 @@ zh-CN, anything else English), from the same catalog the CLI prints (``err.<code
 ``code`` is crossplay's stable code, the field a client should branch on. Request
 validation failures are 422 ``invalid_request`` with the field at fault; an unexpected
 failure is 500 ``internal_error`` with a reference to the server's log line, nothing more.
+No free database connection (the pool's wait timed out, or PostgreSQL refused one: "too
+many clients") is 503 ``database_busy`` with ``Retry-After``: load, not a fault.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -39,6 +42,9 @@ _TEXTS: dict[str, dict[Lang, str]] = {
                   "zh-CN": "没有这个接口: 所有接口见 /docs"},
     "method_not_allowed": {"en": "this operation does not take {method}: see /docs",
                            "zh-CN": "此接口不接受 {method} 方法: 见 /docs"},
+    "database_busy": {"en": "the database has no free connection for this request right "
+                            "now: retry after {wait} s",
+                      "zh-CN": "数据库暂时没有空闲连接处理此请求: 请 {wait} 秒后重试"},
     "overloaded": {"en": "the server is at its limit of requests in flight: retry after "
                          "{wait} s", "zh-CN": "服务器同时处理的请求已达上限: 请 {wait} 秒后重试"},
 }
@@ -125,6 +131,15 @@ def install(app: FastAPI) -> None:
                        own_text("invalid_request", request_lang(request), detail=detail),
                        close=False)
 
+    async def on_db_error(request: Request, exc: Exception) -> JSONResponse:
+        if not database_busy(exc):
+            return await on_crash(request, exc)
+        log.warning("database busy on %s %s: %s", request.method, request.url.path,
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return problem(503, "database_busy",
+                       own_text("database_busy", request_lang(request), wait=BUSY_RETRY_S),
+                       {"Retry-After": str(BUSY_RETRY_S)}, close=False)
+
     async def on_crash(request: Request, exc: Exception) -> JSONResponse:
         ref = secrets.token_hex(4)
         log.error("internal error %s on %s %s", ref, request.method, request.url.path,
@@ -135,4 +150,22 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(CrossplayError, on_domain)
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_invalid)
+    app.add_exception_handler(sa_exc.TimeoutError, on_db_error)
+    app.add_exception_handler(sa_exc.OperationalError, on_db_error)
     app.add_exception_handler(Exception, on_crash)
+
+
+#: seconds a client waits before retrying after ``database_busy``
+BUSY_RETRY_S = 1
+#: what PostgreSQL (and its proxies) say when they refuse a connection for lack of slots
+_NO_SLOTS = ("too many clients", "remaining connection slots",
+             "too many connections")
+
+
+def database_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` means "no database connection free now" (retrying later helps):
+    the pool's wait timed out, or the server refused a connection for lack of slots."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return True
+    return isinstance(exc, sa_exc.OperationalError) and any(
+        s in str(exc).lower() for s in _NO_SLOTS)

@@ -14,6 +14,12 @@ twice, and a second check-in the same day awards nothing. The batch path reads t
 recorded check-ins back (:mod:`crossplay.campaigns.checkin_store`), so both walk the same
 history.
 
+The person, the lake's check-ins and the active campaigns come from the process's
+:class:`~crossplay.campaigns.live_state.CheckinState` (in memory, brought up to date with
+the live consents, links, lake and campaigns before each check-in), not from a warehouse
+per request: :func:`linked_person` and :func:`lake_checkins` are the same questions asked
+of a warehouse (the state answers as they do; a test pins them to each other).
+
 Limits and the budget refuse an award with a reason (``daily_cap``, ``budget`` ...) that
 the answer carries; they are not errors. An exhausted budget marks the campaign
 ``budget_exhausted``, as ``apply`` does.
@@ -22,17 +28,17 @@ the answer carries; they are not errors. An exhausted budget marks the campaign
 from __future__ import annotations
 
 import datetime as dt
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from crossplay.campaigns import tables as t
-from crossplay.campaigns.document import Campaign, stored
+from crossplay.campaigns.document import Campaign
 from crossplay.campaigns.errors import BudgetExhausted, CampaignError, LedgerError
 from crossplay.campaigns.ledger import Ledger, TxResult, run_retrying
+from crossplay.campaigns.live_state import LinkedPerson, Snapshot, state_for
 from crossplay.campaigns.messages import CATALOG, PersonFacts, render
 from crossplay.campaigns.postings import insert_ignoring_duplicates
 from crossplay.campaigns.rules import Event, local_day
@@ -45,15 +51,6 @@ from crossplay.privacy.policy import Purpose, linked_persons_sql
 CHECKIN_PLATFORMS: dict[Partner, tuple[str, ...]] = {
     p: tuple(x for x in PARTNER_PLATFORMS[p] if x in ("knowledge", "game"))
     for p in PARTNER_PLATFORMS}
-
-
-@dataclass(frozen=True)
-class LinkedPerson:
-    """A person and both partners' users of it."""
-
-    person: str
-    k_user_key: str
-    g_user_key: str
 
 
 @dataclass(frozen=True)
@@ -165,20 +162,6 @@ def lake_checkins(con: duckdb.DuckDBPyConnection, campaign: Campaign,
                   ingested=None if r[4] is None else int(r[4]), device=r[5]) for r in rows]
 
 
-def active_checkin_campaigns(engine: Engine, platform: str) -> list[Campaign]:
-    """Stored campaigns with status ``active`` whose check-ins count ``platform``."""
-    with engine.connect() as con:
-        rows = con.execute(select(t.campaign_state.c.document)
-                           .where(t.campaign_state.c.status == "active")
-                           .order_by(t.campaign_state.c.campaign_id)).all()
-    out = []
-    for (doc,) in rows:
-        campaign = stored(json.loads(doc))
-        if campaign.checkins is not None and platform in campaign.checkins.platforms:
-            out.append(campaign)
-    return out
-
-
 def _text(key: str, lang: Lang, **params: object) -> str:
     return CATALOG[key][lang].format(**params)
 
@@ -205,39 +188,26 @@ def checkin(settings: Settings, engine: Engine, partner: Partner, user_key: str,
     """Record ``partner``'s user's check-in at ``at_us`` and award it in every active
     campaign with check-in rules (see the module). Idempotent per (person, platform,
     local day): a second check-in the same day awards nothing new."""
-    from crossplay.warehouse.duck import connect
-
     chosen = _checkin_platform(partner, platform)
     out = CheckinOutcome(chosen, eligible=False)
-    con = connect(settings)  # one warehouse connection: the person, then their history
-    try:
-        who = linked_person(con, partner, user_key, Purpose.MARKETING)
-        if who is None:
-            return out
-        campaigns = [c for c in active_checkin_campaigns(engine, chosen)
-                     if c.start <= local_day(at_us, c.zone) <= c.end]
-        # a campaign with an audience file counts only the persons it lists
-        campaigns = [c for c in campaigns if _in_audience(settings, c, who.person)]
-        out.eligible = True
-        ledger = Ledger(engine)
-        for campaign in campaigns:
-            out.campaigns.append(_campaign_checkin(con, engine, ledger, campaign, partner,
-                                                   who, chosen, at_us, lang, name))
-    finally:
-        con.close()
+    state = state_for(settings, engine)
+    snap = state.snapshot(engine)  # fresh: consents, links, lake and campaigns
+    who = snap.person(partner, user_key)
+    if who is None:
+        return out
+    campaigns = [c for c in snap.checkin_campaigns(chosen)
+                 if c.start <= local_day(at_us, c.zone) <= c.end]
+    # a campaign with an audience file counts only the persons it lists
+    campaigns = [c for c in campaigns if state.in_audience(c, who.person)]
+    out.eligible = True
+    ledger = Ledger(engine)
+    for campaign in campaigns:
+        out.campaigns.append(_campaign_checkin(snap, engine, ledger, campaign, partner,
+                                               who, chosen, at_us, lang, name))
     return out
 
 
-def _in_audience(settings: Settings, campaign: Campaign, person: str) -> bool:
-    """Whether the person is in the campaign's audience (``linked``: everyone linked with
-    consent, checked already; a file: listed in it)."""
-    from crossplay.campaigns.engine import _eligible
-
-    return campaign.eligibility.audience == "linked" or bool(
-        _eligible(settings, campaign, {person}))
-
-
-def _campaign_checkin(con: duckdb.DuckDBPyConnection, engine: Engine, ledger: Ledger,
+def _campaign_checkin(snap: Snapshot, engine: Engine, ledger: Ledger,
                       campaign: Campaign, partner: Partner, who: LinkedPerson,
                       platform: str, at_us: int, lang: Lang,
                       name: str | None) -> CampaignCheckin:
@@ -250,7 +220,7 @@ def _campaign_checkin(con: duckdb.DuckDBPyConnection, engine: Engine, ledger: Le
     # record first, read after: of two concurrent check-ins of one person (one on each
     # platform), the one that reads last sees both and awards the dual check-in
     first_today = _record(engine, campaign.id, person, platform, day, at_us)
-    history = lake_checkins(con, campaign, who)
+    history = snap.lake_checkins(campaign, who)
     first_today = first_today and not any(
         e.platform == platform and local_day(e.ts, campaign.zone) == day for e in history)
     recorded = stored_checkin_events(engine, campaign.id, {person})
@@ -262,7 +232,13 @@ def _campaign_checkin(con: duckdb.DuckDBPyConnection, engine: Engine, ledger: Le
                     key=lambda a: (a.ts, a.key))
     results = ledger.submit_many([award_request(campaign, a) for a in todays],
                                  stop_on=BudgetExhausted) if todays else []
-    record_checkins(engine, campaign.id, ev)
+    # store the evaluated days not stored yet (one statement per row: a person's whole
+    # history each time was most of a repeated check-in's cost); what another request
+    # stores meanwhile is ignored as a duplicate, as before
+    stored_days = {tuple(e.event_id.rsplit(":", 2)[1:]) for e in recorded}
+    record_checkins(engine, campaign.id, replace(ev, checkins=[
+        c for c in ev.checkins
+        if c.source != "event" or (c.platform, c.day.isoformat()) not in stored_days]))
     res = CampaignCheckin(campaign.id, day, campaign.points, first_today)
     for award, result in zip(todays, results, strict=True):
         res.awards.append(_outcome(award.rule_id, award.amount, result, lang))

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path("crossplay-data"), description="where the lake lives")
     db_url: str | None = Field(default=None, description="operational DB; default SQLite")
+    db_pool_size: int = Field(default=10, ge=1, le=1_000,
+                              description="PostgreSQL connections a process keeps open")
+    db_max_overflow: int = Field(default=10, ge=0, le=1_000,
+                                 description="connections opened above the pool at peaks")
+    db_pool_timeout_s: float = Field(default=10.0, gt=0,
+                                     description="longest wait for a free connection; "
+                                                 "then the API answers 503 database_busy")
     lang: Lang = Field(default="en", description="CLI language: en or zh-CN")
     timezone: str = Field(default="Asia/Shanghai", description="zone of naive timestamps")
     knowledge_secret: SecretStr | None = Field(default=None, description="HMAC key, knowledge")

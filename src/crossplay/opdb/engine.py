@@ -52,9 +52,17 @@ def get_engine(settings: Settings | str) -> Engine:
     """The process-wide engine for the settings' database (created on first use).
 
     SQLite runs in WAL mode and every transaction starts with ``BEGIN IMMEDIATE``, so
-    concurrent writers queue on the database lock instead of failing half-way.
+    concurrent writers queue on the database lock instead of failing half-way. PostgreSQL
+    gets a bounded pool (``db_pool_size`` + ``db_max_overflow`` connections per process,
+    ``db_pool_timeout_s`` of waiting for one): the engine is made once per URL, so the
+    first settings to ask for it set its pool.
     """
     url = settings if isinstance(settings, str) else db_url(settings)
+    pool = Settings.model_fields  # a bare URL (tests, tools) gets the defaults
+    size, overflow, wait = ((pool["db_pool_size"].default, pool["db_max_overflow"].default,
+                             pool["db_pool_timeout_s"].default) if isinstance(settings, str)
+                            else (settings.db_pool_size, settings.db_max_overflow,
+                                  settings.db_pool_timeout_s))
     with _LOCK:
         engine = _ENGINES.get(url)
         if engine is not None:
@@ -69,8 +77,11 @@ def get_engine(settings: Settings | str) -> Engine:
                 event.listen(engine, "connect", _sqlite_pragmas)
                 event.listen(engine, "begin", _sqlite_begin)
             else:
-                engine = create_engine(url, pool_size=10, max_overflow=60,
-                                       pool_pre_ping=True)
+                # bounded: PostgreSQL refuses clients above max_connections (100 by
+                # default) for every process together; a request that finds no free
+                # connection within the timeout is answered 503 (api/problems.py)
+                engine = create_engine(url, pool_size=size, max_overflow=overflow,
+                                       pool_timeout=wait, pool_pre_ping=True)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise ConfigError(f"cannot use the operational database {url!r}: {exc}",
                               code="opdb_unusable",

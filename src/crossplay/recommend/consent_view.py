@@ -9,8 +9,9 @@ far too slow for an HTTP request. :func:`load_consent_view` runs the same policy
 very reasons ``decide`` and ``is_known`` give (a test pins them to each other).
 
 Freshness is the caller's business (:mod:`crossplay.recommend.live`): a view records the
-live tables' :func:`live_watermark` it was built after, and a newer watermark means a
-decision or link changed, so the view is rebuilt before the next answer.
+live tables' watermark (:mod:`crossplay.privacy.watermark`) it was built after, and a
+newer watermark means a decision or link changed, so the view is rebuilt before the next
+answer.
 """
 
 from __future__ import annotations
@@ -21,22 +22,16 @@ from typing import Any
 from crossplay.core.settings import Settings
 from crossplay.core.types import Partner
 from crossplay.privacy.policy import Decision, Purpose, linked_persons_sql
+from crossplay.privacy.watermark import WATERMARK_SQL, Watermark, watermark_of
 from crossplay.warehouse.duck import connect
 
 _P = Purpose.PERSONALISATION.value
 #: the column of a partner's key in ``links_current`` and the joint units
 KEY_COLUMN: dict[Partner, str] = {"knowledge": "k_user_key", "game": "g_user_key"}
 
-#: the live tables' newest row ids: (consents, links); SQL for both dialects
-WATERMARK_SQL = ("SELECT (SELECT max(id) FROM privacy_consents), "
-                 "(SELECT max(id) FROM privacy_links)")
-
-Watermark = tuple[int, int]
-
-
-def watermark_of(row: Any) -> Watermark:
-    return (int(row[0] or 0), int(row[1] or 0))
-
+#: re-exported for :mod:`crossplay.recommend.live` (the helper lives in privacy.watermark)
+__all__ = ["KEY_COLUMN", "WATERMARK_SQL", "ConsentView", "Watermark", "event_keys",
+           "load_consent_view", "watermark_of"]
 
 @dataclass(frozen=True)
 class ConsentView:
