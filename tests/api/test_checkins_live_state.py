@@ -192,3 +192,21 @@ def test_no_free_connection_is_503_with_retry_after(fresh_world: LoadedWorld,
     finally:
         dispose_engines()
         forget_states()
+
+
+def test_an_erasure_applies_to_the_next_checkin_of_the_other_side(
+        world_settings: Settings, tmp_path: Path) -> None:
+    """Erasure rewrites the lake and deletes live rows (no new id: the watermark counts
+    rows as well): the state forgets the person at once — the other partner's user of
+    that person is no longer linked, and the erased key is nobody."""
+    from crossplay.privacy.erasure import forget_key
+
+    first = base_day()
+    live_campaign(world_settings, tmp_path, first=first)
+    (a,) = linked_pairs(world_settings, 1)
+    state_for(world_settings, get_engine(world_settings))
+    with clock.frozen(day_at(first)):
+        assert _checkin(world_settings, "knowledge", a.k, day_at(first))["eligible"]
+        forget_key(world_settings, "game", a.g)
+        assert _checkin(world_settings, "knowledge", a.k, day_at(first))["eligible"] is False
+        assert _checkin(world_settings, "game", a.g, day_at(first))["eligible"] is False

@@ -111,7 +111,7 @@ def test_the_same_answer_as_the_cli_command(live: LiveApi, trained: LoadedWorld,
 
 def test_the_consent_view_decides_as_the_policy(trained: LoadedWorld) -> None:
     s = trained.settings()
-    view = load_consent_view(s, (0, 0), event_keys(s))
+    view = load_consent_view(s, (0, 0, 0, 0), event_keys(s))
     linked = linked_persons_sql(Purpose.PERSONALISATION)
     users = _rows(s, f"""
         (SELECT partner, user_key FROM consents_current WHERE NOT granted ORDER BY 2 LIMIT 25)
