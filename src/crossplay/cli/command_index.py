@@ -41,7 +41,7 @@ SECTIONS: dict[str, str] = {
 
 COMMANDS: tuple[Entry, ...] = (
     Entry("demo", "world", "start", "The main job: generate a world, create secrets, ingest "
-          "it, then run every part on it."),
+          "it, run every part on it, then serve the live API."),
     Entry("generate", "world", "start",
           "Write a synthetic two-platform world for demos and tests."),
     Entry("ingest", "data", "data",

@@ -226,4 +226,11 @@ ERRORS: dict[str, dict[Lang, str]] = {
         "zh-CN": "配对比较需要每人在两种策略下各有一个得分"},
     "err.mix_data_segments": {"en": "one segment per person is needed",
                               "zh-CN": "每人须有且只有一个分群"},
+    # the live recommender (crossplay.recommend.live, served by the HTTP API)
+    "err.api_recommend_no_model": {
+        "en": "no trained recommender: run `crossplay recommend train` first",
+        "zh-CN": "还没有训练好的推荐模型: 请先运行 `crossplay recommend train`"},
+    "err.api_recommend_unknown_item": {
+        "en": "item {item!r} of {partner} is not in the trained recommender's items",
+        "zh-CN": "{partner} 的物品 {item!r} 不在已训练推荐模型的物品中"},
 }
