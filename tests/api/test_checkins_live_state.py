@@ -144,20 +144,22 @@ def test_state_answers_as_the_warehouse(world_settings: Settings, tmp_path: Path
 
 def test_no_free_connection_is_503_with_retry_after(fresh_world: LoadedWorld,
                                                     pg_url: str, tmp_path: Path) -> None:
-    """A pool of two connections, all that the running API leaves free held by the test:
+    """A small pool, all that the running API leaves free held by the test:
     the check-in waits the pool timeout, then is answered 503 database_busy with
     Retry-After (not 500), in both languages; once they are free it goes through."""
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     settings = fresh_world.settings(db_url=pg_url).model_copy(update={
-        "db_pool_size": 2, "db_max_overflow": 0, "db_pool_timeout_s": 0.5})
+        # room for what the app holds while it starts (a loaded box is slow to hand
+        # connections back), then the test takes every free one
+        "db_pool_size": 3, "db_max_overflow": 0, "db_pool_timeout_s": 2.0})
     dispose_engines()  # the engine of this URL is made with the tiny pool
     try:
         first = base_day()
         live_campaign(settings, tmp_path, first=first)
         (pair,) = linked_pairs(settings, 1)
         engine = get_engine(settings)
-        assert engine.pool.size() == 2  # type: ignore[attr-defined]
+        assert engine.pool.size() == 3  # type: ignore[attr-defined]
         with running_api(settings) as api, clock.frozen(day_at(first)):
             held = []
             try:
