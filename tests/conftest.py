@@ -175,6 +175,8 @@ DATE_SENSITIVE = (
     "tests/adversarial/",
     "tests/ingest/test_bad_input.py",
     "tests/mining/test_paths_churn.py",
+    "tests/api/test_checkins",  # campaign days, streaks, the idempotency claim's expiry
+    "tests/api/test_ledger.py",
 )
 
 
