@@ -38,17 +38,18 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ledger_bench import database as fresh_database
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
 DEFAULT_OUT = HERE / "results" / "api.json"
 LUA = HERE / "api_load.lua"
-PG_ADMIN = os.environ.get("CROSSPLAY_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 #: the prepared world's partner secrets (bench-only; any fixed value works), written to
 #: the data directory's key files: `serve --workers N` hands its settings to the workers
 #: serialised, and secrets given in the environment arrive there masked (see the README)
@@ -163,23 +164,10 @@ def run_copy(prepared: Path, tmp: Path | None) -> Iterator[Path]:
         yield copy
 
 
-@contextmanager
-def pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database (SQLAlchemy URL), dropped afterwards."""
-    import psycopg
-
-    admin = psycopg.connect(PG_ADMIN, autocommit=True)
-    name = f"crossplay_apibench_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    host = PG_ADMIN.split("://", 1)[1].rsplit("/", 1)[0]
-    try:
-        yield f"postgresql+psycopg://{host}/{name}"
-    finally:
-        from crossplay.opdb import dispose_engines
-
-        dispose_engines()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+def pg_database() -> AbstractContextManager[str]:
+    """A fresh PostgreSQL database (SQLAlchemy URL), dropped afterwards (the ledger
+    bench's, so both benches make and drop their databases one way)."""
+    return fresh_database("postgresql")
 
 
 def bench_campaign(data_dir: Path, today: str, budget: int, env: dict[str, str]) -> Path:
