@@ -167,7 +167,8 @@ def fresh_world(loaded_world: LoadedWorld, tmp_path: Path) -> LoadedWorld:
 
 #: Tests whose subject asks "what time is it" (expiry, streaks, consent and audit times,
 #: release periods, key rotation, hostile input with timestamps). ``./dev test`` runs them a
-#: second time with ``CROSSPLAY_NOW`` set years ahead (``-m dates``): none may depend on today.
+#: second time with ``CROSSPLAY_NOW`` set years ahead (``-m "dates and not slow"``: the slow
+#: crash and race tests run once): none may depend on today.
 DATE_SENSITIVE = (
     "tests/core/",
     "tests/campaigns/",
