@@ -62,6 +62,7 @@ from crossplay.ingest.pseudonymise import Pseudonymiser
 from crossplay.ingest.sqlbase import ID_CHECK_PREFIX, Plan
 from crossplay.ingest.sqlplan import _auto_expr, check_columns
 from crossplay.lake import Lake
+from crossplay.lake.store import fsync_dir
 from crossplay.privacy.keys import check_user_key
 from crossplay.schema import table_spec
 
@@ -276,14 +277,6 @@ class Pending:
     quarantined: int
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 @contextmanager
 def _flock(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -386,7 +379,7 @@ class EventJournal:
         new_folder = not folder.exists()
         folder.mkdir(parents=True, exist_ok=True)
         if new_folder:
-            _fsync_dir(self.home)
+            fsync_dir(self.home)
         self._seq += 1
         path = folder / f"{self._seq:010d}-{accepted}-{quarantined}.jsonl"
         tmp = path.with_name(path.name + ".tmp")
@@ -395,7 +388,7 @@ class EventJournal:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-        _fsync_dir(folder)
+        fsync_dir(folder)
         return path
 
     def orphans(self) -> Iterator[tuple[str, IO[str]]]:
@@ -430,7 +423,7 @@ def commit_files(settings: Settings, partner: Partner, files: list[Path]) -> Ing
     for p in files:
         p.unlink(missing_ok=True)
     for folder in folders:
-        _fsync_dir(folder)
+        fsync_dir(folder)
     return summary
 
 

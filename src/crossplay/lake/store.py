@@ -65,7 +65,8 @@ class Recovery:
     kept_aside: str | None = None
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a directory's entries (a rename, a new file) durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -361,9 +362,9 @@ class Lake:
         if drop_backup:
             self.backup_path.unlink(missing_ok=True)
         _write_durably(self.manifest_path, text)
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
         _write_durably(self.backup_path, text)
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
 
 
 _BROKEN = ("lake_manifest_corrupt", "lake_manifest_lost", "lake_manifest_missing")
