@@ -270,3 +270,40 @@ def test_the_checkin_day_is_the_campaigns_local_day(world_settings: Settings,
     with running_api(world_settings) as live, clock.frozen(late):
         out = ledger_of(live, "game").checkin(user_key=pair.g)
     assert out["campaigns"][0]["day"] == (first + dt.timedelta(days=1)).isoformat()
+
+
+def test_a_retry_after_a_key_rotation_never_awards_twice(world_settings: Settings,
+                                                         tmp_path: Path) -> None:
+    """The attacker's (or an unlucky client's) retry: a check-in is answered, the game
+    partner rotates its key (every user_key and person id changes), then the client
+    retries with the same Idempotency-Key and body — and once more with a new key. Neither
+    may pay the day's check-in again, nor break the books, nor answer 5xx."""
+    from crossplay.privacy.rotation import rotate
+
+    first = base_day()
+    live_campaign(world_settings, tmp_path, first=first)
+    (pair,) = linked_pairs(world_settings, 1)
+    engine = get_engine(world_settings)
+
+    def awarded() -> int:
+        with engine.connect() as con:
+            return int(con.execute(select(func.coalesce(func.sum(t.awards.c.amount), 0))
+                                   ).scalar_one())
+
+    with running_api(world_settings) as live, clock.frozen(day_at(first)):
+        headers = {"Authorization": f"Bearer {live.keys['game']}", "Idempotency-Key": "rot-1"}
+        one = httpx.post(live.url + "/v1/checkins", json={"user_key": pair.g},
+                         headers=headers, timeout=60)
+        assert one.status_code == 200 and one.json()["points"] == 2
+        paid = awarded()
+        rotate(world_settings, "game")
+        again = httpx.post(live.url + "/v1/checkins", json={"user_key": pair.g},
+                           headers=headers, timeout=60)
+        fresh = httpx.post(live.url + "/v1/checkins", json={"user_key": pair.g},
+                           headers={**headers, "Idempotency-Key": "rot-2"}, timeout=60)
+        for resp in (again, fresh):
+            assert resp.status_code < 500, resp.text
+            if resp.status_code == 200:
+                assert resp.json()["points"] == 0 or resp.content == one.content
+        assert awarded() == paid
+        assert violations(engine) == []
