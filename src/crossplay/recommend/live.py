@@ -56,7 +56,7 @@ from crossplay.recommend.consent_view import (
 )
 from crossplay.recommend.dataset import DOMAIN_PARTNER, DOMAINS, Domain
 from crossplay.recommend.explain import display_title
-from crossplay.recommend.service import UNKNOWN_USER, unit_items
+from crossplay.recommend.service import choose_served, unit_items
 from crossplay.recommend.store import Unit, load_unit, models_dir
 
 #: most personalised lists kept per process (each a few kB)
@@ -311,29 +311,11 @@ class LiveRecommender:
         result: dict[str, Any] = {"version": b.version, "partner": partner, "domain": d,
                                   "known": known, "personalised": False, "unit": None,
                                   "model": "popularity"}
-        unit: ServedUnit | None = None
-        row: int | None = None
-        notes: list[str] = []
-        if not known:
-            notes.append(UNKNOWN_USER)
-        elif not own_ok.allowed:
-            notes.append(own_ok.reason)
-        else:
-            if own:
-                unit = in_unit
-                row = unit.row("user_key", user_key)
-                notes.append(own_ok.reason)
-            if row is None:
-                cross = b.units.get(f"cross-{d}")
-                if not joint_ok.allowed:
-                    notes.append(f"cross-domain: {joint_ok.reason}")
-                elif cross is not None:
-                    unit = cross
-                    row = unit.row(col, user_key)
-                    notes.append(joint_ok.reason)
-            if row is None and unit is not None:
-                notes.append("no behaviour in the trained model")
-        result["policy"] = "; ".join(dict.fromkeys(notes))
+        cross = b.units.get(f"cross-{d}")
+        unit, row, result["policy"] = choose_served(
+            known=known, own=own, own_ok=own_ok, joint_ok=joint_ok,
+            own_row=lambda: (in_unit, in_unit.row("user_key", user_key)),
+            cross_row=lambda: None if cross is None else (cross, cross.row(col, user_key)))
         audit = False
         if unit is not None and row is not None:
             result |= {"personalised": True, "unit": unit.unit.name,

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import duckdb
 import numpy as np
@@ -28,7 +28,7 @@ from crossplay.core.errors import ConfigError, CrossplayError, NotFoundError
 from crossplay.core.settings import Settings
 from crossplay.core.types import Lang, Partner
 from crossplay.ingest.sqlbase import lit
-from crossplay.privacy.policy import Purpose, allowed_sql, decide, linked_persons_sql
+from crossplay.privacy.policy import Decision, Purpose, allowed_sql, decide, linked_persons_sql
 from crossplay.recommend.dataset import DOMAIN_PARTNER, DOMAINS, Domain, load_log
 from crossplay.recommend.evaluate import source_of
 from crossplay.recommend.explain import explain_items, reason_text
@@ -153,6 +153,43 @@ def _train_cross(settings: Settings, o: TrainOptions, root: Path,
 #: the policy note of a key the lake holds nothing for
 UNKNOWN_USER = "unknown user: no events and no account link for this id"
 
+U = TypeVar("U")
+
+
+def choose_served(*, known: bool, own: bool, own_ok: Decision, joint_ok: Decision,
+                  own_row: Callable[[], tuple[U, int | None]],
+                  cross_row: Callable[[], tuple[U, int | None] | None],
+                  ) -> tuple[U | None, int | None, str]:
+    """Which trained unit and row serve a user, and the policy note saying why.
+
+    The user's own-domain history when ``own`` and personalisation is allowed, else the
+    cross-domain unit when the joint purpose allows it (``cross_row`` is None without
+    one); a row of None means popularity. One rule for :func:`recommend_for` and the live
+    recommender (:mod:`crossplay.recommend.live`); the callables load what each holds.
+    """
+    unit: U | None = None
+    row: int | None = None
+    notes: list[str] = []
+    if not known:
+        notes.append(UNKNOWN_USER)
+    elif not own_ok.allowed:
+        notes.append(own_ok.reason)
+    else:
+        if own:
+            unit, row = own_row()
+            notes.append(own_ok.reason)
+        if row is None:  # another partner's domain, or no history here: cross-domain
+            if not joint_ok.allowed:
+                notes.append(f"cross-domain: {joint_ok.reason}")
+            else:
+                got = cross_row()
+                if got is not None:
+                    unit, row = got
+                    notes.append(joint_ok.reason)
+        if row is None and unit is not None:
+            notes.append("no behaviour in the trained model")
+    return unit, row, "; ".join(dict.fromkeys(notes))
+
 
 def is_known(con: duckdb.DuckDBPyConnection, partner: Partner, user_key: str) -> bool:
     """Whether the lake holds anything of ``partner``'s user ``user_key``: an event, or a
@@ -221,28 +258,20 @@ def recommend_for(settings: Settings, *, partner: Partner, user_key: str,
         con.close()
     result: dict[str, Any] = {"partner": partner, "domain": d, "known": known,
                               "personalised": False, "unit": None, "model": "popularity"}
-    unit: Unit | None = None
-    row: int | None = None
-    notes: list[str] = []
-    if not known:
-        notes.append(UNKNOWN_USER)
-    elif not own_ok.allowed:
-        notes.append(own_ok.reason)
-    else:
-        if own and (root / f"in-{d}").is_dir():
-            unit = load_unit(root / f"in-{d}")
-            row = unit.row_of("user_key", user_key)
-            notes.append(own_ok.reason)
-        if row is None:  # another partner's domain, or no history here: cross-domain
-            if not joint_ok.allowed:
-                notes.append(f"cross-domain: {joint_ok.reason}")
-            elif (root / f"cross-{d}").is_dir():
-                unit = load_unit(root / f"cross-{d}")
-                row = unit.row_of(col, user_key)
-                notes.append(joint_ok.reason)
-        if row is None and unit is not None:
-            notes.append("no behaviour in the trained model")
-    result["policy"] = "; ".join(dict.fromkeys(notes))
+
+    def own_row() -> tuple[Unit, int | None]:
+        loaded = load_unit(in_unit_path)
+        return loaded, loaded.row_of("user_key", user_key)
+
+    def cross_row() -> tuple[Unit, int | None] | None:
+        if not (root / f"cross-{d}").is_dir():
+            return None
+        loaded = load_unit(root / f"cross-{d}")
+        return loaded, loaded.row_of(col, user_key)
+
+    unit, row, result["policy"] = choose_served(
+        known=known, own=own, own_ok=own_ok, joint_ok=joint_ok, own_row=own_row,
+        cross_row=cross_row)
     if unit is not None and row is not None:
         result |= {"personalised": True, "unit": unit.name, "model": unit.model.name}
         if unit.info.get("scope") == "joint":
