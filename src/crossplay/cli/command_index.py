@@ -86,6 +86,7 @@ COMMANDS: tuple[Entry, ...] = (
     Entry("uplift", "measure", "measure", "Uplift models: who is moved by a campaign."),
     Entry("bench", "bench", "bench", "Public benchmarks: import, evaluate on standard protocols."),
     Entry("serve", "serve", "live", "Serve the live HTTP API both partners' systems call."),
+    Entry("operator", "console", "live", "Dashboard operators: accounts, roles, passwords."),
 )
 
 MODULES: tuple[str, ...] = tuple(dict.fromkeys(e.module for e in COMMANDS))

@@ -244,12 +244,20 @@ def demo_cmd(
     for i, (name, title, step) in enumerate(extra, start=4):
         say(i, title)
         summaries[name] = step(st, as_json)
+    console: dict[str, str] = {}
+    if not serving:  # serving prints the login with the server's URL
+        username, password = demo_steps.console_login(st)
+        url = f"http://{demo_steps.DEMO_HOST}:{demo_steps.DEMO_PORT}"
+        console = {"url": url + "/", "username": username, "password": password}
     if as_json:
         print_json({"world": _report_dict(report),
                     "ingest": [{"source": s["name"], **summary_dict(r)} for s, r in results],
-                    "lake": stats, **summaries})
+                    "lake": stats, **summaries} | ({"console": console} if console else {}))
     else:
         o.print(st.msg("demo.next"), highlight=False)
+        if console:
+            o.print(st.msg("demo.console.later", url=url, username=username,
+                           password=password), highlight=False, markup=False, soft_wrap=True)
     if serving:
         say(steps, "demo.serve")
         demo_steps.serve_step(st, world_dir, port=port, as_json=as_json)

@@ -66,11 +66,47 @@ add_messages({
                  "在另一个终端试试：\n  {curl}\n"
                  "按 Ctrl-C 停止；`crossplay serve` 可再次启动，"
                  "`crossplay demo --no-serve` 跳过这一步。"},
+    "demo.console": {
+        "en": "The dashboard: {url}/ — log in as {username} with the password {password} "
+              "(an admin account made for this demo; `crossplay operator` manages accounts).",
+        "zh-CN": "控制台: {url}/ — 用户名 {username}, 密码 {password} "
+                 "(为本次演示创建的管理员账号; 账号由 `crossplay operator` 管理)。"},
+    "demo.console.later": {
+        "en": "The dashboard: run `crossplay serve`, open {url}/ and log in as {username} "
+              "with the password {password} (an admin account made for this demo).",
+        "zh-CN": "控制台: 运行 `crossplay serve`, 打开 {url}/, 用户名 {username}, "
+                 "密码 {password} (为本次演示创建的管理员账号)。"},
     "demo.serve.port_taken": {
         "en": "Port {port} is taken; serving on a free port instead.",
         "zh-CN": "端口 {port} 已被占用，改用一个空闲端口。"},
     "demo.serve.stopped": {"en": "The API stopped.", "zh-CN": "接口已停止。"},
 })
+
+
+#: the demo's dashboard account (admin, both partners)
+DEMO_OPERATOR = "demo"
+
+
+def console_login(st: State) -> tuple[str, str]:
+    """The demo's dashboard login: created on the first demo, a new password on each."""
+    from crossplay.core.errors import NotFoundError
+    from crossplay.web.operators import (
+        create_operator,
+        get_operator,
+        new_password,
+        set_password,
+        set_role,
+    )
+
+    password = new_password()
+    try:
+        get_operator(st.settings, DEMO_OPERATOR)
+    except NotFoundError:
+        create_operator(st.settings, DEMO_OPERATOR, password, role="admin")
+    else:
+        set_role(st.settings, DEMO_OPERATOR, "admin")
+        set_password(st.settings, DEMO_OPERATOR, password)
+    return DEMO_OPERATOR, password
 
 
 def wants_serving(choice: bool | None, as_json: bool) -> bool:
@@ -116,6 +152,7 @@ def serve_step(st: State, world_dir: Path, *, port: int = DEMO_PORT,
     from crossplay.api.server import serve_api
 
     key = create_key(st.settings, "game", DEMO_KEY_SCOPES, name="demo").secret
+    username, password = console_login(st)
     user = demo_user(world_dir)
     recommendations = importlib.util.find_spec("crossplay.api.routes_recommend") is not None
     out = stderr() if as_json else stdout()
@@ -124,6 +161,8 @@ def serve_step(st: State, world_dir: Path, *, port: int = DEMO_PORT,
         out.print(st.msg("demo.serve.ready", url=url, secret=key,
                          scopes=", ".join(DEMO_KEY_SCOPES),
                          curl=try_curl(url, key, user, recommendations)),
+                  markup=False, highlight=False, soft_wrap=True)
+        out.print(st.msg("demo.console", url=url, username=username, password=password),
                   markup=False, highlight=False, soft_wrap=True)
         out.file.flush()
 

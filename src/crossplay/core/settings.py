@@ -84,6 +84,14 @@ class Settings(BaseSettings):
                                    description="how long a checked API key is trusted "
                                                "(a revocation takes effect within it)")
     api_workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes")
+    web_session_hours: float = Field(default=12.0, gt=0, le=24 * 30,
+                                     description="how long a dashboard login lasts")
+    web_login_attempts: int = Field(default=5, ge=1,
+                                    description="failed logins per user name and address "
+                                                "in 15 minutes before the console says wait")
+    privacy_token_minutes: float = Field(default=15.0, gt=0, le=24 * 60,
+                                         description="how long a privacy-centre link that a "
+                                                     "partner signs for a user stays valid")
 
     @field_validator("knowledge_secret", "game_secret")
     @classmethod

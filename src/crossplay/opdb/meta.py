@@ -49,6 +49,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "crossplay.campaigns.tables",
     "crossplay.measure.tables",
     "crossplay.access.tables",
+    "crossplay.web.tables",
 )
 
 metadata = MetaData(naming_convention={

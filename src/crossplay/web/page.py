@@ -31,7 +31,7 @@ PLATFORMS = ("knowledge", "game", "stream")
 
 
 def role_at_least(role: str, needed: Role) -> bool:
-    return role in ROLES and ROLES.index(role) >= ROLES.index(needed)  # type: ignore[arg-type]
+    return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,9 @@ class Page:
       joint staff or the person's own partner may open it — the builder enforces which);
     - ``cacheable``: its data may be cached until the data change (person look-ups and
       pages with forms that show fresh state are not);
-    - ``actions``: form actions by name (each needs ``Form.role``).
+    - ``actions``: form actions by name (each needs ``Form.role``);
+    - ``sources``: what its data come from, for the cache's data signature
+      (:mod:`crossplay.web.cache`): any of ``lake``, ``derived``, ``opdb``, ``audit``.
     """
 
     slug: str
@@ -225,6 +227,7 @@ class Page:
     person_level: bool = False
     cacheable: bool = True
     actions: Mapping[str, tuple[Role, Action]] = field(default_factory=dict)
+    sources: tuple[str, ...] = ("lake", "derived", "opdb")
 
 
 class PageError(Exception):
