@@ -37,6 +37,9 @@ SUITES: dict[str, tuple[str, str]] = {
     "api": ("api_bench",
             "HTTP API under wrk: recommendations at 1/2 workers, check-ins on PostgreSQL "
             "(200 connections), a 10x midnight spike; vs /healthz"),
+    "dashboard": ("dashboard_bench",
+                  "console pages on a 100k-person world: cold build, warm p50/p95 per page "
+                  "and language vs /login and /healthz"),
 }
 
 
