@@ -44,7 +44,7 @@ class LoginFailed(OperatorError):
     code = "operator_login_failed"
 
     def __init__(self) -> None:
-        super().__init__("wrong user name or password", code=self.code)
+        super().__init__("wrong user name or password", code="operator_login_failed")
 
 
 @dataclass(frozen=True)
