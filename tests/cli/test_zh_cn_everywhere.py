@@ -526,6 +526,15 @@ CASES: dict[str, list[Case]] = {
                       V("--partner", "game", "--scope", "psi", "--name", "walk")],
     "apikey list": [V(), X("--partner", "nobody")],
     "apikey revoke": [X(), X("cp_nope"), V("{key_id}")],
+    # the console's operators (stdin is no terminal here: a password must come by stdin)
+    "operator create": [X(), X("walk", "--role", "boss"), X("walk", "--partner", "both"),
+                        X("bad name"), V("walk", "--role", "marketer"), X("walk")],
+    "operator list": [V(), X("extra")],
+    "operator password": [X(), X("walk")],
+    "operator role": [X("walk"), X("nobody", "--role", "viewer"),
+                      V("walk", "--role", "viewer", "--partner", "game")],
+    "operator disable": [X(), X("nobody"), V("walk")],
+    "operator enable": [X("nobody"), V("walk")],
     # measure
     "experiment analyze": [X(), X("no_such_experiment"), X("--from-file", "{tmp}/ab.csv"),
                            X("--from-file", "{tmp}/ab.csv", "--control", "A", "--metric", "zz"),

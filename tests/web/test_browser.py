@@ -190,3 +190,48 @@ def test_a_partner_viewer_cannot_open_the_other_partners_person_pages(
             assert r is not None and r.status == 403, slug
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_privacy_centre_switching_personalisation_off_changes_the_recommendations(
+        console: Console, lang: str) -> None:
+    import httpx
+
+    from tests.web.test_privacy_centre import _personalised
+
+    person = _personalised(DashWorld(console.settings.data_dir), 0 if lang == "zh-CN" else 1)
+    auth = {"Authorization": f"Bearer {console.key['knowledge']}"}
+    with httpx.Client(base_url=console.url, headers=auth, timeout=60) as api:
+        def recommendation() -> dict[str, Any]:
+            r = api.get("/v1/recommendations", params={"user_id": person.native, "n": 5})
+            assert r.status_code == 200, r.text
+            out: dict[str, Any] = r.json()
+            return out
+
+        link = api.post("/v1/privacy-centre/tokens", json={"user_id": person.native,
+                                                           "lang": lang})
+        assert link.status_code == 201, link.text
+        before = recommendation()
+        assert before["personalised"], before
+        context = console.browser.new_context(locale=lang)
+        w = Watched(context)
+        try:
+            w.page.goto(console.url + link.json()["url"])
+            w.page.wait_for_url("**/privacy")
+            switch = w.page.locator("#purpose-personalisation")
+            assert switch.get_attribute("data-state") == "on"
+            assert w.page.locator("html").get_attribute("lang") == lang
+            w.page.click("#switch-personalisation")
+            w.page.wait_for_load_state("networkidle")
+            assert w.page.locator("#purpose-personalisation").get_attribute(
+                "data-state") == "off"
+            shots = ARTIFACTS / "screenshots"
+            shots.mkdir(parents=True, exist_ok=True)
+            w.page.screenshot(path=str(shots / f"privacy-centre-{lang}.png"), full_page=True)
+            assert not w.errors, w.errors
+        finally:
+            context.close()
+        after = recommendation()
+        assert not after["personalised"], after  # the very next answer
+        assert [i["item_id"] for i in after["items"]] != [i["item_id"]
+                                                          for i in before["items"]]

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from crossplay.api import routes_web
 from crossplay.core.settings import Settings, load_settings
 from crossplay.web import registry
 from crossplay.web.operators import create_operator, disable_operator, set_password
@@ -69,6 +70,7 @@ ADMIN_PAGE = Page("secret", "web.filter.segment", _build, order=2, role="admin")
 @pytest.fixture
 def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Settings]]:
     monkeypatch.setattr(registry, "all_pages", lambda: (TEST_PAGE, ADMIN_PAGE))
+    monkeypatch.setattr(routes_web, "_warm", lambda ctx, console: None)  # its own test
     BUILDS.clear()
     ACTIONS.clear()
     settings = load_settings(data_dir=tmp_path / "data")
@@ -274,8 +276,29 @@ def test_downloads_escape_formulas_and_the_cache_holds_until_data_change(
     import time
 
     time.sleep(1.1)  # signatures are taken at most once a second
-    c.get("/dash/test?lang=zh-CN")
+    stale = c.get("/dash/test?lang=zh-CN")  # the old page at once, the new one being built
+    assert "新版本正在生成" in stale.text
+    deadline = time.monotonic() + 20
+    while len(BUILDS) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert len(BUILDS) == 3
+    time.sleep(0.2)
+    fresh = c.get("/dash/test?lang=zh-CN")
+    assert "新版本正在生成" not in fresh.text and "来自缓存" in fresh.text
+    assert len(BUILDS) == 3
+
+
+def test_an_action_shows_its_effect_at_once(console: tuple[str, Settings]) -> None:
+    url, _ = console
+    m = login(url, "joint")
+    page = m.get("/dash/test?q=x")
+    BUILDS.clear()
+    r = m.post("/dash/test/action/poke?q=x", data={"what": "y",
+                                                  "csrf_token": _csrf(page.text)})
+    assert r.status_code == 303 and "q=x" in r.headers["location"]
+    after = m.get(r.headers["location"])
+    assert "poked" in after.text and "新版本正在生成" not in after.text
+    assert len(BUILDS) == 1  # built anew for the operator who acted, not served stale
 
 
 def test_language_switch_is_remembered(console: tuple[str, Settings]) -> None:
@@ -287,3 +310,28 @@ def test_language_switch_is_remembered(console: tuple[str, Settings]) -> None:
     assert 'lang="zh-CN"' in zh.text and "退出登录" in zh.text
     again = c.get("/dash/test")
     assert 'lang="zh-CN"' in again.text
+
+
+def test_the_cache_is_warmed_at_start_for_each_kind_of_operator(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setattr(registry, "all_pages", lambda: (TEST_PAGE, ADMIN_PAGE))
+    BUILDS.clear()
+    settings = load_settings(data_dir=tmp_path / "data")
+    create_operator(settings, "joint", PASSWORD, role="admin")
+    create_operator(settings, "kp", PASSWORD, role="viewer", partner="knowledge")
+    with running_api(settings, keys=False) as live:
+        deadline = time.monotonic() + 20
+        # test + secret for the admin, test for the viewer; both languages each
+        while len(BUILDS) < 6 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        from collections import Counter
+
+        assert Counter(BUILDS) == Counter([(lang, p, None) for lang in ("en", "zh-CN")
+                                           for p in (None, None, "knowledge")])
+        c = login(live.url, "kp")
+        page = c.get("/dash/test?lang=zh-CN")
+        assert "来自缓存" in page.text and len(BUILDS) == 6  # the first visit is a hit
+        while CLIENTS:
+            CLIENTS.pop().close()

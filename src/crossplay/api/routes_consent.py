@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, StrictBool
 
 from crossplay.api.auth import Caller, require
 from crossplay.api.problems import problem_responses
-from crossplay.api.users import UserIdQuery, UserKeyQuery, UserRef, resolve_user
+from crossplay.api.users import UserIdQuery, UserKeyQuery, UserRef, own_user
 from crossplay.core.errors import NotFoundError
 from crossplay.privacy import user_rights
 from crossplay.privacy.policy import Purpose
@@ -116,18 +116,6 @@ def _actor(caller: Caller) -> str:
     return f"api:{caller.partner}:{caller.key.key_id}"
 
 
-def _own_user(caller: Caller, user_id: str | None, user_key: str | None) -> str:
-    """The caller's user: a native id's key, or a key that names a user of the caller."""
-    key = resolve_user(caller.settings, caller.partner, user_id, user_key)
-    if user_id is None and not user_rights.is_known(caller.settings, caller.partner, key):
-        partner = caller.partner
-        raise NotFoundError(f"no {partner} user has this user_key: a key addresses only "
-                            f"the caller's own users (send the user's user_id, or a "
-                            f"user_key crossplay holds for {partner})",
-                            code="consent_unknown_user", params={"partner": partner})
-    return key
-
-
 def _consent_out(key: str, state: dict[Purpose, user_rights.PurposeState]) -> dict[str, Any]:
     return {"user_key": key, "purposes": {p.value: s.as_dict() for p, s in state.items()}}
 
@@ -140,7 +128,7 @@ def _consent_out(key: str, state: dict[Purpose, user_rights.PurposeState]) -> di
                        **_ok({"user_key": _KEY, "purposes": _PURPOSES_EXAMPLE})})
 def get_consent(user_id: UserIdQuery = None, user_key: UserKeyQuery = None,
                 caller: Caller = Depends(require("consent"))) -> dict[str, Any]:
-    key = _own_user(caller, user_id, user_key)
+    key = own_user(caller, user_id, user_key)
     return _consent_out(key, user_rights.current_consent(caller.settings, caller.partner,
                                                          key))
 
@@ -155,7 +143,7 @@ def get_consent(user_id: UserIdQuery = None, user_key: UserKeyQuery = None,
                               "changed": ["marketing"]})})
 def put_consent(body: ConsentChange,
                 caller: Caller = Depends(require("consent"))) -> dict[str, Any]:
-    key = _own_user(caller, body.user_id, body.user_key)
+    key = own_user(caller, body.user_id, body.user_key)
     outcome = user_rights.set_consent(caller.settings, caller.partner, key, body.purposes,
                                       source=body.source, actor=_actor(caller))
     return {**_consent_out(key, outcome.state), "changed": [p.value for p in outcome.changed]}
@@ -173,7 +161,7 @@ def put_consent(body: ConsentChange,
                             "revoked_at": None}]})})
 def get_links(user_id: UserIdQuery = None, user_key: UserKeyQuery = None,
               caller: Caller = Depends(require("consent"))) -> dict[str, Any]:
-    key = _own_user(caller, user_id, user_key)
+    key = own_user(caller, user_id, user_key)
     links = user_rights.user_links(caller.settings, caller.partner, key,
                                    actor=_actor(caller))
     return {"user_key": key, "linked": any(x.active for x in links),
@@ -203,7 +191,7 @@ def post_erasure(body: UserRef,
         report = forget(settings, partner, body.user_id, actor=_actor(caller),
                         request=request)
     else:
-        key = _own_user(caller, None, body.user_key)
+        key = own_user(caller, None, body.user_key)
         report = forget_key(settings, partner, key, actor=_actor(caller), request=request)
     done = user_rights.erasure_status(settings, partner, request)
     return {"erasure_id": request, "status": "done", "found": report.found,

@@ -40,8 +40,7 @@ from starlette.datastructures import FormData
 from crossplay.api.auth import Caller, require
 from crossplay.api.context import context_of
 from crossplay.api.problems import problem_responses
-from crossplay.api.routes_consent import _own_user
-from crossplay.api.users import MAX_NATIVE_ID, UserRef
+from crossplay.api.users import MAX_NATIVE_ID, UserRef, own_user
 from crossplay.cli.i18n import Messages
 from crossplay.core.settings import Settings
 from crossplay.core.types import Lang, Partner
@@ -108,7 +107,7 @@ _LINK_EXAMPLE = {"token": "eyJwIjoia25vd2xlZGdlIiwidSI6IjNmMWMuLi4ifQ.Z8Jx0A.s1g
 def post_privacy_link(body: PrivacyLinkRequest,
                       caller: Caller = Depends(require("consent"))) -> dict[str, Any]:
     # the consent routes' own check (one rule for every consent-scope operation)
-    key = _own_user(caller, body.user_id, body.user_key)
+    key = own_user(caller, body.user_id, body.user_key)
     link = centre.issue_link(caller.settings, caller.partner, key,
                              actor=f"api:{caller.partner}:{caller.key.key_id}",
                              lang=body.lang)

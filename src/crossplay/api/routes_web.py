@@ -25,6 +25,8 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ from crossplay.api.context import ApiContext, context_of
 from crossplay.core.errors import CrossplayError
 from crossplay.core.types import Lang
 from crossplay.web import messages as _messages  # noqa: F401  (registers the frame's texts)
+from crossplay.web import registry
 from crossplay.web.cache import PageCache, Signatures
 from crossplay.web.operators import LoginFailed, authenticate, end_sessions, operator_by_id
 from crossplay.web.page import (
@@ -49,7 +52,7 @@ from crossplay.web.page import (
     PageRequest,
     Viewer,
 )
-from crossplay.web.registry import all_pages, nav_pages, page
+from crossplay.web.registry import nav_pages, page
 from crossplay.web.render import SECURITY_HEADERS, render
 from crossplay.web.session import (
     Session,
@@ -83,6 +86,9 @@ class _Console:
         self.signatures = Signatures(ctx.settings, lambda: ctx.engine)
         self._fails: dict[tuple[str, str], deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
+        #: one background builder: rebuilds of stale views and the warm-up at start
+        self.builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="console-build")
+        self._building: set[Hashable] = set()
 
     def throttled(self, key: tuple[str, str], limit: int) -> bool:
         now = time.monotonic()
@@ -100,6 +106,29 @@ class _Console:
         with self._lock:
             self._fails.pop(key, None)
 
+    def rebuild(self, key: Hashable, pg: Page, req: PageRequest) -> None:
+        """Build this view in the background (once at a time per view)."""
+        with self._lock:
+            if key in self._building:
+                return
+            self._building.add(key)
+
+        def run() -> None:
+            try:
+                signature = self.signatures.of(pg.sources)
+                self.cache.put(key, signature, pg.build(req))
+            except Exception:
+                log.exception("console: background build of %s failed", pg.slug)
+            finally:
+                with self._lock:
+                    self._building.discard(key)
+
+        try:
+            self.builder.submit(run)
+        except RuntimeError:  # shutting down
+            with self._lock:
+                self._building.discard(key)
+
 
 def _console(ctx: ApiContext) -> _Console:
     console = ctx.services.get("console")
@@ -110,8 +139,43 @@ def _console(ctx: ApiContext) -> _Console:
 
 
 async def start(ctx: ApiContext) -> None:
-    _console(ctx)
-    all_pages()  # import every page (and its catalog) before the first request
+    console = _console(ctx)
+    registry.all_pages()  # import every page (and its catalog) before the first request
+    console.builder.submit(_warm, ctx, console)
+
+
+async def stop(ctx: ApiContext) -> None:
+    console = ctx.services.get("console")
+    if isinstance(console, _Console):
+        console.builder.shutdown(wait=False, cancel_futures=True)
+
+
+def _warm(ctx: ApiContext, console: _Console) -> None:
+    """Precompute the default view of every cached page, in both languages, for each kind
+    of operator the console has (role and partner), so the first visits are fast too."""
+    from sqlalchemy import select
+
+    from crossplay.web.tables import operators
+
+    try:
+        with ctx.engine.connect() as con:
+            kinds = con.execute(select(operators.c.role, operators.c.partner).distinct()
+                                .where(operators.c.disabled_at.is_(None))).all()
+    except Exception:
+        log.exception("console: cannot list operators to warm the cache")
+        return
+    for role, partner in kinds:
+        viewer = Viewer("warm-up", "warm-up", role, partner)
+        for pg in registry.all_pages():
+            if not pg.cacheable or not viewer.may(pg.role):
+                continue
+            for lang in ("zh-CN", "en"):
+                req = PageRequest(settings=ctx.settings, lang=lang,
+                                  filters=Filters(partner=partner), viewer=viewer,
+                                  params={}, engine=ctx.engine)
+                key = _cache_key(pg, req)
+                if console.cache.get(key, console.signatures.of(pg.sources)) is None:
+                    console.rebuild(key, pg, req)
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -240,21 +304,29 @@ def _params(request: Request, lang: Lang) -> dict[str, str]:
     return out
 
 
-def _build(ctx: ApiContext, pg: Page, req: PageRequest) -> tuple[PageData, float, bool]:
-    """The page's data, from the cache while its sources have not changed."""
+def _cache_key(pg: Page, req: PageRequest) -> Hashable:
+    return (pg.slug, req.filters.key(), tuple(sorted(req.params.items())), req.lang,
+            req.viewer.partner, req.viewer.role)
+
+
+def _build(ctx: ApiContext, pg: Page, req: PageRequest) -> tuple[PageData, float, str]:
+    """The page's data and how they were got: ``built`` now, ``cached`` (the data have not
+    changed since), or ``stale`` (they have: the new build runs in the background)."""
     console = _console(ctx)
-    key = (pg.slug, req.filters.key(), tuple(sorted(req.params.items())), req.lang,
-           req.viewer.partner, req.viewer.role)
-    signature = console.signatures.of(pg.sources) if pg.cacheable else ()
     began = time.perf_counter()
-    if pg.cacheable:
-        hit = console.cache.get(key, signature)
-        if hit is not None:
-            return hit, (time.perf_counter() - began) * 1000, True
+    if not pg.cacheable:
+        return pg.build(req), (time.perf_counter() - began) * 1000, "built"
+    key = _cache_key(pg, req)
+    signature = console.signatures.of(pg.sources)
+    hit = console.cache.get(key, signature)
+    if hit is not None:
+        data, fresh = hit
+        if not fresh:
+            console.rebuild(key, pg, req)
+        return data, (time.perf_counter() - began) * 1000, "cached" if fresh else "stale"
     data = pg.build(req)
-    if pg.cacheable:
-        console.cache.put(key, signature, data)
-    return data, (time.perf_counter() - began) * 1000, False
+    console.cache.put(key, signature, data)
+    return data, (time.perf_counter() - began) * 1000, "built"
 
 
 def _csv_cell(value: Any) -> Any:
@@ -446,7 +518,7 @@ def _show(request: Request, ctx: ApiContext, session: Session, lang: Lang, chose
             raise denied
         assert pg is not None
         req = _request(request, ctx, pg, viewer, lang)
-        data, ms, cached = _build(ctx, pg, req)
+        data, ms, how = _build(ctx, pg, req)
         download = request.query_params.get("download")
         if download is not None:
             key = download.removesuffix(".csv")
@@ -488,7 +560,9 @@ def _show(request: Request, ctx: ApiContext, session: Session, lang: Lang, chose
         "json_url": f"/dash/{slug}?{urlencode([*base, ('format', 'json')])}",
         "csv_url": lambda key: f"/dash/{slug}?{urlencode([*base, ('download', key + '.csv')])}",
         "with_charts": bool(data.charts()), "flash": _flash(request, ctx),
-        "built_ms": ms, "cached_text": msg("web.cached") if cached else ""})
+        "query": urlencode(base),
+        "built_ms": ms, "cached_text": msg(f"web.{how}") if how != "built" else "",
+        "stale": how == "stale"})
     return _finish(response, request, ctx, session, lang, chosen)
 
 
@@ -543,6 +617,7 @@ def _act(request: Request, ctx: ApiContext, session: Session, lang: Lang, chosen
                       msg("web.error.internal", ref=ref), viewer)
     console = _console(ctx)
     console.signatures.forget()
+    console.cache.drop(slug)  # the operator sees what the action changed, not a stale page
     back = [(k, v) for k, v in request.query_params.multi_items() if k not in ("flash",)]
     back.append(("flash", sign(ctx.settings, "console-flash", done)))
     return _finish(RedirectResponse(f"/dash/{slug}?{urlencode(back)}", status_code=303),

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Query
 from pydantic import BaseModel, Field, model_validator
 
-from crossplay.core.errors import ConfigError
+from crossplay.core.errors import ConfigError, NotFoundError
 from crossplay.core.secrets import secret_chain
 from crossplay.core.settings import Settings
 from crossplay.core.types import Partner
 from crossplay.ingest.pseudonymise import chained_user_key
 from crossplay.privacy.keys import check_user_key
+
+if TYPE_CHECKING:
+    from crossplay.api.auth import Caller
 
 #: longest native id accepted (ids longer than this are not ids)
 MAX_NATIVE_ID = 128
@@ -115,3 +118,18 @@ UserIdQuery = Annotated[str | None, Query(
 UserKeyQuery = Annotated[str | None, Query(
     min_length=32, max_length=32, pattern="^[0-9a-f]{32}$",
     description="or the user's pseudonymous key")]
+
+
+def own_user(caller: Caller, user_id: str | None, user_key: str | None) -> str:
+    """The caller's user: a native id's key, or a key that names a user the caller's
+    partner holds (an unknown key is "not found": a key addresses only one's own users)."""
+    from crossplay.privacy import user_rights
+
+    key = resolve_user(caller.settings, caller.partner, user_id, user_key)
+    if user_id is None and not user_rights.is_known(caller.settings, caller.partner, key):
+        partner = caller.partner
+        raise NotFoundError(f"no {partner} user has this user_key: a key addresses only "
+                            f"the caller's own users (send the user's user_id, or a "
+                            f"user_key crossplay holds for {partner})",
+                            code="consent_unknown_user", params={"partner": partner})
+    return key

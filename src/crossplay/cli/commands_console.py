@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from importlib import import_module
 from typing import Annotated
 
 import typer
@@ -59,6 +60,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                             "zh-CN": "没有可输入密码的终端: 请使用 --password-stdin"},
 }
 add_messages(MESSAGES)
+import_module("crossplay.web.messages")  # role and partner names, shared with the console
 
 operator_app = typer.Typer(help="Dashboard operators: accounts, roles, passwords.",
                            no_args_is_help=True)
@@ -133,7 +135,8 @@ def operator_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     stdout().print(table(st.msg("op.title"), [st.msg(f"op.col.{c}") for c in
                                               ("name", "role", "scope", "created", "login",
                                                "disabled")],
-                         [(o.username, o.role, o.partner or "joint",
+                         [(o.username, st.msg(f"web.role.{o.role}"),
+                           st.msg(f"web.partner.{o.partner or 'joint'}"),
                            o.created_at.strftime("%Y-%m-%d %H:%M"),
                            o.last_login_at.strftime("%Y-%m-%d %H:%M") if o.last_login_at
                            else "–", "✓" if o.disabled_at else "")

@@ -9,7 +9,8 @@ process (:data:`SIGNATURE_TTL_S`):
   rotation or compaction replaces it);
 - ``derived``: the newest modification time and the number of files under
   ``<data_dir>/derived`` (every job writes its results there, atomically);
-- ``opdb``: per operational table, the largest integer id (append-only tables: consent
+- ``opdb`` (or one group of it: ``privacy``, ``ledger``, ``experiments``): per
+  operational table, the largest integer id (append-only tables: consent
   and link changes, ledger postings, releases, budget spends) or, for the small tables
   whose rows change in place (campaign state, experiments, rewards), a digest of the rows;
   check-ins by count;
@@ -64,7 +65,23 @@ def _derived_signature(settings: Settings) -> str:
     return f"{files}:{newest}"
 
 
-def _opdb_signature(engine: Engine, *, audit: bool) -> str:
+#: table-name prefixes of each operational source (``opdb`` is all of them)
+OPDB_GROUPS: dict[str, tuple[str, ...]] = {
+    "privacy": ("privacy_",),
+    "ledger": ("ledger_", "campaign_", "api_idempotency"),
+    "experiments": ("measure_",),
+}
+
+
+def _in_group(name: str, group: str) -> bool:
+    if name == AUDIT_TABLE:
+        return group == "audit"
+    if group == "opdb":
+        return any(name.startswith(p) for ps in OPDB_GROUPS.values() for p in ps)
+    return any(name.startswith(p) for p in OPDB_GROUPS.get(group, ()))
+
+
+def _opdb_signature(engine: Engine, group: str) -> str:
     from crossplay.opdb import ensure_schema
     from crossplay.opdb.meta import metadata
 
@@ -73,7 +90,7 @@ def _opdb_signature(engine: Engine, *, audit: bool) -> str:
     with engine.connect() as con:
         for name in sorted(metadata.tables):
             table = metadata.tables[name]
-            if (name == AUDIT_TABLE) != audit:
+            if not _in_group(name, group):
                 continue
             pk = list(table.primary_key.columns)
             if name in _DIGESTED:
@@ -102,10 +119,8 @@ class Signatures:
             return _lake_signature(self.settings)
         if source == "derived":
             return _derived_signature(self.settings)
-        if source == "opdb":
-            return _opdb_signature(self._engine(), audit=False)
-        if source == "audit":
-            return _opdb_signature(self._engine(), audit=True)
+        if source in ("opdb", "audit", *OPDB_GROUPS):
+            return _opdb_signature(self._engine(), source)
         raise ValueError(f"unknown data source {source!r}")
 
     def of(self, sources: tuple[str, ...]) -> tuple[str, ...]:
@@ -130,23 +145,34 @@ class Signatures:
 
 
 class PageCache:
-    """An LRU of built pages; an entry counts only while its signature still holds."""
+    """An LRU of built pages with their data signatures.
+
+    :meth:`get` answers a *fresh* entry (built from the data as they are) or a *stale* one
+    (the data changed since): the console shows a stale page at once while it builds the
+    new one in the background (stale-while-revalidate), so an operator does not wait for
+    a rebuild after every ledger posting; the page says it is refreshing.
+    """
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
         self._lock = threading.Lock()
         self._entries: OrderedDict[Hashable, tuple[tuple[str, ...], Any]] = OrderedDict()
-        self.hits = self.misses = 0
+        self.hits = self.stale = self.misses = 0
 
-    def get(self, key: Hashable, signature: tuple[str, ...]) -> Any | None:
+    def get(self, key: Hashable, signature: tuple[str, ...]) -> tuple[Any, bool] | None:
+        """``(value, fresh)``, or None when the view was never built (or was dropped)."""
         with self._lock:
             hit = self._entries.get(key)
-            if hit is None or hit[0] != signature:
+            if hit is None:
                 self.misses += 1
                 return None
             self._entries.move_to_end(key)
-            self.hits += 1
-            return hit[1]
+            fresh = hit[0] == signature
+            if fresh:
+                self.hits += 1
+            else:
+                self.stale += 1
+            return hit[1], fresh
 
     def put(self, key: Hashable, signature: tuple[str, ...], value: Any) -> None:
         with self._lock:
@@ -155,7 +181,14 @@ class PageCache:
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
+    def drop(self, first: Hashable) -> None:
+        """Forget every view whose key starts with ``first`` (a page's slug): after an
+        action on that page the operator must see the new state, not a stale one."""
+        with self._lock:
+            for key in [k for k in self._entries
+                        if isinstance(k, tuple) and k and k[0] == first]:
+                del self._entries[key]
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-

@@ -34,6 +34,12 @@ add_messages({
                   "zh-CN": "生成耗时 {ms:,.0f} 毫秒{cached}。"},
     "web.cached": {"en": " (from the cache: the data have not changed since)",
                    "zh-CN": " (来自缓存: 数据此后未变化)"},
+    "web.stale": {"en": " (from the cache; the data have changed since: a new version is being "
+                        "built — reload in a moment)",
+                  "zh-CN": " (来自缓存; 数据已有变化: 新版本正在生成, 请稍后刷新)"},
+    "web.stale.banner": {"en": "The data changed since this page was built; the new version is "
+                               "being built now: reload in a moment.",
+                         "zh-CN": "此页面生成后数据已有变化, 新版本正在生成: 请稍后刷新。"},
     "web.login.title": {"en": "Log in to the crossplay console",
                         "zh-CN": "登录 crossplay 控制台"},
     "web.login.username": {"en": "User name", "zh-CN": "用户名"},

@@ -136,4 +136,6 @@ add_messages({
         "en": "The privacy centre could not answer (reference {ref}). Try again later.",
         "zh-CN": "隐私中心暂时无法响应 (编号 {ref})。请稍后再试。"},
     P + "error.back": {"en": "Back to the privacy centre", "zh-CN": "返回隐私中心"},
+    P + "footer": {"en": "Your choices take effect at once and are recorded in an audit log.",
+                   "zh-CN": "您的选择立即生效, 并记录在审计日志中。"},
 })

@@ -43,9 +43,6 @@ class OperatorError(CrossplayError):
 class LoginFailed(OperatorError):
     code = "operator_login_failed"
 
-    def __init__(self) -> None:
-        super().__init__("wrong user name or password", code="operator_login_failed")
-
 
 @dataclass(frozen=True)
 class Operator:
@@ -177,7 +174,7 @@ def authenticate(settings: Settings, username: str, password: str) -> Operator:
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not ok or row is None or row._mapping["disabled_at"] is not None:
-        raise LoginFailed()
+        raise LoginFailed("wrong user name or password", code="operator_login_failed")
     op = _row(row)
     changes: dict[str, object] = {"last_login_at": now_us()}
     if _hasher.check_needs_rehash(stored):

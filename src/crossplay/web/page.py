@@ -158,11 +158,15 @@ class Field:
     value: str = ""
     options: Sequence[tuple[str, str]] = ()  # (value, label) for selects
     required: bool = False
+    #: a number input's step ("any" for fractions; the browser's default is 1)
+    step: str | None = None
 
 
 @dataclass
 class Form:
-    """A form that POSTs to ``/dash/<slug>/action/<action>`` (CSRF token added by the frame).
+    """A form that POSTs to ``/dash/<slug>/action/<action>`` (CSRF token added by the frame;
+    the page's query — which campaign, which filters — goes along, so the operator comes
+    back to the same view), or, with ``method="get"``, reloads ``/dash/<action>``.
 
     The page's module handles it in its ``ACTIONS`` mapping (see :class:`Page`).
     """

@@ -458,4 +458,5 @@ def build(req: PageRequest) -> PageData:
 
 
 PAGE = Page(slug="behaviour", title_key="web.nav.behaviour", build=build,
-            filters=("start", "end", "partner", "platform", "segment"), order=40)
+            filters=("start", "end", "partner", "platform", "segment"), order=40,
+            sources=("lake", "derived", "privacy"))

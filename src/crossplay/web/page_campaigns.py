@@ -393,4 +393,5 @@ def resume(req: PageRequest, form: Mapping[str, str]) -> str:
 
 PAGE = Page(slug="campaigns", title_key="web.nav.campaigns", build=build,
             filters=("start", "end", "partner"), order=70,
+            sources=("lake", "ledger", "experiments"),
             actions={"pause": ("marketer", pause), "resume": ("marketer", resume)})

@@ -257,4 +257,5 @@ def _uplift(req: PageRequest, e: Experiment, exposed: int) -> Section:
 
 PAGE = Page(slug="experiments", title_key="web.nav.experiments", build=build,
             filters=("start", "end", "partner"), order=80,
+            sources=("lake", "derived", "experiments"),
             actions={"create": ("marketer", create)})

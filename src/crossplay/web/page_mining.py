@@ -373,4 +373,4 @@ def build(req: PageRequest) -> PageData:
 
 
 PAGE = Page(slug="mining", title_key="web.nav.mining", build=build,
-            filters=("partner", "segment"), order=50)
+            filters=("partner", "segment"), order=50, sources=("lake", "derived", "privacy"))

@@ -287,4 +287,5 @@ def _roi_section(req: PageRequest, rois: list[RoiRow], campaign: str | None) -> 
 
 
 PAGE = Page(slug="overview", title_key="web.nav.overview", build=build,
-            filters=("start", "end", "partner"), order=10, sources=("lake", "opdb"))
+            filters=("start", "end", "partner"), order=10,
+            sources=("lake", "ledger", "experiments"))

@@ -301,4 +301,4 @@ def build(req: PageRequest) -> PageData:
 
 PAGE = Page(slug="privacy", title_key="web.nav.privacy", build=build,
             filters=("start", "end", "partner"), order=30,
-            sources=("lake", "derived", "opdb", "audit"))
+            sources=("lake", "derived", "privacy", "audit"))
