@@ -140,6 +140,16 @@ def cold_builds(data_dir: Path) -> dict[str, float]:
     return out
 
 
+def wait_idle(server: Any, timeout_s: float = 900) -> None:
+    """Until the server spends under 5% of a core (its background builder is done)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        before = server.cpu_s()
+        time.sleep(2)
+        if server.cpu_s() - before < 0.1:
+            return
+
+
 def person_params(data_dir: Path) -> str:
     """A real game user for the person look-up (the world's first player)."""
     import duckdb
@@ -166,26 +176,32 @@ def main(argv: list[str] | None = None) -> int:
     with serving(data_dir, 1, base_env(OPENBLAS_NUM_THREADS="1")) as server:
         c = login(server.url)
         try:
-            base_health = timed(c, "/healthz", args.requests)
-            base_login = timed(c, "/login", args.requests)
             person = person_params(data_dir)
+            views: list[tuple[Any, str, str, str]] = []
             for page in all_pages():
                 for lang in ("en", "zh-CN"):
-                    views = [("default", f"/dash/{page.slug}?lang={lang}")]
                     if page.person_level:
-                        views = [("person", f"/dash/{page.slug}?lang={lang}&{person}")]
-                    elif "partner" in page.filters:
-                        views.append(("partner=knowledge",
+                        views.append((page, lang, "person",
+                                      f"/dash/{page.slug}?lang={lang}&{person}"))
+                        continue
+                    views.append((page, lang, "default", f"/dash/{page.slug}?lang={lang}"))
+                    if "partner" in page.filters:
+                        views.append((page, lang, "partner=knowledge",
                                       f"/dash/{page.slug}?lang={lang}&partner=knowledge"))
-                    for view, path in views:
-                        cold = timed(c, path, 1)[0]  # the server warms up at start
-                        warm = timed(c, path, args.requests)
-                        cells.append({"page": page.slug, "lang": lang, "view": view,
-                                      "cold_ms": cold, "p50_ms": statistics.median(warm),
-                                      "p95_ms": p95(warm), "cacheable": page.cacheable})
-                        print(f"  {page.slug:12s} {lang:5s} {view:18s} cold {cold:8.1f} ms  "
-                              f"p50 {statistics.median(warm):7.1f}  p95 {p95(warm):7.1f}",
-                              flush=True)
+            # pass 1: every view once (what the warm-up at start left, or a build now)
+            first = {path: timed(c, path, 1)[0] for _, _, _, path in views}
+            wait_idle(server)
+            # pass 2: the views as operators meet them afterwards, and the baselines
+            base_health = timed(c, "/healthz", args.requests)
+            base_login = timed(c, "/login", args.requests)
+            for page, lang, view, path in views:
+                warm = timed(c, path, args.requests)
+                cells.append({"page": page.slug, "lang": lang, "view": view,
+                              "first_ms": first[path], "p50_ms": statistics.median(warm),
+                              "p95_ms": p95(warm), "cacheable": page.cacheable})
+                print(f"  {page.slug:12s} {lang:5s} {view:18s} first {first[path]:8.1f} ms  "
+                      f"p50 {statistics.median(warm):7.1f}  p95 {p95(warm):7.1f}",
+                      flush=True)
         finally:
             c.close()
     login_p95 = p95(base_login)
@@ -200,14 +216,14 @@ def main(argv: list[str] | None = None) -> int:
         "target_p95_ms": TARGET_P95_MS,
         "all_within_target": all(x["p95_ms"] <= TARGET_P95_MS for x in cells),
         "worst": worst,
-        "cold_max_ms": max(x["cold_ms"] for x in cells),
+        "first_max_ms": max(x["first_ms"] for x in cells),
         "builds_ms": builds,
     }
     print(f"\nbaseline p95: /healthz {p95(base_health):.1f} ms, /login {login_p95:.1f} ms")
     print(f"worst warm p95: {worst['page']} {worst['lang']} {worst['view']} "
           f"{worst['p95_ms']:.1f} ms (target ≤ {TARGET_P95_MS:.0f} ms): "
           f"{'met' if result['all_within_target'] else 'MISSED'}")
-    print(f"slowest first request: {result['cold_max_ms']:.0f} ms")
+    print(f"slowest first request: {result['first_max_ms']:.0f} ms")
     print("build from the data (no cache), per page: " +
           ", ".join(f"{k} {v:,.0f} ms" for k, v in builds.items()))
     RESULTS.mkdir(exist_ok=True)

@@ -116,6 +116,9 @@ class _Console:
         def run() -> None:
             try:
                 signature = self.signatures.of(pg.sources)
+                hit = self.cache.get(key, signature)
+                if hit is not None and hit[1]:
+                    return  # a request built it meanwhile
                 self.cache.put(key, signature, pg.build(req))
             except Exception:
                 log.exception("console: background build of %s failed", pg.slug)
