@@ -9,77 +9,14 @@ from typing import Annotated, Any
 import typer
 
 from crossplay.cli.i18n import add_messages
-from crossplay.cli.output import print_json, progress_bar, stdout, table
+from crossplay.cli.output import print_json, progress_bar, stderr, stdout, table
 from crossplay.cli.state import state
 from crossplay.core.errors import ConfigError
-from crossplay.core.types import Lang
 from crossplay.evaluation.error_messages import ERRORS
+from crossplay.evaluation.messages import MESSAGES
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
-MESSAGES: dict[str, dict[Lang, str]] = {
-    "bench.imported": {"en": "Imported benchmark {name} ({fmt}): {rows:,} rows, {users:,} "
-                             "users, {items:,} items",
-                       "zh-CN": "已导入基准数据集 {name}（{fmt}）：{rows:,} 行，{users:,} 个用户，"
-                                "{items:,} 个物品"},
-    "bench.none": {"en": "No benchmark imported yet: `crossplay bench import PATH --format "
-                         "movielens|uir|cdr-folder --name NAME`.",
-                   "zh-CN": "尚未导入基准数据集：`crossplay bench import PATH --format "
-                            "movielens|uir|cdr-folder --name NAME`。"},
-    "bench.list": {"en": "Imported benchmarks", "zh-CN": "已导入的基准数据集"},
-    "bench.running": {"en": "Training and scoring", "zh-CN": "正在训练与评估"},
-    "bench.title": {"en": "{name}: protocol {protocol} {params}, {ranking} ranking, K={k}, "
-                          "{users:,} test users (mean ± standard error over users)",
-                    "zh-CN": "{name}：协议 {protocol} {params}，{ranking}排序，K={k}，"
-                             "测试用户 {users:,} 人（用户均值 ± 标准误）"},
-    "bench.full": {"en": "full", "zh-CN": "全量"},
-    "bench.sampled": {"en": "SAMPLED ({n} negatives per user)",
-                      "zh-CN": "负采样（每位用户 {n} 个负样本）"},
-    "bench.fingerprint": {"en": "Split fingerprint {fp} (train {train:,} rows, test "
-                                "{test:,} rows; docs/evaluation.md says how to recompute it)",
-                          "zh-CN": "切分指纹 {fp}（训练 {train:,} 行，测试 {test:,} 行；"
-                                   "复算方法见 docs/evaluation.md）"},
-    "bench.unscored": {"en": "{n:,} test users had no relevant unseen item and were not "
-                             "scored; {seen:,} test pairs were already in training; "
-                             "{untrained:,} relevant test pairs are items no training row "
-                             "holds (counted, never rankable).",
-                       "zh-CN": "{n:,} 位测试用户没有可评估的新相关物品，未计分；"
-                                "{seen:,} 个测试交互已出现在训练集中；{untrained:,} 个相关测试"
-                                "交互的物品不在训练集中（计入分母，无法被推荐）。"},
-    "bench.saved": {"en": "Saved to {path}", "zh-CN": "已保存到 {path}"},
-    "bench.generated": {"en": "Wrote a cross-domain benchmark folder to {out}",
-                        "zh-CN": "已将跨领域基准数据目录写入 {out}"},
-    "bench.split_written": {"en": "Wrote the canonical train/test rows to {out}",
-                            "zh-CN": "已将规范化的训练/测试行写入 {out}"},
-    "bench.col.setting": {"en": "setting", "zh-CN": "参数"},
-    "bench.col.name": {"en": "name", "zh-CN": "名称"},
-    "bench.col.format": {"en": "format", "zh-CN": "格式"},
-    "bench.col.domains": {"en": "domains", "zh-CN": "领域"},
-    "bench.col.split": {"en": "provided split", "zh-CN": "自带切分"},
-    "bench.col.domain": {"en": "domain", "zh-CN": "领域"},
-    "bench.col.part": {"en": "split", "zh-CN": "切分"},
-    "bench.col.users": {"en": "users", "zh-CN": "用户数"},
-    "bench.col.items": {"en": "items", "zh-CN": "物品数"},
-    "bench.col.train": {"en": "train", "zh-CN": "训练"},
-    "bench.col.valid": {"en": "valid", "zh-CN": "验证"},
-    "bench.col.test": {"en": "test", "zh-CN": "测试"},
-    "bench.col.model": {"en": "model", "zh-CN": "模型"},
-    "bench.col.fit_s": {"en": "fit s", "zh-CN": "训练秒数"},
-    "bench.col.fit_mb": {"en": "fit MB", "zh-CN": "训练峰值 MB"},
-    "bench.yes": {"en": "yes", "zh-CN": "是"},
-    "bench.no": {"en": "no", "zh-CN": "否"},
-    "bench.tuned": {"en": "(tuned on valid, {n} tried)",
-                    "zh-CN": "(在验证集上调参, 共试 {n} 组)"},
-    "demo.bench": {"en": "benchmark protocol: the world as a cross-domain benchmark folder, "
-                         "cold start on knowledge",
-                   "zh-CN": "基准评测协议：把模拟世界写成跨领域基准目录，评测知识领域冷启动"},
-    "bench.demo.noworld": {"en": "No synthetic world in {path}: step skipped.",
-                           "zh-CN": "{path} 中没有模拟世界：跳过此步骤。"},
-    "bench.demo.small": {"en": "This world is too small for a cold-start benchmark (step "
-                               "skipped; try --people 2000 or more): {why}",
-                         "zh-CN": "该模拟世界太小，无法做冷启动基准评测（跳过此步骤；请用 "
-                                  "--people 2000 或更大）：{why}"},
-}
 add_messages(MESSAGES)
 add_messages(ERRORS)
 
@@ -99,27 +36,97 @@ def import_cmd(
     header: Annotated[bool | None, typer.Option(
         "--header/--no-header", help="Force whether line 1 is a header (default: guess)."
     )] = None,
+    columns: Annotated[str | None, typer.Option(
+        help="Which field is what: ROLE=COLUMN,... (roles user, item, rating or value, "
+             "timestamp; COLUMN a 1-based position or a header name), e.g. "
+             "user=1,item=2,value=4.")] = None,
+    where: Annotated[list[str] | None, typer.Option(
+        help="Keep rows whose COLUMN equals VALUE (COLUMN=VALUE) or drop them "
+             "(COLUMN!=VALUE); repeat, e.g. --where 3=play.")] = None,
+    weight: Annotated[str, typer.Option(
+        help="Pair weight from the value (rating) column: binary, linear or log1p.")
+    ] = "binary",
+    alpha: Annotated[float | None, typer.Option(
+        help="ALS confidence scale for this benchmark's runs (C = 1 + alpha x weight).")
+    ] = None,
+    overlap: Annotated[str | None, typer.Option(
+        help="cdr-folder: which equal user ids are one person: all, none, below:N or "
+             "map:FILE (default: all, assumed, with a warning).")] = None,
+    pair: Annotated[str | None, typer.Option(
+        help="cdr-folder holding several domain pairs: import only this pair folder.")
+    ] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite NAME.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load a benchmark (MovieLens, user-item files, cross-domain folders) by name."""
-    from crossplay.evaluation.formats import import_path
-    from crossplay.evaluation.store import check_name, save
+    """Load a benchmark (MovieLens, any user-item log, cross-domain folders) by name."""
+    from crossplay.evaluation.columns import parse_columns, parse_where
+    from crossplay.evaluation.formats import ImportOptions, import_sets
+    from crossplay.evaluation.overlap import parse_overlap
+    from crossplay.evaluation.readers import ReadOptions
+    from crossplay.evaluation.store import check_free, check_name, save
+    from crossplay.evaluation.weights import check_alpha, check_weight
 
     st = state(ctx)
     check_name(name)
-    rows = import_path(path, fmt, fold=fold, header=header)
-    meta = save(st.settings, name, rows, fmt=fmt, source=path, replace=replace)
+    w = check_weight(weight)
+    check_alpha(alpha)
+    read = ReadOptions(header, parse_columns(columns), parse_where(where),
+                       None if w == "binary" else w)
+    sets = import_sets(path, fmt, ImportOptions(read, fold, parse_overlap(overlap), pair))
+    names = [f"{name}-{s.pair}" if s.pair and pair is None else name for s in sets]
+    for n in names:
+        check_name(n)
+        check_free(st.settings, n, replace)
+    metas = []
+    for s, n in zip(sets, names, strict=True):
+        extra: dict[str, Any] = {"pair": s.pair, "columns": columns,
+                                 "weight": {"transform": w, "alpha": alpha}, **s.info}
+        metas.append(save(st.settings, n, s.rows, fmt=fmt, source=path, replace=replace,
+                          extra=extra))
+    for meta in metas:
+        print_warnings(st, meta.get("warnings", []))
     if as_json:
-        print_json(meta)
+        print_json(metas[0] if len(metas) == 1 else metas)
         return
+    for meta in metas:
+        print_import(st, meta)
+
+
+def print_warnings(st: Any, warnings: list[dict[str, Any]]) -> None:
+    """Stored warnings (``{"key", "params", "text"}``), loud, on stderr."""
+    for w in warnings:
+        stderr().print(st.msg("bench.warning", text=st.msg(w["key"], **w["params"])),
+                       style="bold yellow", highlight=False, markup=False)
+
+
+def print_import(st: Any, meta: dict[str, Any]) -> None:
+    """What one import holds and how it was read."""
     o = stdout()
-    o.print(st.msg("bench.imported", name=name, fmt=fmt, rows=meta["rows"],
-                   users=meta["users"], items=meta["items"]), highlight=False)
+    o.print(st.msg("bench.imported", name=meta["name"], fmt=meta["format"], rows=meta["rows"],
+                   users=meta["users"], items=meta["items"]), highlight=False, markup=False)
     o.print(table(None, [st.msg("bench.col.domain"), st.msg("bench.col.part"),
                          st.msg("col.rows")],
                   [(d, s, f"{n:,}") for d, per in meta["by_domain_split"].items()
                    for s, n in per.items()]))
+    if "filter" in meta:
+        f = meta["filter"]
+        o.print(st.msg("bench.filtered", kept=f["kept"], read=f["read"],
+                       dropped=f["dropped"], where=" ".join(f["where"])),
+                highlight=False, markup=False)
+    ov = meta.get("overlap") or {}
+    if ov and not ov["assumed"]:
+        o.print(st.msg("bench.overlap_all" if ov["rule"] == "all" else "bench.overlap",
+                       rule=ov["rule"], persons=ov["persons_in_several_domains"],
+                       equal=ov["equal_ids_in_several_domains"], local=ov["local_ids"]),
+                highlight=False, markup=False)
+    for column, c in (meta.get("ids_with_spaces") or {}).items():
+        o.print(st.msg("bench.spaces", n=c["with_spaces"], column=column,
+                       merge=c["would_merge"]), highlight=False, markup=False)
+    wt = meta.get("weight") or {}
+    if wt.get("transform", "binary") != "binary" or wt.get("alpha") is not None:
+        key = "bench.weight_alpha" if wt.get("alpha") is not None else "bench.weight"
+        o.print(st.msg(key, weight=wt.get("transform", "binary"), alpha=wt.get("alpha")),
+                highlight=False, markup=False)
 
 
 @bench_app.command("list")
@@ -196,11 +203,16 @@ def run_cmd(
     ] = True,
     param: Annotated[list[str] | None, typer.Option(
         help="Fix a hyper-parameter: MODEL.NAME=VALUE (repeat).")] = None,
+    weight: Annotated[str | None, typer.Option(
+        help="Pair weight: binary, linear or log1p (default: the import's).")] = None,
     max_users: Annotated[int | None, typer.Option(
         min=1, help="Score at most this many (seeded) test users.")] = None,
     write_split: Annotated[Path | None, typer.Option(
         help="Also write the canonical train.tsv / test.tsv rows to this folder.")
     ] = None,
+    write_recs: Annotated[Path | None, typer.Option(
+        help="Also write each model's top K per test user to recs-<model>.tsv in this "
+             "folder.")] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table."
                                            )] = False,
     as_json: JsonOpt = False,
@@ -215,13 +227,22 @@ def run_cmd(
     bench = load(st.settings, name)
     if protocol is None:
         protocol = "provided" if bench.meta.get("provided_split") else "stratified"
+    imported = bench.meta.get("weight") or {}
     cfg = RunConfig(protocol=protocol, k=k, ratio=ratio, seed=seed, fraction=fraction,
                     target=target, relevance=relevance, sampled=sampled, tune=tune,
                     max_test_users=max_users, params=_parse_params(param),
-                    models=tuple(m.strip() for m in models.split(",") if m.strip()))
+                    models=tuple(m.strip() for m in models.split(",") if m.strip()),
+                    weight=weight or imported.get("transform", "binary"),
+                    alpha=imported.get("alpha"))
+    warnings = bench.meta.get("warnings", [])
+    print_warnings(st, warnings)
     with progress_bar(st.msg("bench.running"),
                       enabled=not as_json and sys.stderr.isatty()) as _:
-        result = run(bench.rows, cfg, name=name)
+        result = run(bench.rows, cfg, name=name,
+                     recommendations=None if write_recs is None else
+                     lambda m, lines: write_lines(write_recs / f"recs-{m}.tsv", lines))
+    result["warnings"] = warnings
+    result["overlap"] = bench.meta.get("overlap")
     path = save_run(st.settings, name, result)
     result["saved"] = str(path)
     if write_split is not None:
@@ -238,7 +259,14 @@ def run_cmd(
     o = stdout()
     if write_split is not None:
         o.print(st.msg("bench.split_written", out=write_split), highlight=False)
+    if write_recs is not None:
+        o.print(st.msg("bench.recs_written", out=write_recs), highlight=False)
     o.print(st.msg("bench.saved", path=path), highlight=False)
+
+
+def write_lines(path: Path, lines: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
 def print_result(st: Any, result: dict[str, Any]) -> None:
@@ -249,6 +277,11 @@ def print_result(st: Any, result: dict[str, Any]) -> None:
     params = dict(result["protocol_params"])
     if result["target"]:
         params["target"] = result["target"]
+    config = result.get("config") or {}
+    if config.get("weight", "binary") != "binary":
+        params["weight"] = config["weight"]
+    if config.get("alpha") is not None:
+        params["als.alpha"] = config["alpha"]
     if result["relevance"] is not None:
         params["relevance"] = f">={result['relevance']}"
     ptxt = "(" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")" if params else ""
@@ -319,7 +352,8 @@ def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
     import shutil
 
     from crossplay.core.derived import derived_dir
-    from crossplay.evaluation.formats import import_cdr_folder
+    from crossplay.evaluation.formats import ImportOptions, import_path
+    from crossplay.evaluation.overlap import Overlap
     from crossplay.evaluation.runner import RunConfig, run
     from crossplay.evaluation.store import save, save_run
     from crossplay.evaluation.worldgen import write_cdr_folder
@@ -335,7 +369,8 @@ def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
     shutil.rmtree(folder, ignore_errors=True)
     try:
         write_cdr_folder(world, folder)
-        rows = import_cdr_folder(folder)
+        rows = import_path(folder, "cdr-folder",  # the world's persons: shared ids
+                           options=ImportOptions(overlap=Overlap("all")))
         save(st.settings, "demo-world", rows, fmt="cdr-folder", source=folder, replace=True)
         result = run(rows, RunConfig(protocol="cold", target="knowledge",
                                      models=("popularity", "als", "emcdr")),

@@ -61,20 +61,24 @@ ERRORS: dict[str, dict[Lang, str]] = {
     "err.bench_no_rows": {"en": "{path}: no data rows", "zh-CN": "{path}: 没有数据行"},
     "err.bench_header": {
         "en": "{path}:1: the header {header!r} names no {column} column; accepted names: "
-              "{names} (or use --no-header for positional columns user item [rating] "
+              "{names} (or choose the columns: --columns user=1,item=2,... by position or "
+              "header name; --no-header reads line 1 as data: user item [rating] "
               "[timestamp])",
         "zh-CN": "{path}:1: 表头 {header!r} 中没有 {column} 列; 可用的列名: {names} (或用 "
-                 "--no-header 按位置读取: user item [rating] [timestamp])"},
+                 "--columns user=1,item=2,... 按位置或表头名指定各列; --no-header 把第 1 行"
+                 "当作数据: user item [rating] [timestamp])"},
     "err.bench_header_twice": {"en": "{path}:1: two header columns mean {column}",
                                "zh-CN": "{path}:1: 有两个表头列都表示 {column}"},
     "err.bench_one_field": {
         "en": "{path}:1: one field per line; expected user item [rating] [timestamp]",
         "zh-CN": "{path}:1: 每行只有一个字段; 应为 user item [rating] [timestamp]"},
     "err.bench_fields": {
-        "en": "{path}:1: {n} fields without a header; positional files hold user item "
-              "[rating] [timestamp] — add a header line naming the columns",
-        "zh-CN": "{path}:1: 没有表头却有 {n} 个字段; 按位置读取的文件只含 user item [rating] "
-                 "[timestamp] — 请加一行表头写明各列"},
+        "en": "{path}:1: {n} fields without a header; say which is what with --columns, "
+              "e.g. --columns user=1,item=2,rating=4 (positional files hold user item "
+              "[rating] [timestamp])",
+        "zh-CN": "{path}:1: 没有表头却有 {n} 个字段; 请用 --columns 指明各列, 例如 --columns "
+                 "user=1,item=2,rating=4 (按位置读取的文件只含 user item [rating] "
+                 "[timestamp])"},
     "err.bench_read": {"en": "{path}: cannot read ({reason})",
                        "zh-CN": "{path}: 无法读取 ({reason})"},
     "err.bench_row_fields": {
@@ -92,6 +96,130 @@ ERRORS: dict[str, dict[Lang, str]] = {
     "err.bench_row_timestamp": {
         "en": "{path}:{line}: timestamp {value!r} is not an integer (seconds)",
         "zh-CN": "{path}:{line}: 时间戳 {value!r} 不是整数 (秒)"},
+    # crossplay.evaluation.columns, .readers (chosen columns, filters, values)
+    "err.bench_columns_spec": {
+        "en": "--columns {text!r}: write ROLE=COLUMN pairs separated by commas, e.g. "
+              "user=1,item=2,rating=4 (roles: {roles}; a column is a 1-based position or a "
+              "header name)",
+        "zh-CN": "--columns {text!r}: 请写成以逗号分隔的 ROLE=COLUMN, 例如 "
+                 "user=1,item=2,rating=4 (角色: {roles}; 列可以是从 1 开始的位置或表头名)"},
+    "err.bench_columns_role": {
+        "en": "--columns: unknown role {role!r}; use {roles} (value is another name for "
+              "rating)",
+        "zh-CN": "--columns: 未知角色 {role!r}; 请使用 {roles} (value 与 rating 同义)"},
+    "err.bench_columns_twice": {"en": "--columns names the {role} column twice",
+                                "zh-CN": "--columns 两次指定了 {role} 列"},
+    "err.bench_columns_need": {
+        "en": "--columns must say which column holds the {role} (e.g. {role}=1)",
+        "zh-CN": "--columns 须指明哪一列是 {role} (例如 {role}=1)"},
+    "err.bench_where_spec": {
+        "en": "--where {value!r}: write COLUMN=VALUE (keep those rows) or COLUMN!=VALUE "
+              "(drop them), e.g. --where behaviour=play",
+        "zh-CN": "--where {value!r}: 请写成 COLUMN=VALUE (保留这些行) 或 COLUMN!=VALUE "
+                 "(去掉这些行), 例如 --where behaviour=play"},
+    "err.bench_column_position": {
+        "en": "{path}: column {column} does not exist: the first line has {n} fields "
+              "(positions count from 1)",
+        "zh-CN": "{path}: 第 {column} 列不存在: 第一行只有 {n} 个字段 (位置从 1 开始数)"},
+    "err.bench_column_no_header": {
+        "en": "{path}: column {column!r} is a name, and the file is read without a header: "
+              "give its position (1, 2, ...) or drop --no-header",
+        "zh-CN": "{path}: 列 {column!r} 是列名, 但该文件按无表头读取: 请给出它的位置 "
+                 "(1, 2, ...) 或去掉 --no-header"},
+    "err.bench_column_unknown": {
+        "en": "{path}: no column {column!r} in the header (columns: {have}); name one of "
+              "them or give a position (1, 2, ...)",
+        "zh-CN": "{path}: 表头中没有列 {column!r} (现有列: {have}); 请用其中之一, 或给出位置 "
+                 "(1, 2, ...)"},
+    "err.bench_column_shared": {
+        "en": "{path}: column {column} is chosen as {first} and as {second}",
+        "zh-CN": "{path}: 第 {column} 列同时被指定为 {first} 和 {second}"},
+    "err.bench_row_finite": {"en": "{path}:{line}: rating {value!r} is not a finite number",
+                             "zh-CN": "{path}:{line}: rating 的值 {value!r} 不是有限数"},
+    "err.bench_row_no_value": {
+        "en": "{path}:{line}: no value to weigh: --weight {weight} reads the rating column "
+              "(choose it: --columns ...,rating=N)",
+        "zh-CN": "{path}:{line}: 没有可用作权重的值: --weight {weight} 读取 rating 列 "
+                 "(请用 --columns ...,rating=N 指定)"},
+    "err.bench_row_negative": {
+        "en": "{path}:{line}: value {value!r} is negative; --weight {weight} needs values "
+              "of 0 or more",
+        "zh-CN": "{path}:{line}: 值 {value!r} 为负; --weight {weight} 要求值不小于 0"},
+    "err.bench_row_timestamp_range": {
+        "en": "{path}:{line}: timestamp {value!r} does not fit a 64-bit integer",
+        "zh-CN": "{path}:{line}: 时间戳 {value!r} 超出 64 位整数范围"},
+    "err.bench_where_nothing": {
+        "en": "--where {condition}: no row of {path} has {value!r} in column {column} (its "
+              "most common values: {common})",
+        "zh-CN": "--where {condition}: {path} 中没有任何行的第 {column} 列为 {value!r} "
+                 "(该列最常见的值: {common})"},
+    "err.bench_where_empty": {"en": "--where keeps no row of {path} ({read} rows read)",
+                              "zh-CN": "--where 过滤后 {path} 一行不剩 (共读到 {read} 行)"},
+    # crossplay.evaluation.weights
+    "err.bench_weight": {"en": "unknown weight transform {name!r}: use {weights}",
+                         "zh-CN": "未知权重变换 {name!r}: 请使用 {weights}"},
+    "err.bench_alpha": {
+        "en": "--alpha {alpha}: ALS's confidence scale must be a number above 0",
+        "zh-CN": "--alpha {alpha}: ALS 的置信度系数须为大于 0 的数"},
+    "err.bench_weight_missing": {
+        "en": "--weight {weight} needs a value on every training row; {n} pairs have none "
+              "(import with the value column chosen, or use --weight binary)",
+        "zh-CN": "--weight {weight} 要求每个训练行都有值; 有 {n} 个用户-物品对没有值 "
+                 "(导入时请指定值所在列, 或改用 --weight binary)"},
+    "err.bench_weight_negative": {
+        "en": "--weight {weight} needs values of 0 or more; {n} pairs sum to less",
+        "zh-CN": "--weight {weight} 要求值不小于 0; 有 {n} 个用户-物品对的值之和为负"},
+    "err.bench_weight_large": {
+        "en": "--weight {weight} gives weights up to {top:g}, beyond {limit:g}: use "
+              "--weight log1p",
+        "zh-CN": "--weight {weight} 得到的权重最大为 {top:g}, 超过上限 {limit:g}: 请改用 "
+                 "--weight log1p"},
+    # crossplay.evaluation.overlap, .cdr
+    "err.bench_overlap_file": {"en": "--overlap map:{path}: no such file",
+                               "zh-CN": "--overlap map:{path}: 文件不存在"},
+    "err.bench_overlap_spec": {
+        "en": "--overlap {text!r}: use all, none, below:N (ids below N are shared) or "
+              "map:FILE (the shared ids, or pairs under a header naming two domains)",
+        "zh-CN": "--overlap {text!r}: 请使用 all、none、below:N (小于 N 的 ID 为共享用户) 或 "
+                 "map:FILE (共享 ID 列表, 或以两个领域名为表头的 ID 对)"},
+    "err.bench_overlap_map_header": {
+        "en": "{path}: an overlap map holds one id per line, or a header naming two domains "
+              "of the set ({domains}) and then pairs of ids",
+        "zh-CN": "{path}: 重叠映射文件须每行一个 ID, 或首行写明本数据集的两个领域 "
+                 "({domains}) 之后每行一对 ID"},
+    "err.bench_overlap_map_row": {"en": "{path}:{line}: expected two ids",
+                                  "zh-CN": "{path}:{line}: 应为两个 ID"},
+    "err.bench_overlap_map_twice": {"en": "{path}:{line}: an id is paired twice",
+                                    "zh-CN": "{path}:{line}: 有 ID 被配对了两次"},
+    "err.bench_overlap_collision": {
+        "en": "{path}: the domain-local id {id!r} (written <id>@<domain>) is also a shared "
+              "id: rename that user, or use another --overlap",
+        "zh-CN": "{path}: 领域内 ID {id!r} (写作 <id>@<domain>) 与某个共享 ID 相同: "
+                 "请改名该用户, 或换用其他 --overlap"},
+    "err.bench_overlap_format": {
+        "en": "--overlap and --pair apply to --format cdr-folder only",
+        "zh-CN": "--overlap 和 --pair 只适用于 --format cdr-folder"},
+    "err.bench_pairs_choose": {
+        "en": "{path} holds {n} domain pairs ({pairs}): choose one with --pair",
+        "zh-CN": "{path} 含有 {n} 组领域对 ({pairs}): 请用 --pair 选择一组"},
+    "err.bench_domain_files": {
+        "en": "{path}: several files ({files}) and none named train / valid / test: keep "
+              "one ratings file per domain",
+        "zh-CN": "{path}: 有多个文件 ({files}) 且都不叫 train / valid / test: 每个领域只保留"
+                 "一个评分文件"},
+    "err.bench_domain_mixed": {
+        "en": "{path}: domain {domain!r} has split files and an unsplit file ({file})",
+        "zh-CN": "{path}: 领域 {domain!r} 既有切分文件又有未切分文件 ({file})"},
+    "err.bench_pair_single": {
+        "en": "{path} is one set of domains, not a root of pairs: drop --pair",
+        "zh-CN": "{path} 是单个多领域数据集, 不是领域对的根目录: 请去掉 --pair"},
+    "err.bench_pairs_mixed": {
+        "en": "{path} mixes folders of domain pairs ({pairs}) with other data ({others}): "
+              "keep one layout",
+        "zh-CN": "{path} 同时含有领域对目录 ({pairs}) 和其他数据 ({others}): 请只用一种布局"},
+    "err.bench_pair_unknown": {
+        "en": "{path}: no pair folder {pair!r} (pairs: {pairs})",
+        "zh-CN": "{path}: 没有领域对目录 {pair!r} (已有: {pairs})"},
     # crossplay.evaluation.protocols
     "err.bench_target": {"en": "no rows in domain {target!r} (domains: {have})",
                          "zh-CN": "领域 {target!r} 中没有数据行 (已有领域: {have})"},

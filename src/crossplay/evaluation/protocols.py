@@ -4,7 +4,8 @@ Pure functions over the canonical rows (``formats.COLUMNS`` plus ``row``, the ro
 position in the imported benchmark). Each returns an ``EvalSplit``; docs/evaluation.md
 states every rule precisely, with the reference implementation each one matches.
 
-- ``provided``: the benchmark's own ``train`` / ``valid`` / ``test`` rows, exactly as given;
+- ``provided``: the benchmark's own ``train`` / ``valid`` / ``test`` rows, exactly as given
+  (rows of a domain shipped unsplit train);
 - ``stratified``: per user, a seeded random ``ratio`` of rows train, the rest test —
   row for row the split of Microsoft Recommenders' ``python_stratified_split`` (same seed
   stream, same rank rule); ``tests/evaluation`` pins it against a port of that function;
@@ -93,7 +94,8 @@ def _finish(protocol: Protocol, rows: pd.DataFrame, is_train: np.ndarray,
 
 
 def provided(rows: pd.DataFrame, target: str | None = None) -> EvalSplit:
-    """The rows marked ``train`` train, the rows marked ``test`` test; nothing else."""
+    """The rows marked ``test`` test; the rows marked ``train`` train, and so do the rows
+    of domains shipped without a split (``""``); ``valid`` rows only tune."""
     _check_target(rows, target)
     split = rows["split"].to_numpy()
     if not (split == "train").any() or not (split == "test").any():
@@ -101,7 +103,7 @@ def provided(rows: pd.DataFrame, target: str | None = None) -> EvalSplit:
                           "stratified, chrono, loo or cold", code="bench_no_split")
     keep = split != "valid"
     sub = rows.loc[keep].reset_index(drop=True)
-    out = _finish("provided", sub, sub["split"].to_numpy() == "train", {}, target)
+    out = _finish("provided", sub, sub["split"].to_numpy() != "test", {}, target)
     valid = rows.loc[split == "valid"].reset_index(drop=True)
     return replace(out, valid=valid if len(valid) else None)
 

@@ -7,9 +7,12 @@ How a split becomes a model input (docs/evaluation.md, "Scoring"):
 
 - items are (domain, item id) pairs from the training and the test rows; users are the
   ids of either;
-- the training matrix holds 1 for every (user, item) pair with at least one training row
-  (duplicate rows count once; ratings are not used as weights — every model here is an
-  implicit-feedback ranker);
+- items are indexed in tie order (:mod:`crossplay.evaluation.ranking`: by domain, then
+  item id), and equal scores rank the earlier item in that order first;
+- the training matrix holds, for every (user, item) pair with at least one training row,
+  the pair's weight (:mod:`crossplay.evaluation.weights`): 1 with ``binary`` (the
+  default: duplicate rows count once, ratings unused), else a transform of the sum of the
+  pair's training values;
 - candidates: every item with at least one training row (of the target domain when
   there is one), as in Microsoft Recommenders, where a model only knows the items it was
   trained on; a user's own training items are never ranked (full ranking over all the
@@ -47,8 +50,11 @@ from crossplay.evaluation.protocols import (
     make_split,
     with_rows,
 )
+from crossplay.evaluation.ranking import tie_order, top_k
+from crossplay.evaluation.weights import Weight, check_alpha, check_weight, pair_weights
 from crossplay.recommend.dataset import Catalog
 from crossplay.recommend.models import MODELS, Recommender
+from crossplay.recommend.models.base import mask_scores
 
 #: models that rank from interactions alone (benchmark files carry no item text)
 BENCH_MODELS: tuple[str, ...] = ("popularity", "item_knn", "als", "bpr", "emcdr")
@@ -72,8 +78,20 @@ class RunConfig:
     tune: bool = True
     max_test_users: int | None = None
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    weight: str = "binary"
+    alpha: float | None = None
+
+    def fixed(self, model: str) -> dict[str, Any]:
+        """The parameters held for ``model``: ``--param`` values, and ALS's ``alpha``
+        from the benchmark's weighting unless ``--param als.alpha`` says otherwise."""
+        out = dict(self.params.get(model, {}))
+        if model == "als" and self.alpha is not None:
+            out.setdefault("alpha", self.alpha)
+        return out
 
     def validate(self) -> RunConfig:
+        check_weight(self.weight)
+        check_alpha(self.alpha)
         if self.k < 1:
             raise ConfigError("k must be at least 1", code="bench_k")
         if not self.models:
@@ -110,6 +128,20 @@ class Prepared:
     unscored_users: int
     dropped_seen: int
     untrained_relevant: int
+    user_ids: npt.NDArray[np.object_] = field(
+        default_factory=lambda: np.zeros(0, dtype=object))
+
+    def recommendation_lines(self, recs: npt.NDArray[np.int64]) -> list[str]:
+        """``user \t rank \t domain \t item`` for each scored user's ranked items
+        (rank from 1; users in index order, i.e. first appearance in train then test)."""
+        keys = self.catalog.frame["item_id"].to_numpy(dtype=object)
+        out = []
+        for row, u in enumerate(self.users.tolist()):
+            for r, i in enumerate(recs[row].tolist()):
+                if i >= 0:
+                    domain, item = str(keys[i]).split("\x1f", 1)
+                    out.append(f"{self.user_ids[u]}\t{r + 1}\t{domain}\t{item}")
+        return out
 
 
 def _item_keys(rows: pd.DataFrame) -> npt.NDArray[np.object_]:
@@ -117,23 +149,42 @@ def _item_keys(rows: pd.DataFrame) -> npt.NDArray[np.object_]:
         dtype=object)
 
 
+def _training_matrix(train: pd.DataFrame, tu: npt.NDArray[np.intp],
+                     ti: npt.NDArray[np.intp], shape: tuple[int, int], weight: Weight
+                     ) -> sp.csr_matrix:
+    if weight == "binary":
+        X = sp.csr_matrix((np.ones(len(ti), np.float32), (tu, ti)), shape=shape,
+                          dtype=np.float32)
+        X.sum_duplicates()
+        X.data[:] = 1.0
+        return X
+    values = train["rating"].to_numpy(dtype=np.float64)
+    V = sp.csr_matrix((values, (tu, ti)), shape=shape, dtype=np.float64)
+    V.sum_duplicates()
+    V.data = pair_weights(V.data, weight)
+    X = sp.csr_matrix(V, dtype=np.float32)
+    X.eliminate_zeros()
+    return X
+
+
 def prepare(split: EvalSplit, relevance: float | None = None,
-            max_test_users: int | None = None, seed: int = DEFAULT_SEED) -> Prepared:
+            max_test_users: int | None = None, seed: int = DEFAULT_SEED,
+            weight: str = "binary") -> Prepared:
     """Index users and items, build the training matrix and each test user's targets."""
     train, test = split.train, split.test
     if relevance is not None and test["rating"].isna().any():
         raise ConfigError("a relevance threshold needs ratings, and some test rows have "
                           "none", code="bench_relevance")
     keys_tr, keys_te = _item_keys(train), _item_keys(test)
-    item_index = pd.Index(pd.unique(np.concatenate([keys_tr, keys_te])))
+    keys = pd.unique(np.concatenate([keys_tr, keys_te]))
+    parts = np.array([k.split("\x1f", 1) for k in keys], dtype=object).reshape(-1, 2)
+    item_index = pd.Index(keys[tie_order(parts[:, 0], parts[:, 1])], dtype=object)
     user_index = pd.Index(pd.unique(np.concatenate([train["user"].to_numpy(object),
                                                     test["user"].to_numpy(object)])))
     ti = item_index.get_indexer(keys_tr)
     tu = user_index.get_indexer(train["user"].to_numpy(object))
-    X = sp.csr_matrix((np.ones(len(ti), np.float32), (tu, ti)),
-                      shape=(len(user_index), len(item_index)), dtype=np.float32)
-    X.sum_duplicates()
-    X.data[:] = 1.0
+    X = _training_matrix(train, tu, ti, (len(user_index), len(item_index)),
+                         check_weight(weight))
     domain_of = np.array([k.split("\x1f", 1)[0] for k in item_index], dtype=object)
     trained = np.diff(sp.csc_matrix(X).indptr) > 0
     if split.target is not None:
@@ -174,7 +225,8 @@ def prepare(split: EvalSplit, relevance: float | None = None,
     return Prepared(X=X, catalog=catalog, candidates=candidates, users=users,
                     relevant=[rel[int(u)] for u in users], history=history,
                     unscored_users=int(all_test_users.size - len(rel)),
-                    dropped_seen=dropped_seen, untrained_relevant=untrained)
+                    dropped_seen=dropped_seen, untrained_relevant=untrained,
+                    user_ids=user_index.to_numpy(dtype=object))
 
 
 def make_model(name: str, params: dict[str, Any]) -> Recommender:
@@ -191,8 +243,10 @@ def make_model(name: str, params: dict[str, Any]) -> Recommender:
 
 
 def score_model(prep: Prepared, name: str, params: dict[str, Any], k: int,
-                sampled: int | None = None, seed: int = DEFAULT_SEED) -> dict[str, Any]:
-    """Fit one model on ``prep.X`` and score its top ``k`` for the test users."""
+                sampled: int | None = None, seed: int = DEFAULT_SEED,
+                recs_out: dict[str, npt.NDArray[np.int64]] | None = None) -> dict[str, Any]:
+    """Fit one model on ``prep.X`` and score its top ``k`` for the test users (the
+    ranked item indexes are left in ``recs_out[name]`` when given)."""
     model = make_model(name, params)
     with PeakMemory() as mem:
         t0 = time.perf_counter()
@@ -200,8 +254,13 @@ def score_model(prep: Prepared, name: str, params: dict[str, Any], k: int,
         fit_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     rows_X = prep.X[prep.users]
-    if sampled is None:
-        recs, _ = model.recommend(prep.users, rows_X, k, candidates=prep.candidates)
+    if sampled is None:  # full ranking, ties by item id (ranking.top_k)
+        recs = np.full((prep.users.size, k), -1, np.int64)
+        for lo in range(0, prep.users.size, 1024):
+            hi = min(lo + 1024, prep.users.size)
+            s = np.array(model.scores(prep.users[lo:hi], rows_X[lo:hi]), np.float32)
+            mask_scores(s, rows_X[lo:hi], prep.candidates)
+            recs[lo:hi], _ = top_k(s, k)
     else:
         recs = np.full((prep.users.size, k), -1, np.int64)
         rng = np.random.default_rng(seed)
@@ -212,6 +271,8 @@ def score_model(prep: Prepared, name: str, params: dict[str, Any], k: int,
                                            prep.history[lo:hi], prep.candidates, sampled,
                                            k, rng)
     rec_s = time.perf_counter() - t1
+    if recs_out is not None:
+        recs_out[name] = recs
     values = per_user(recs, prep.relevant, k)
     out: dict[str, Any] = {"model": name, "params": model.get_params()}
     for m in METRICS:
@@ -227,14 +288,18 @@ def split_for(rows: pd.DataFrame, cfg: RunConfig) -> EvalSplit:
 
 
 def run(rows: pd.DataFrame, cfg: RunConfig, *, name: str = "",
-        progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+        progress: Callable[[str], None] | None = None,
+        recommendations: Callable[[str, list[str]], None] | None = None
+        ) -> dict[str, Any]:
     """Split ``rows`` by the protocol, tune on validation (unless ``cfg.tune`` is off),
-    refit on the training rows, score on test; returns the table as JSON-able data."""
+    refit on the training rows, score on test; returns the table as JSON-able data.
+    ``recommendations(model, lines)`` receives each model's ranked lists
+    (``Prepared.recommendation_lines``)."""
     from crossplay.evaluation.tuning import tune_model, validation_inputs
 
     cfg = cfg.validate()
     split = split_for(rows, cfg)
-    prep = prepare(split, cfg.relevance, cfg.max_test_users, cfg.seed)
+    prep = prepare(split, cfg.relevance, cfg.max_test_users, cfg.seed, cfg.weight)
     fp = fingerprint(split.train, split.test)
     tuning_inputs: list[tuple[EvalSplit, Prepared]] = []
 
@@ -248,17 +313,20 @@ def run(rows: pd.DataFrame, cfg: RunConfig, *, name: str = "",
     for m in cfg.models:
         if progress:
             progress(m)
-        chosen = dict(cfg.params.get(m, {}))
+        chosen = cfg.fixed(m)
         tuning = None
         if cfg.tune:
             tuning = tune_model(split, m, cfg, fixed=chosen, valid=valid)
             chosen = tuning["chosen"]
+        recs: dict[str, npt.NDArray[np.int64]] = {}
         try:
-            row = score_model(prep, m, chosen, cfg.k, cfg.sampled, cfg.seed)
+            row = score_model(prep, m, chosen, cfg.k, cfg.sampled, cfg.seed, recs)
         except ConfigError as exc:
             table.append({"model": m, "error": exc.message, "error_code": exc.code,
                           "error_params": exc.params})
             continue
+        if recommendations is not None:
+            recommendations(m, prep.recommendation_lines(recs[m]))
         row["tuning"] = tuning
         table.append(row)
     return {

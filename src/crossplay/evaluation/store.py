@@ -2,8 +2,9 @@
 
 Benchmark data is public research data, not partner data: it never enters the lake. Each
 benchmark is ``rows.parquet`` (the canonical rows of ``formats``, in file order) and
-``meta.json`` (format, source path, counts, import time); runs are saved beside them in
-``runs/``.
+``meta.json`` (format, source path, counts, import time, and how the rows were read:
+chosen columns, filters, the weight transform, the user overlap and its warnings); runs are
+saved beside them in ``runs/``.
 """
 
 from __future__ import annotations
@@ -68,18 +69,25 @@ def summary(rows: pd.DataFrame) -> dict[str, Any]:
             "by_domain_split": per}
 
 
-def save(settings: Settings, name: str, rows: pd.DataFrame, *, fmt: str, source: Path,
-         replace: bool = False) -> dict[str, Any]:
-    """Store ``rows`` under ``name``; refuses to overwrite unless ``replace``."""
-    out = bench_dir(settings, name)
-    if (out / "meta.json").exists() and not replace:
+def check_free(settings: Settings, name: str, replace: bool = False) -> None:
+    """Refuse a name already imported unless ``replace``."""
+    if (bench_dir(settings, name) / "meta.json").exists() and not replace:
         raise ConfigError(f"benchmark {name!r} exists: choose another --name or pass "
                           "--replace", code="bench_exists", params={"name": name})
+
+
+def save(settings: Settings, name: str, rows: pd.DataFrame, *, fmt: str, source: Path,
+         replace: bool = False, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Store ``rows`` under ``name``; refuses to overwrite unless ``replace``. ``extra``
+    (how the rows were read: columns, filter counts, weight, overlap, warnings) is kept
+    in ``meta.json``."""
+    out = bench_dir(settings, name)
+    check_free(settings, name, replace)
     table = pa.Table.from_pandas(rows[list(COLUMNS)], schema=_SCHEMA, preserve_index=False)
     write_parquet(table, out / "rows.parquet")
     meta = {"name": name, "format": fmt, "source": str(source.resolve()),
             "imported_at": clock.now().isoformat(timespec="seconds"),
-            **summary(rows)}
+            **summary(rows), **(extra or {})}
     write_json(meta, out / "meta.json")
     return meta
 

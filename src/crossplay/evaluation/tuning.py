@@ -49,7 +49,8 @@ def validation_inputs(split: EvalSplit, cfg: RunConfig) -> tuple[EvalSplit, Prep
     from crossplay.evaluation.runner import prepare
 
     vsplit = validation(split)
-    return vsplit, prepare(vsplit, cfg.relevance, cfg.max_test_users, cfg.seed)
+    return vsplit, prepare(vsplit, cfg.relevance, cfg.max_test_users, cfg.seed,
+                           cfg.weight)
 
 
 def tune_model(split: EvalSplit, model: str, cfg: RunConfig,

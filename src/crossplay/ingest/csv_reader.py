@@ -42,8 +42,10 @@ _NEWLINES = ("\n", "\r")
 
 
 def csv_header(path: Path, encoding: str, delimiter: str,
-               limits: ReadLimits) -> tuple[list[str], list[str]]:
-    """The header's column names as written and stripped (``[]`` for an empty file).
+               limits: ReadLimits, header: bool = True) -> tuple[list[str], list[str]]:
+    """The header's column names as written and stripped (``[]`` for an empty file);
+    without a header line (``header=False``) the columns are named by position, ``"1"``,
+    ``"2"``, ... after the first line's width.
 
     File-level problems are a :class:`SourceError`: a header that is not valid in the
     encoding, wider than ``limits.max_columns``, longer than the sample, with repeated or
@@ -70,6 +72,9 @@ def csv_header(path: Path, encoding: str, delimiter: str,
             f"{limits.max_columns:,} (raise CROSSPLAY_INGEST_MAX_COLUMNS if the export "
             "really is that wide)", code="ingest_header_columns",
             params={"path": str(path), "n": len(first), "limit": limits.max_columns})
+    if not header:
+        positions = [str(i + 1) for i in range(len(first))]
+        return positions, positions
     if any(has_surrogates(n) for n in first):
         raise SourceError(f"{path}: the header is not valid {encoding}; set `encoding:` in "
                           "the mapping or --encoding (e.g. gb18030, utf-16, latin-1)",
@@ -91,16 +96,18 @@ def csv_header(path: Path, encoding: str, delimiter: str,
 
 
 def read_csv_fast(
-    path: Path, encoding: str, delimiter: str, batch_rows: int, limits: ReadLimits
+    path: Path, encoding: str, delimiter: str, batch_rows: int, limits: ReadLimits,
+    header: bool = True,
 ) -> Iterator[SourceBatch]:
     """Arrow's streaming CSV reader; raises ``pa.ArrowInvalid`` when it cannot cope."""
-    written, names = csv_header(path, encoding, delimiter, limits)
+    written, names = csv_header(path, encoding, delimiter, limits, header)
     if not names:
         return
     reader = pacsv.open_csv(
         open_stream(path),
         read_options=pacsv.ReadOptions(
             use_threads=True, block_size=_CSV_BLOCK, encoding=encoding,
+            column_names=None if header else written,
         ),
         parse_options=pacsv.ParseOptions(
             delimiter=delimiter, newlines_in_values=True,
@@ -115,7 +122,7 @@ def read_csv_fast(
             not pa.types.is_binary(t) for t in reader.schema.types):
         raise pa.ArrowInvalid("the header as Arrow reads it differs; reading row by row")
     done = 0
-    next_row = 2  # row 1 is the header
+    next_row = 2 if header else 1  # row 1 is the header, if there is one
     buffered: list[pa.RecordBatch] = []
     buffered_rows = 0
 
@@ -175,10 +182,11 @@ class _Lines:
 
 
 def read_csv_slow(
-    path: Path, encoding: str, delimiter: str, batch_rows: int, limits: ReadLimits
+    path: Path, encoding: str, delimiter: str, batch_rows: int, limits: ReadLimits,
+    header: bool = True,
 ) -> Iterator[SourceBatch]:
     """Row by row with Python's csv module: any row can be rejected on its own."""
-    _, names = csv_header(path, encoding, delimiter, limits)
+    _, names = csv_header(path, encoding, delimiter, limits, header)
     if not names:
         return
     old_limit = csv.field_size_limit(limits.max_row_bytes)
@@ -186,7 +194,7 @@ def read_csv_slow(
         with open_stream(path) as raw, io.TextIOWrapper(
                 raw, encoding=encoding, errors="surrogateescape", newline="") as fh:
             try:
-                yield from _slow_rows(fh, names, delimiter, batch_rows, limits)
+                yield from _slow_rows(fh, names, delimiter, batch_rows, limits, header)
             except UnicodeError as exc:  # the stream's structure (a cut UTF-16 pair, ...)
                 raise _not_in(path, encoding, exc) from None
             except (OSError, pa.ArrowException, EOFError) as exc:
@@ -204,15 +212,15 @@ def _not_in(path: Path, encoding: str, exc: UnicodeError) -> SourceError:
 
 
 def _slow_rows(fh: io.TextIOWrapper, names: list[str], delimiter: str, batch_rows: int,
-               limits: ReadLimits) -> Iterator[SourceBatch]:
+               limits: ReadLimits, header: bool = True) -> Iterator[SourceBatch]:
     lines = _Lines(fh, limits.max_row_bytes)
     reader = csv.reader(lines, delimiter=delimiter)
-    if next(reader, None) is None:  # the header (read already)
+    if header and next(reader, None) is None:  # the header (read already)
         return
     cols: list[list[str | None]] = [[] for _ in names]
     rows: list[int] = []
     rejects: list[SourceReject] = []
-    number = 1
+    number = 1 if header else 0
     too_long = (f"the row is longer than {limits.max_row_bytes:,} characters "
                 "(CROSSPLAY_INGEST_MAX_ROW_BYTES)")
     while True:

@@ -7,6 +7,7 @@ read naive timestamps. Example (knowledge events exported as CSV)::
     kind: events
     partner: knowledge
     encoding: auto            # utf-8, gb18030, gbk, ... or auto-detect
+    header: true              # false: no header line; columns are "1", "2", ... (CSV)
     timezone: Asia/Shanghai   # zone of naive timestamps; stored as UTC
     timestamp_format: auto    # auto | epoch_s | epoch_ms | a strptime pattern
     min_timestamp: 1995-01-01 # earliest time accepted (default 2000-01-01)
@@ -84,6 +85,8 @@ class Mapping(BaseModel):
     format: Literal["auto", "csv", "jsonl", "parquet"] = "auto"
     encoding: str = "auto"
     delimiter: str = Field(default=",", min_length=1, max_length=1)
+    #: CSV: whether line 1 names the columns; without one they are "1", "2", ... by position
+    header: bool = True
     timezone: str | None = None
     timestamp_format: str = "auto"
     #: the earliest time (UTC) accepted; None: 2000-01-01 (ingest/sqltime.MIN_TIMESTAMP)

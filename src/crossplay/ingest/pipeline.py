@@ -241,7 +241,7 @@ def _read_all(run: RunState, paths: list[Path], pseudo: dict[str, Pseudonymiser]
                         path: Path = path, fmt: Format = fmt, i: int = i,
                         size: int = size, before: int = done_before) -> Iterator[pa.Table]:
                 batches = open_source(path, fmt, m.encoding, m.delimiter, run.batch_rows,
-                                      slow=slow, limits=limits)
+                                      slow=slow, limits=limits, header=m.header)
                 prepared = prefetch(
                     (b, pseudonymise_batch(_mark_deep_json(b.table, run.plan, limits),
                                            run.plan, pseudo)) for b in batches)

@@ -135,9 +135,10 @@ def read_parquet(path: Path, batch_rows: int,
 
 def open_source(
     path: Path, fmt: Format, encoding: str, delimiter: str, batch_rows: int, *, slow: bool,
-    limits: ReadLimits | None = None,
+    limits: ReadLimits | None = None, header: bool = True,
 ) -> Iterator[SourceBatch]:
-    """Batches of ``path``; ``slow`` forces the row-by-row path for CSV."""
+    """Batches of ``path``; ``slow`` forces the row-by-row path for CSV; a CSV file
+    without a header line (``header=False``) has columns named ``"1"``, ``"2"``, ..."""
     limits = limits or ReadLimits()
     if fmt == "parquet":
         return read_parquet(path, batch_rows, limits)
@@ -151,5 +152,5 @@ def open_source(
     if enc in ("utf-8", "utf_8"):
         enc = "utf-8-sig" if slow else "utf8"
     if slow:
-        return read_csv_slow(path, enc, delimiter, batch_rows, limits)
-    return read_csv_fast(path, enc, delimiter, batch_rows, limits)
+        return read_csv_slow(path, enc, delimiter, batch_rows, limits, header)
+    return read_csv_fast(path, enc, delimiter, batch_rows, limits, header)
