@@ -14,9 +14,10 @@ from tests.conftest import CliRunner, LoadedWorld
 
 def test_rules_mine_category_joint(fresh_world: LoadedWorld, cli: CliRunner,
                                    tmp_path: Path) -> None:
-    out = tmp_path / "rules.csv"
+    out, sets = tmp_path / "rules.csv", tmp_path / "itemsets.json"
     res = cli("--data-dir", fresh_world.data_dir, "rules", "mine", "--min-support", "0.05",
-              "--min-confidence", "0.2", "--out", out, "--json", data=False)
+              "--min-confidence", "0.2", "--max-len", "2", "--out", out, "--itemsets-out",
+              sets, "--json", data=False)
     assert res.code == 0, res.err
     doc = res.json()
     meta = doc["meta"]
@@ -35,9 +36,15 @@ def test_rules_mine_category_joint(fresh_world: LoadedWorld, cli: CliRunner,
         rows = list(csv.DictReader(fh))
     assert len(rows) == meta["rules"]
     assert {"antecedent_zh", "support", "lift", "q_value"} <= set(rows[0])
-    # the joint read and the export are in the audit log
+    # every frequent itemset, at most --max-len items, each held by at least k people
+    itemsets = json.loads(sets.read_text(encoding="utf-8"))
+    assert len(itemsets) == meta["itemsets"] and meta["max_len"] == 2
+    assert {s["size"] for s in itemsets} == {1, 2}
+    assert all(s["count"] >= 10 and s["itemset_zh"] and s["itemset_en"] for s in itemsets)
+    # the joint read and the exports are in the audit log
     actions = [e.action for e in entries(fresh_world.settings())]
-    assert "mining.rules_mine" in actions and "mining.rules_export" in actions
+    assert {"mining.rules_mine", "mining.rules_export", "mining.itemsets_export"} <= set(
+        actions)
 
 
 def test_rules_mine_behaviour_cross_domain_only_zh(fresh_world: LoadedWorld,

@@ -547,7 +547,15 @@ def uplift_evaluate(
     control: Annotated[str | None, typer.Option(help="Value of the control arm.")] = None,
     outcome: Annotated[str | None, typer.Option(help="Outcome column (0/1 or a number).")]
     = None,
-    features: Annotated[str | None, typer.Option(help="Feature columns A,B,C.")] = None,
+    features: Annotated[str | None, typer.Option(help="Numeric feature columns A,B,C.")]
+    = None,
+    categorical: Annotated[str | None, typer.Option(
+        help="Categorical feature columns A,B (one-hot encoded).")] = None,
+    max_levels: Annotated[int, typer.Option(
+        min=2, help="Most levels a categorical column may have.")] = 100,
+    split_col: Annotated[str | None, typer.Option(
+        help="Column saying train or test in every row: fit on train, judge on test "
+        "(instead of a random --holdout).")] = None,
     id_col: Annotated[str | None, typer.Option(help="Row id column for the audience.")] = None,
     true_effect_col: Annotated[str | None, typer.Option(
         help="Known true individual effects (simulations): also judge against them.")] = None,
@@ -557,33 +565,49 @@ def uplift_evaluate(
     truth: Annotated[bool, typer.Option(
         "--truth", help="With --experiment on a synthetic world: also judge against the "
         "world's true effects (its ground truth, joined by pseudonymous key).")] = False,
-    model: Annotated[str, typer.Option(help="t (T-learner) or x (X-learner).")] = "x",
+    model: Annotated[str, typer.Option(
+        help="t (T-learner), x (X-learner), s (S-learner) or ct (class transformation).")]
+    = "x",
     base: Annotated[str, typer.Option(help="lightgbm, hgb or linear.")] = "lightgbm",
     q: Annotated[float, typer.Option(help="Share of people to target.")] = 0.3,
-    holdout: Annotated[float, typer.Option(help="Share kept aside for evaluation.")] = 0.3,
+    holdout: Annotated[float | None, typer.Option(
+        help="Share kept aside for evaluation (default 0.3).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed of the split and models.")] = 0,
     audience_out: Annotated[Path | None, typer.Option(
         help="Write the top-q audience (Parquet) scored by the model fitted on everyone.")]
     = None,
+    predictions_out: Annotated[Path | None, typer.Option(
+        help="With --from-file: write the hold-out's predicted uplift (.parquet or .csv: id, "
+        "treated, outcome, uplift), to score with another library.")] = None,
     report: Annotated[Path | None, typer.Option(help="Write an HTML report.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """T-/X-learner on a hold-out: Qini, AUUC, uplift@q and the top-q policy vs random."""
+    """T-/X-/S-learner or class transformation on a hold-out: Qini, AUUC, uplift@q and the
+    top-q policy vs random."""
     from dataclasses import asdict
 
     import numpy as np
     import pyarrow as pa
 
     from crossplay.core.derived import write_parquet
-    from crossplay.measure.uplift import top_share
-    from crossplay.measure.uplift_eval import evaluate
+    from crossplay.measure.uplift import MODELS, top_share
+    from crossplay.measure.uplift_eval import run
 
     st = state(ctx)
-    if model not in ("t", "x") or base not in ("lightgbm", "hgb", "linear"):
-        raise MeasureError("--model t|x and --base lightgbm|hgb|linear",
+    if model not in MODELS or base not in ("lightgbm", "hgb", "linear"):
+        raise MeasureError("--model t|x|s|ct and --base lightgbm|hgb|linear",
                            code="uplift_model_base")
+    if split_col is not None and holdout is not None:
+        raise MeasureError("--holdout draws a random hold-out; with --split-col the file's "
+                           "test rows are the hold-out: give one of them",
+                           code="uplift_split_holdout")
     true_eff = None
+    test = None
+    extra: dict[str, Any] = {}
     if experiment is not None:
+        if categorical or split_col or predictions_out:
+            raise MeasureError("--categorical, --split-col and --predictions-out read a file: "
+                               "use them with --from-file", code="uplift_file_only")
         from crossplay.measure.registry import get_experiment
         from crossplay.measure.uplift_features import campaign_data
 
@@ -602,22 +626,48 @@ def uplift_evaluate(
             raise MeasureError("--truth reads a synthetic world's ground truth for "
                                "--experiment; with --from-file use --true-effect-col",
                                code="uplift_truth_file")
-        if treatment is None or control is None or outcome is None or not features:
+        if (treatment is None or control is None or outcome is None
+                or not (features or categorical)):
             raise MeasureError("--from-file needs --treatment, --control, --outcome and "
-                               "--features", code="uplift_file_options")
-        from crossplay.measure.uplift_file import read_uplift_file
+                               "--features or --categorical", code="uplift_file_options")
+        from crossplay.measure.uplift_file import (
+            UpliftFileSpec,
+            check_predictions_path,
+            read_uplift_file,
+        )
 
-        names = [f.strip() for f in features.split(",") if f.strip()]
-        X, t, y, ids, true_eff = read_uplift_file(
-            from_file, treatment_col=treatment_col, treatment=treatment, control=control,
-            outcome=outcome, features=names, id_col=id_col, true_effect_col=true_effect_col)
+        if predictions_out is not None:
+            check_predictions_path(predictions_out)
+
+        def cols(text: str | None) -> tuple[str, ...]:
+            return tuple(c.strip() for c in (text or "").split(",") if c.strip())
+
+        fd = read_uplift_file(from_file, UpliftFileSpec(
+            treatment_col=treatment_col, treatment=treatment, control=control,
+            outcome=outcome, features=cols(features), categorical=cols(categorical),
+            id_col=id_col, true_effect_col=true_effect_col, split_col=split_col,
+            max_levels=max_levels))
+        X, t, y, ids, true_eff, names, test = (fd.X, fd.treated, fd.y, fd.ids,
+                                               fd.true_effect, fd.features, fd.test)
+        extra = {"rows_other_arms": fd.other_arm_rows, "categorical_levels": fd.levels}
+        if test is not None:
+            extra["split_column"] = {"column": split_col, "train": int((~test).sum()),
+                                     "test": int(test.sum())}
         partner = None
     else:
         raise MeasureError("give --from-file FILE or --experiment KEY", code="uplift_input")
-    ev, scores = evaluate(X, t, y, features=names, model=model,  # type: ignore[arg-type]
-                          base=base, q=q, holdout=holdout, seed=seed,  # type: ignore[arg-type]
-                          true_effect=true_eff)
-    data_out: dict[str, Any] = asdict(ev)
+    res = run(X, t, y, features=names, model=model,  # type: ignore[arg-type]
+              base=base, q=q, holdout=0.3 if holdout is None else holdout,  # type: ignore[arg-type]
+              seed=seed, true_effect=true_eff, test=test, split_column=split_col or "")
+    ev, scores = res.evaluation, res.scores
+    data_out: dict[str, Any] = {**asdict(ev), **extra}
+    if predictions_out is not None:
+        from crossplay.measure.uplift_file import write_predictions
+
+        ho = res.holdout
+        write_predictions(predictions_out, [i for i, m in zip(ids, ho, strict=True) if m],
+                          t[ho], y[ho], res.holdout_uplift)
+        data_out["predictions"] = str(predictions_out)
     if audience_out is not None:
         if partner is not None:  # reaching people needs a current marketing grant
             from crossplay.measure.uplift_features import marketing_allowed
@@ -626,14 +676,14 @@ def uplift_evaluate(
             scores = np.where(allowed, scores, -np.inf)
             data_out["audience_without_marketing_consent"] = int((~allowed).sum())
         sel = top_share(scores, q) & np.isfinite(scores)
-        cols: dict[str, Any] = {"uplift": pa.array(scores[sel])}
+        cols_out: dict[str, Any] = {"uplift": pa.array(scores[sel])}
         if partner is not None:
-            cols = {"user_key": pa.array([i for i, m in zip(ids, sel, strict=True) if m]),
-                    "partner": pa.array([partner] * int(sel.sum())), **cols}
+            cols_out = {"user_key": pa.array([i for i, m in zip(ids, sel, strict=True) if m]),
+                        "partner": pa.array([partner] * int(sel.sum())), **cols_out}
         else:
-            cols = {"id": pa.array([str(i) for i, m in zip(ids, sel, strict=True) if m]),
-                    **cols}
-        write_parquet(pa.table(cols), audience_out)
+            cols_out = {"id": pa.array([str(i) for i, m in zip(ids, sel, strict=True) if m]),
+                        **cols_out}
+        write_parquet(pa.table(cols_out), audience_out)
         data_out["audience"] = str(audience_out)
         if partner is not None:  # person-level rows from the lake leave as a file: audited
             from crossplay.privacy.audit import record
@@ -651,8 +701,19 @@ def uplift_evaluate(
         print_json(data_out)
         return
     out = stdout()
-    out.print(st.msg("m.up.title", model=ev.model.upper(), base=ev.base, n=ev.n_train,
-                     h=ev.n_holdout, f=len(ev.features)), highlight=False)
+    out.print(st.msg("m.up.title", model=st.msg("m.up.model." + ev.model), base=ev.base,
+                     n=ev.n_train, h=ev.n_holdout, f=len(ev.features)), highlight=False)
+    if "split_column" in extra:
+        out.print(st.msg("m.up.split", column=split_col, **{
+            k: v for k, v in extra["split_column"].items() if k != "column"}),
+            highlight=False)
+    if extra.get("categorical_levels"):
+        out.print(st.msg("m.up.categorical", columns=", ".join(
+            f"{c} ({len(v)})" for c, v in extra["categorical_levels"].items())),
+            highlight=False)
+    if extra.get("rows_other_arms"):
+        out.print(st.msg("m.up.other_arms", n=extra["rows_other_arms"],
+                         column=treatment_col), highlight=False)
     ratio = "–" if ev.ratio_to_random is None else f"{ev.ratio_to_random:.2f}x"
     out.print(table(None, [st.msg("m.col.measure"), st.msg("m.col.value")], [
         ("AUUC", f"{ev.auuc:.4g}"),
@@ -667,7 +728,7 @@ def uplift_evaluate(
     ]))
     for code in ev.note_codes:
         out.print(st.msg("m.up.note." + code), highlight=False)
-    for key in ("audience", "report"):
+    for key in ("predictions", "audience", "report"):
         if key in data_out:
             out.print(st.msg("m.up." + key, path=data_out[key]), highlight=False)
 

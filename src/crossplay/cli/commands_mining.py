@@ -12,6 +12,7 @@ from crossplay.cli.i18n import add_messages, error_text
 from crossplay.cli.output import print_json, stdout, table
 from crossplay.cli.state import state
 from crossplay.mining.error_messages import ERRORS
+from crossplay.mining.fpm import MiningError
 from crossplay.mining.messages import MESSAGES
 
 add_messages(MESSAGES)
@@ -62,13 +63,20 @@ def _records(frame: Any) -> list[dict[str, Any]]:
 @rules_app.command("mine")
 def rules_mine(
     ctx: typer.Context,
-    level: Annotated[str, typer.Option(help="item, category or behaviour.")] = "category",
-    scope: ScopeOpt = "joint",
+    level: Annotated[str | None, typer.Option(
+        help="item, category or behaviour (default: category).")] = None,
+    scope: Annotated[str | None, typer.Option(
+        "--scope", help="joint (linked persons with consent, the default), knowledge or game "
+        "(own users).")] = None,
     window: WindowOpt = None,
     min_support: Annotated[float, typer.Option(
-        help="Smallest share of people (never below k people).")] = 0.01,
+        help="Smallest share of people (never below k people) or of baskets.")] = 0.01,
     min_confidence: Annotated[float, typer.Option(help="Smallest P(then | if).")] = 0.1,
-    min_lift: Annotated[float, typer.Option(help="Smallest lift (1 = independence).")] = 1.0,
+    min_lift: Annotated[float, typer.Option(
+        help="Smallest lift (1 = independence; 0 keeps every rule).")] = 1.0,
+    max_len: Annotated[int | None, typer.Option(
+        min=1, help="Most items in an itemset (default: 4 on the lake, no limit for a "
+        "file).")] = None,
     cross_domain_only: Annotated[bool, typer.Option(
         "--cross-domain-only", help="Only rules from one partner's side to the other's.")]
     = False,
@@ -79,30 +87,73 @@ def rules_mine(
     top: Annotated[int, typer.Option(min=1, help="Rules to print.")] = 15,
     out: Annotated[Path | None, typer.Option(help="Export all rules to a .csv or .json file.")]
     = None,
+    itemsets_out: Annotated[Path | None, typer.Option(
+        help="Export every frequent itemset to a .csv or .json file.")] = None,
+    from_file: Annotated[Path | None, typer.Option(
+        "--from-file", help="Mine a basket file instead of the lake: one basket per line, or "
+        "transaction/item pairs.")] = None,
+    file_format: Annotated[str, typer.Option(
+        "--format", help="With --from-file: auto, baskets or pairs.")] = "auto",
+    delimiter: Annotated[str | None, typer.Option(
+        help="With --from-file: one character, or tab, comma, semicolon, pipe, space "
+        "(default: detected).")] = None,
+    header: Annotated[bool, typer.Option(
+        "--header", help="With --from-file: the first line names the columns.")] = False,
+    transaction_col: Annotated[str | None, typer.Option(
+        help="With --from-file: the transaction column(s) of pairs, by name or 1-based "
+        "position (A,B: together).")] = None,
+    item_col: Annotated[str | None, typer.Option(
+        help="With --from-file: the item column of pairs, by name or 1-based position.")]
+    = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Mine rules over per-person baskets spanning both platforms; stores and prints them."""
+    """Mine rules over per-person baskets spanning both platforms (stored), or over a basket
+    file (--from-file); prints them."""
+    if from_file is not None:
+        if level is not None or scope is not None or window is not None or cross_domain_only:
+            raise MiningError("--level, --scope, --window and --cross-domain-only choose "
+                              "the lake's baskets: leave them out with --from-file",
+                              code="mining_file_lake_options")
+        _rules_mine_file(ctx, from_file, min_support=min_support,
+                         min_confidence=min_confidence, min_lift=min_lift, max_len=max_len,
+                         max_q=max_q, sort=sort, top=top, out=out, itemsets_out=itemsets_out,
+                         file_format=file_format, delimiter=delimiter, header=header,
+                         transaction_col=transaction_col, item_col=item_col,
+                         as_json=as_json)
+        return
+    if (file_format != "auto" or delimiter is not None or header
+            or transaction_col is not None or item_col is not None):
+        raise MiningError("--format, --delimiter, --header, --transaction-col and --item-col "
+                          "read a basket file: give it with --from-file",
+                          code="mining_file_options_without_file")
     from crossplay.mining.population import check_scope
     from crossplay.mining.rule_mining import (
         RuleOptions,
+        export_itemsets,
         export_rules,
         mine_rules,
         rules_path,
     )
 
+    level = level or "category"
+    scope = scope or "joint"
     st = state(ctx)
     opts = RuleOptions(level=level, scope=check_scope(scope), window_days=window,  # type: ignore[arg-type]
                        min_support=min_support, min_confidence=min_confidence,
-                       min_lift=min_lift, cross_domain_only=cross_domain_only, sort_by=sort)
+                       min_lift=min_lift, cross_domain_only=cross_domain_only, sort_by=sort,
+                       max_len=max_len or RuleOptions.max_len)
     res = mine_rules(st.settings, opts)
     frame = res.frame
     if max_q is not None:
         frame = frame[frame["q_value"] <= max_q]
     if out is not None:
         export_rules(frame, out, st.settings, scope)
+    if itemsets_out is not None and res.itemsets is not None:
+        export_itemsets(res.itemsets, itemsets_out, st.settings, scope)
     if as_json:
         print_json({"meta": res.meta, "rules": _records(frame.head(top)),
-                    "exported": str(out) if out else None})
+                    "exported": str(out) if out else None,
+                    "itemsets_exported": str(itemsets_out) if itemsets_out else None})
         return
     msg = st.msg
     con = stdout()
@@ -127,6 +178,69 @@ def rules_mine(
               highlight=False)
     if out is not None:
         con.print(msg("mining.rules.exported", n=len(frame), path=out), highlight=False)
+    if itemsets_out is not None and res.itemsets is not None:
+        con.print(msg("mining.rules.itemsets_exported", n=len(res.itemsets),
+                      path=itemsets_out), highlight=False)
+
+
+def _rules_mine_file(ctx: typer.Context, path: Path, *, min_support: float,
+                     min_confidence: float, min_lift: float, max_len: int | None,
+                     max_q: float | None, sort: str, top: int, out: Path | None,
+                     itemsets_out: Path | None, file_format: str, delimiter: str | None,
+                     header: bool, transaction_col: str | None, item_col: str | None,
+                     as_json: bool) -> None:
+    """``rules mine --from-file``: the same engine over a basket file; nothing stored."""
+    from crossplay.mining.baskets_file import BasketFileOptions, check_format
+    from crossplay.mining.rule_mining import export_rules
+    from crossplay.mining.rules_file import FileRuleOptions, mine_rules_file
+
+    st = state(ctx)
+    tx_cols = tuple(c.strip() for c in (transaction_col or "").split(",") if c.strip())
+    reading = BasketFileOptions(format=check_format(file_format), delimiter=delimiter,
+                                header=header, transaction_cols=tx_cols, item_col=item_col)
+    opts = FileRuleOptions(min_support=min_support, min_confidence=min_confidence,
+                           min_lift=min_lift, max_len=max_len, sort_by=sort)
+    res = mine_rules_file(path, opts, reading)
+    frame = res.rules
+    if max_q is not None:
+        frame = frame[frame["q_value"] <= max_q]
+    if out is not None:
+        export_rules(frame, out)
+    if itemsets_out is not None:
+        export_rules(res.itemsets, itemsets_out)
+    if as_json:
+        print_json({"meta": res.meta, "rules": _records(frame.head(top)),
+                    "exported": str(out) if out else None,
+                    "itemsets_exported": str(itemsets_out) if itemsets_out else None})
+        return
+    msg, con, meta = st.msg, stdout(), res.meta
+    con.print(msg("mining.rules.file_title", file=path.name, rules=len(frame),
+                  baskets=meta["baskets"], items=meta["items"], itemsets=meta["itemsets"],
+                  sig=int(frame["significant"].sum()), alpha=opts.alpha), highlight=False)
+    how = "detected" if meta["format_detected"] else "given"
+    con.print(msg(f"mining.rules.file_read.{meta['format']}.{how}",
+                  delimiter=msg(f"mining.delimiter.{meta['delimiter']}")
+                  if meta["delimiter"] in _DELIMITER_NAMES else repr(meta["delimiter"]),
+                  rows=meta["rows"], blank=meta["blank_lines"], empty=meta["empty_fields"]),
+              highlight=False)
+    if frame.empty:
+        con.print(msg("mining.rules.none"))
+    else:
+        rows = [(r["antecedent"], r["consequent"], _num(r["support"]),
+                 _num(r["confidence"]), _num(r["lift"], 2), _num(r["q_value"], 2))
+                for r in frame.head(top).to_dict(orient="records")]
+        con.print(table(None, [msg("mining.col.if"), msg("mining.col.then"),
+                               msg("mining.col.support"), msg("mining.col.confidence"),
+                               msg("mining.col.lift"), msg("mining.col.q")], rows))
+    if out is not None:
+        con.print(msg("mining.rules.exported", n=len(frame), path=out), highlight=False)
+    if itemsets_out is not None:
+        con.print(msg("mining.rules.itemsets_exported", n=len(res.itemsets),
+                      path=itemsets_out), highlight=False)
+
+
+#: delimiters the messages name in words (others are shown as the character)
+_DELIMITER_NAMES = ("tab", "comma", "semicolon", "whitespace")
 
 
 def _render_segments(ctx: typer.Context, profiles: list[dict[str, Any]],

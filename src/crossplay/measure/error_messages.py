@@ -54,8 +54,8 @@ ERRORS: dict[str, dict[Lang, str]] = {
     "err.measure_ratio_zero": {
         "en": "ratio {name}: the denominator {denominator!r} sums to 0 in variant {variant!r}",
         "zh-CN": "比率指标 {name}: 分母 {denominator!r} 在组 {variant!r} 中合计为 0"},
-    "err.uplift_no_features": {"en": "--features: name at least one feature column",
-                               "zh-CN": "--features: 请至少指定一个特征列"},
+    "err.uplift_no_features": {"en": "name at least one feature with --features or --categorical",
+                               "zh-CN": "请用 --features 或 --categorical 至少指定一个特征列"},
     "err.uplift_treatment_column": {
         "en": "treatment column {column!r} is not in the file; columns: {columns}",
         "zh-CN": "文件中没有实验分组列 {column!r}; 文件的列: {columns}"},
@@ -221,16 +221,67 @@ ERRORS: dict[str, dict[Lang, str]] = {
                      "zh-CN": "--q 须为 (0, 1] 之间的占比"},
     "err.uplift_true_effects": {"en": "true effects: one finite number per person",
                                 "zh-CN": "真实效应: 每人须有一个有限的数字"},
-    "err.uplift_model_base": {"en": "--model t|x and --base lightgbm|hgb|linear",
-                              "zh-CN": "--model 须为 t 或 x, --base 须为 lightgbm、hgb 或 linear"},
+    "err.uplift_model_base": {"en": "--model t|x|s|ct and --base lightgbm|hgb|linear",
+                              "zh-CN": "--model 须为 t、x、s 或 ct, --base 须为 lightgbm、hgb 或 "
+                                       "linear"},
     "err.uplift_truth_file": {
         "en": "--truth reads a synthetic world's ground truth for --experiment; with "
               "--from-file use --true-effect-col",
         "zh-CN": "--truth 读取模拟世界的真值, 只能与 --experiment 一起用; 使用 --from-file "
                  "时请用 --true-effect-col"},
     "err.uplift_file_options": {
-        "en": "--from-file needs --treatment, --control, --outcome and --features",
-        "zh-CN": "--from-file 需要同时给出 --treatment、--control、--outcome 和 --features"},
+        "en": "--from-file needs --treatment, --control, --outcome and --features or "
+              "--categorical",
+        "zh-CN": "--from-file 需要同时给出 --treatment、--control、--outcome, 以及 --features "
+                 "或 --categorical"},
+    # uplift evaluate --from-file: categorical features, the split column, the arm
+    # (crossplay.measure.uplift_file, .uplift_eval)
+    "err.uplift_feature_twice": {
+        "en": "feature column {column!r} is named twice (in --features and --categorical "
+              "together): name it once",
+        "zh-CN": "特征列 {column!r} 被指定了两次 (--features 与 --categorical 中重复): "
+                 "请只指定一次"},
+    "err.uplift_feature_text": {
+        "en": "feature column {column!r} holds text such as {value!r}: name it with "
+              "--categorical to one-hot encode it, or give numbers",
+        "zh-CN": "特征列 {column!r} 含有文本, 例如 {value!r}: 请用 --categorical 指定它以"
+                 "进行独热编码, 或给出数字"},
+    "err.uplift_split_column": {
+        "en": "split column {column!r} is not in the file; columns: {columns}",
+        "zh-CN": "文件中没有划分列 {column!r}; 文件的列: {columns}"},
+    "err.uplift_split_values": {
+        "en": "split column {column!r} must say train or test in every row: {n:,} rows hold "
+              "other values ({values})",
+        "zh-CN": "划分列 {column!r} 的每一行都须为 train 或 test: 有 {n:,} 行是其他值 "
+                 "({values})"},
+    "err.uplift_split_holdout": {
+        "en": "--holdout draws a random hold-out; with --split-col the file's test rows are "
+              "the hold-out: give one of them",
+        "zh-CN": "--holdout 随机抽取留出样本, 而 --split-col 以文件中的 test 行作为留出样本: "
+                 "二者只能给一个"},
+    "err.uplift_split_arms": {
+        "en": "the {part} rows of split column {column!r} hold {treated:,} treated and "
+              "{control:,} control people: each part needs at least 5 of each",
+        "zh-CN": "划分列 {column!r} 中 {part} 部分有实验组 {treated:,} 人、对照组 {control:,} "
+                 "人: 每部分的两组各至少需要 5 人"},
+    "err.uplift_categorical_levels": {
+        "en": "categorical column {column!r} has {levels:,} levels, more than --max-levels "
+              "{max}: an id or free text is not a category; leave it out, group rare levels, "
+              "or raise --max-levels",
+        "zh-CN": "类别列 {column!r} 有 {levels:,} 个水平, 超过 --max-levels {max}: ID 或自由"
+                 "文本不是类别; 请去掉该列、合并少见的水平, 或调高 --max-levels"},
+    "err.uplift_treatment_empty": {
+        "en": "treatment column {column!r} has {n:,} empty or NaN value(s): fill them or "
+              "remove those rows",
+        "zh-CN": "实验分组列 {column!r} 有 {n:,} 个空值或 NaN: 请填上或删除这些行"},
+    "err.uplift_file_only": {
+        "en": "--categorical, --split-col and --predictions-out read a file: use them with "
+              "--from-file",
+        "zh-CN": "--categorical、--split-col 和 --predictions-out 用于读取文件: 请与 "
+                 "--from-file 一起使用"},
+    "err.uplift_predictions_type": {
+        "en": "write predictions to a .parquet or .csv file, not {name!r}",
+        "zh-CN": "预测结果只能写入 .parquet 或 .csv 文件, 不能写入 {name!r}"},
     "err.uplift_input": {"en": "give --from-file FILE or --experiment KEY",
                          "zh-CN": "请给出 --from-file FILE 或 --experiment KEY"},
     "err.uplift_no_truth": {"en": "no ground truth under {people}: is {world} a generated world?",

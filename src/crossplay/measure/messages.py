@@ -111,10 +111,24 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                        "{roi:.2f} [{rlo:.2f}, {rhi:.2f}]"},
     "m.roi.ns": {"en": "The incremental revenue is not significantly different from zero.",
                  "zh-CN": "增量收入与零无显著差异。"},
-    "m.up.title": {"en": "Uplift {model}-learner ({base}): trained on {n:,}, judged on "
+    "m.up.title": {"en": "Uplift {model} ({base}): trained on {n:,}, judged on "
                          "{h:,} held-out people, {f} features",
-                   "zh-CN": "增益模型 {model}-learner ({base}): 训练 {n:,} 人, 留出评估 {h:,} 人, "
+                   "zh-CN": "增益模型 {model} ({base}): 训练 {n:,} 人, 留出评估 {h:,} 人, "
                             "{f} 个特征"},
+    "m.up.model.t": {"en": "T-learner", "zh-CN": "T-learner (双模型)"},
+    "m.up.model.x": {"en": "X-learner", "zh-CN": "X-learner"},
+    "m.up.model.s": {"en": "S-learner", "zh-CN": "S-learner (单模型)"},
+    "m.up.model.ct": {"en": "class transformation", "zh-CN": "类别转换法 (class transformation)"},
+    "m.up.split": {"en": "Split by the file's column {column}: trained on its {train:,} train "
+                         "rows, judged on its {test:,} test rows",
+                   "zh-CN": "按文件中的列 {column} 划分: 用其中 {train:,} 行 train 训练, "
+                            "{test:,} 行 test 评估"},
+    "m.up.categorical": {"en": "Categorical features, one-hot encoded (levels): {columns}",
+                         "zh-CN": "类别特征, 已独热编码 (水平数): {columns}"},
+    "m.up.other_arms": {"en": "{n:,} rows of other arms of {column} left out",
+                        "zh-CN": "{column} 中其他组的 {n:,} 行未参与"},
+    "m.up.predictions": {"en": "hold-out predictions: {path}",
+                         "zh-CN": "留出样本的预测增益: {path}"},
     "m.col.measure": {"en": "measure", "zh-CN": "度量"},
     "m.up.policy": {"en": "incremental outcomes, top {q} by uplift",
                     "zh-CN": "按增益排序前 {q} 的增量结果"},

@@ -152,7 +152,7 @@ def uplift_report(path: Path, ev: UpliftEvaluation, lang: Lang) -> Path:
     fig.add_trace(go.Scatter(x=ev.qini.fraction, y=ev.qini.random, name=t("random", lang),
                              line={"dash": "dash"}))
     fig.add_vline(x=ev.q, line_dash="dot")
-    fig.update_layout(title=f"{t('qini', lang)} — {ev.model.upper()}-learner ({ev.base}), "
+    fig.update_layout(title=f"{t('qini', lang)} — {ev.learner} ({ev.base}), "
                             f"AUUC {ev.auuc:.4g}",
                       xaxis_title=t("share", lang), yaxis_title=t("incremental", lang),
                       xaxis_tickformat=".0%")

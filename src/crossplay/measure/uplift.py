@@ -1,4 +1,5 @@
-"""Uplift models (T-learner, X-learner) and their evaluation (Qini, AUUC, uplift@k).
+"""Uplift models (T-, X-, S-learner, class transformation) and their evaluation (Qini, AUUC,
+uplift@k).
 
 Models follow scikit-learn's conventions: ``__init__`` stores its arguments, ``fit(X, t, y)``
 returns ``self``, learned state ends in ``_``, ``predict(X)`` returns the estimated
@@ -9,6 +10,20 @@ individual effect ``tau(x) = E[y | x, treated] - E[y | x, control]``.
   ``D1 = y - mu0(x)`` for the treated and ``D0 = mu1(x) - y`` for the controls; two effect
   models are fitted to those and blended by the propensity ``g`` (the treated share):
   ``tau = g * tau0(x) + (1 - g) * tau1(x)``.
+- **S-learner**: one outcome model over the features and the treatment flag;
+  ``tau = mu(x, 1) - mu(x, 0)``. Trees find treatment interactions by splitting on the flag;
+  the linear base gets the interactions ``x * t`` as extra columns (otherwise its effect
+  would be one number for everyone: scikit-uplift's ``SoloModel(method=
+  "treatment_interaction")``).
+- **Class transformation** (Jaskowski & Jaroszewicz 2012; scikit-uplift's
+  ``ClassTransformation``): for a 0/1 outcome, one classifier of ``z = 1`` when
+  (treated and converted) or (control and not converted); ``tau = 2 P(z = 1 | x) - 1``.
+  That identity needs half the people treated, so the rows are weighted to give both arms
+  the same total weight (``0.5 / p`` treated, ``0.5 / (1 - p)`` control) — with a 50/50
+  split the weights are all 1 and the model is scikit-uplift's. For other outcomes, the
+  transformed outcome ``y (t - p) / (p (1 - p))`` (Athey & Imbens 2016; scikit-uplift's
+  ``ClassTransformationReg`` with a constant propensity), whose mean given ``x`` is the
+  effect, is fitted with a regressor.
 
 Base learners: LightGBM (``base="lightgbm"``, shallow gradient-boosted trees — 4 leaves,
 at least ``n / 15`` (20..200) people per leaf: outcomes are rare, so small leaves fit
@@ -138,6 +153,28 @@ class TLearner:
         return np.asarray(self.mu1_(Xa) - self.mu0_(Xa), dtype=np.float64)
 
 
+def _fit_weighted_fn(base: Base, random_state: int, X: FloatArray, y: FloatArray,
+                     weight: FloatArray, binary: bool) -> Any:
+    """Like :func:`_fit_predict_fn`, with a weight per row (class transformation)."""
+    if binary and len(np.unique(y)) < 2:
+        const = float(y[0]) if len(y) else 0.0
+        return lambda Z: np.full(len(Z), const)
+    model = _model(base, binary, random_state, len(X))
+    target = y.astype(int) if binary else y
+    if base == "linear":  # a pipeline: the weight goes to its last step
+        model.fit(X, target, **{f"{model.steps[-1][0]}__sample_weight": weight})
+    else:
+        model.fit(X, target, sample_weight=weight)
+    if binary:
+        return lambda Z: model.predict_proba(Z)[:, 1]
+    return lambda Z: np.asarray(model.predict(Z), dtype=np.float64)
+
+
+def _not_fitted() -> MeasureError:
+    return MeasureError("this uplift model is not fitted yet: call fit first",
+                        code="uplift_not_fitted")
+
+
 class XLearner:
     """T-learner arm models, imputed effects, two effect models blended by propensity."""
 
@@ -162,6 +199,61 @@ class XLearner:
         Xa = np.asarray(X, dtype=np.float64)
         g = self.propensity_
         return np.asarray(g * self.tau0_(Xa) + (1 - g) * self.tau1_(Xa), dtype=np.float64)
+
+
+class SLearner:
+    """One outcome model over the features and the treatment flag (module doc)."""
+
+    def __init__(self, base: Base = "lightgbm", random_state: int = 0) -> None:
+        self.base = base
+        self.random_state = random_state
+
+    def _design(self, X: FloatArray, treated: bool | npt.NDArray[np.bool_]) -> FloatArray:
+        flag = np.broadcast_to(np.asarray(treated, dtype=np.float64), (len(X),))[:, None]
+        parts = [X, flag, X * flag] if self.base == "linear" else [X, flag]
+        return np.hstack(parts)
+
+    def fit(self, X: Any, treatment: Any, y: Any) -> SLearner:
+        Xa, t, ya = _check(X, treatment, y)
+        self.binary_ = _binary(ya)
+        self.mu_ = _fit_predict_fn(self.base, self.random_state, self._design(Xa, t), ya,
+                                   self.binary_)
+        return self
+
+    def predict(self, X: Any) -> FloatArray:
+        if not hasattr(self, "mu_"):
+            raise _not_fitted()
+        Xa = np.asarray(X, dtype=np.float64)
+        return np.asarray(self.mu_(self._design(Xa, True)) - self.mu_(self._design(Xa, False)),
+                          dtype=np.float64)
+
+
+class ClassTransformation:
+    """One model of a transformed target whose mean given ``x`` is the effect (module doc)."""
+
+    def __init__(self, base: Base = "lightgbm", random_state: int = 0) -> None:
+        self.base = base
+        self.random_state = random_state
+
+    def fit(self, X: Any, treatment: Any, y: Any) -> ClassTransformation:
+        Xa, t, ya = _check(X, treatment, y)
+        self.binary_ = _binary(ya)
+        p = float(t.mean())
+        self.propensity_ = p
+        if self.binary_:
+            z = (ya == t.astype(np.float64)).astype(np.float64)
+            weight = np.where(t, 0.5 / p, 0.5 / (1.0 - p))
+            self.model_ = _fit_weighted_fn(self.base, self.random_state, Xa, z, weight, True)
+        else:
+            target = ya * (t.astype(np.float64) - p) / (p * (1.0 - p))
+            self.model_ = _fit_predict_fn(self.base, self.random_state, Xa, target, False)
+        return self
+
+    def predict(self, X: Any) -> FloatArray:
+        if not hasattr(self, "model_"):
+            raise _not_fitted()
+        raw = np.asarray(self.model_(np.asarray(X, dtype=np.float64)), dtype=np.float64)
+        return np.asarray(2.0 * raw - 1.0 if self.binary_ else raw, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -223,6 +315,15 @@ def top_share(scores: Any, q: float) -> npt.NDArray[np.bool_]:
     return mask
 
 
-def make_model(kind: Literal["t", "x"], base: Base = "lightgbm",
-               random_state: int = 0) -> TLearner | XLearner:
-    return TLearner(base, random_state) if kind == "t" else XLearner(base, random_state)
+Kind = Literal["t", "x", "s", "ct"]
+#: the learners :func:`make_model` builds, by their ``--model`` name
+MODELS: dict[str, type[TLearner | XLearner | SLearner | ClassTransformation]] = {
+    "t": TLearner, "x": XLearner, "s": SLearner, "ct": ClassTransformation}
+#: their names as the literature writes them (the same in every language)
+LEARNER_NAMES = {"t": "T-learner", "x": "X-learner", "s": "S-learner",
+                 "ct": "class transformation"}
+
+
+def make_model(kind: Kind, base: Base = "lightgbm", random_state: int = 0
+               ) -> TLearner | XLearner | SLearner | ClassTransformation:
+    return MODELS[kind](base, random_state)

@@ -1,6 +1,7 @@
 """Fit an uplift model on part of a randomised experiment, judge it on the rest.
 
-The people are split (stratified by arm) into a training and a hold-out part; the model is
+The people are split (stratified by arm) into a training and a hold-out part — or the
+caller gives the hold-out (a file's own train/test column), used exactly; the model is
 fitted on the first and ranks the second. Reported on the hold-out: the Qini curve, AUUC,
 uplift@q and the targeting policy "treat the top q% by predicted uplift" against random
 targeting of the same number of people — the incremental outcomes each captures (for
@@ -14,14 +15,16 @@ The audience is then scored by a model refitted on everyone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from crossplay.measure.errors import MeasureError
 from crossplay.measure.uplift import (
+    LEARNER_NAMES,
     Base,
+    Kind,
     QiniCurve,
     auuc,
     make_model,
@@ -51,6 +54,26 @@ class UpliftEvaluation:
     notes: list[str] = field(default_factory=list)
     #: the notes as stable codes, in the same order (a face words them in its language)
     note_codes: list[str] = field(default_factory=list)
+    #: how the hold-out was chosen: ``random`` (stratified by arm) or ``given`` (by the caller)
+    split: str = "random"
+
+    @property
+    def learner(self) -> str:
+        """The model's name as the literature writes it (``X-learner``)."""
+        return LEARNER_NAMES.get(self.model, self.model)
+
+
+@dataclass(frozen=True)
+class UpliftRun:
+    """An evaluation with its per-person arrays."""
+
+    evaluation: UpliftEvaluation
+    #: every person's predicted uplift by the model refitted on everyone
+    scores: npt.NDArray[np.float64]
+    #: which people are the hold-out
+    holdout: npt.NDArray[np.bool_]
+    #: the hold-out's predicted uplift by the model fitted on the training part
+    holdout_uplift: npt.NDArray[np.float64]
 
 
 def split(treatment: npt.NDArray[np.bool_], holdout: float, seed: int
@@ -67,17 +90,34 @@ def split(treatment: npt.NDArray[np.bool_], holdout: float, seed: int
     return mask
 
 
-def evaluate(X: Any, treatment: Any, y: Any, *, features: list[str],
-             model: Literal["t", "x"] = "x", base: Base = "lightgbm", q: float = 0.3,
-             holdout: float = 0.3, seed: int = 0, true_effect: Any = None
-             ) -> tuple[UpliftEvaluation, npt.NDArray[np.float64]]:
-    """The evaluation and every person's predicted uplift (model refitted on everyone)."""
+def check_holdout(treatment: npt.NDArray[np.bool_], holdout: npt.NDArray[np.bool_],
+                  column: str = "") -> None:
+    """A given hold-out must leave at least 5 treated and 5 control people in each part."""
+    for part, mask in (("train", ~holdout), ("test", holdout)):
+        treated, control = int(treatment[mask].sum()), int((~treatment[mask]).sum())
+        if treated < 5 or control < 5:
+            raise MeasureError(
+                f"the {part} rows of split column {column!r} hold {treated:,} treated and "
+                f"{control:,} control people: each part needs at least 5 of each",
+                code="uplift_split_arms", params={"part": part, "column": column,
+                                                  "treated": treated, "control": control})
+
+
+def run(X: Any, treatment: Any, y: Any, *, features: list[str], model: Kind = "x",
+        base: Base = "lightgbm", q: float = 0.3, holdout: float = 0.3, seed: int = 0,
+        true_effect: Any = None, test: Any = None, split_column: str = "") -> UpliftRun:
+    """The evaluation and its arrays. ``test``: the hold-out mask to use as it is (else a
+    random ``holdout`` share of each arm); ``split_column`` names it in errors."""
     Xa = np.asarray(X, dtype=np.float64)
     t = np.asarray(treatment).astype(bool)
     ya = np.asarray(y, dtype=np.float64)
     if not 0 < q <= 1:
         raise MeasureError("--q must be a share in (0, 1]", code="uplift_q")
-    ho = split(t, holdout, seed)
+    if test is None:
+        ho = split(t, holdout, seed)
+    else:
+        ho = np.asarray(test).astype(bool)
+        check_holdout(t, ho, split_column)
     m = make_model(model, base, seed).fit(Xa[~ho], t[~ho], ya[~ho])
     u = m.predict(Xa[ho])
     curve = qini_curve(u, t[ho], ya[ho])
@@ -105,8 +145,18 @@ def evaluate(X: Any, treatment: Any, y: Any, *, features: list[str],
         else:
             notes["truth_sums_to_zero"] = ("the true effects of the hold-out sum to zero: no "
                                            "truth ratio")
-    return UpliftEvaluation(
+    ev = UpliftEvaluation(
         model, base, features, int((~ho).sum()), int(ho.sum()), q, auuc(curve),
         uplift_at(u, t[ho], ya[ho], q), float(policy), float(rand), ratio, curve,
         int(top_share(everyone, q).sum()), truth_ratio, oracle_ratio, list(notes.values()),
-        list(notes)), everyone
+        list(notes), "random" if test is None else "given")
+    return UpliftRun(ev, everyone, ho, np.asarray(u, dtype=np.float64))
+
+
+def evaluate(X: Any, treatment: Any, y: Any, *, features: list[str], model: Kind = "x",
+             base: Base = "lightgbm", q: float = 0.3, holdout: float = 0.3, seed: int = 0,
+             true_effect: Any = None) -> tuple[UpliftEvaluation, npt.NDArray[np.float64]]:
+    """The evaluation and every person's predicted uplift (model refitted on everyone)."""
+    r = run(X, treatment, y, features=features, model=model, base=base, q=q,
+            holdout=holdout, seed=seed, true_effect=true_effect)
+    return r.evaluation, r.scores

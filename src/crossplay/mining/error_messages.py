@@ -66,6 +66,63 @@ ERRORS: dict[str, dict[Lang, str]] = {
     "err.mining_export_type": {
         "en": "export to .csv or .json, not {name!r}",
         "zh-CN": "只能导出为 .csv 或 .json 文件, 不能导出为 {name!r}"},
+    # rules mine --from-file (crossplay.mining.baskets_file, .rules_file, the command)
+    "err.mining_file_format": {
+        "en": "unknown basket file format {format!r}; use one of {formats}",
+        "zh-CN": "未知的行为篮文件格式 {format!r}; 可选: {formats}"},
+    "err.mining_file_delimiter": {
+        "en": "--delimiter {delimiter!r}: give one character or one of {names}",
+        "zh-CN": "--delimiter {delimiter!r}: 请给出一个字符, 或以下名称之一: {names}"},
+    "err.mining_file_missing": {
+        "en": "file {path} does not exist",
+        "zh-CN": "文件 {path} 不存在"},
+    "err.mining_file_short_row": {
+        "en": "line {line} has {fields} field(s), fewer than the {need} the chosen columns "
+              "need",
+        "zh-CN": "第 {line} 行只有 {fields} 个字段, 少于所选列需要的 {need} 个"},
+    "err.mining_file_empty_field": {
+        "en": "line {line} has an empty transaction id or item: fill it or remove the row",
+        "zh-CN": "第 {line} 行的交易编号或条目为空: 请补上或删除该行"},
+    "err.mining_file_encoding": {
+        "en": "{path} is not UTF-8 text (byte {byte}): save it as UTF-8",
+        "zh-CN": "{path} 不是 UTF-8 文本 (第 {byte} 字节): 请另存为 UTF-8"},
+    "err.mining_file_unreadable": {
+        "en": "{path} is not readable as delimited text: {detail}",
+        "zh-CN": "无法按分隔文本读取 {path}: {detail}"},
+    "err.mining_file_column_position": {
+        "en": "column {column!r}: without --header give columns by 1-based position",
+        "zh-CN": "列 {column!r}: 没有 --header 时请按位置 (从 1 开始) 指定列"},
+    "err.mining_file_column": {
+        "en": "column {column!r} is not in the header; columns: {columns}",
+        "zh-CN": "表头中没有列 {column!r}; 文件的列: {columns}"},
+    "err.mining_file_columns_baskets": {
+        "en": "--transaction-col and --item-col choose the columns of transaction/item pairs: "
+              "they do not apply to --format baskets",
+        "zh-CN": "--transaction-col 和 --item-col 用于选择\"交易/条目\"成对格式的列: "
+                 "不适用于 --format baskets"},
+    "err.mining_file_columns_both": {
+        "en": "give both --transaction-col and --item-col",
+        "zh-CN": "请同时给出 --transaction-col 和 --item-col"},
+    "err.mining_file_empty": {
+        "en": "{path} holds no baskets",
+        "zh-CN": "{path} 中没有行为篮"},
+    "err.mining_file_pair_width": {
+        "en": "line {line} has {fields} field(s): transaction/item pairs have {width} (choose "
+              "columns with --transaction-col and --item-col, or read each line as a basket "
+              "with --format baskets)",
+        "zh-CN": "第 {line} 行有 {fields} 个字段: \"交易/条目\"成对格式每行应有 {width} 个 "
+                 "(请用 --transaction-col 和 --item-col 选择列, 或用 --format baskets "
+                 "把每一行读作一个行为篮)"},
+    "err.mining_file_lake_options": {
+        "en": "--level, --scope, --window and --cross-domain-only choose the lake's baskets: "
+              "leave them out with --from-file",
+        "zh-CN": "--level、--scope、--window 和 --cross-domain-only 用于选择数据湖中的行为篮: "
+                 "使用 --from-file 时请不要给出"},
+    "err.mining_file_options_without_file": {
+        "en": "--format, --delimiter, --header, --transaction-col and --item-col read a basket "
+              "file: give it with --from-file",
+        "zh-CN": "--format、--delimiter、--header、--transaction-col 和 --item-col 用于读取"
+                 "行为篮文件: 请用 --from-file 给出文件"},
     # segments (crossplay.mining.segments, .segment_job)
     "err.mining_not_fitted": {
         "en": "the segment model is not fitted: run `crossplay segments fit`",

@@ -16,6 +16,36 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "mining.rules.saved": {"en": "Stored in {path}", "zh-CN": "已保存到 {path}"},
     "mining.rules.exported": {"en": "Exported {n} rules to {path}",
                               "zh-CN": "已导出 {n} 条规则到 {path}"},
+    "mining.rules.itemsets_exported": {"en": "Exported {n} frequent itemsets to {path}",
+                                       "zh-CN": "已导出 {n} 个频繁项集到 {path}"},
+    "mining.rules.file_title": {
+        "en": "Association rules in {file}: {rules} rules from {baskets} baskets of {items} "
+              "items ({itemsets} frequent itemsets), {sig} significant (BH q <= {alpha})",
+        "zh-CN": "{file} 中的关联规则: {baskets} 个行为篮, {items} 个条目 ({itemsets} 个频繁"
+                 "项集), {rules} 条规则, 显著 {sig} 条 (BH q <= {alpha})"},
+    "mining.rules.file_read.baskets.detected": {
+        "en": "Read {rows} lines as one basket each (detected; --format pairs reads "
+              "transaction/item pairs), items separated by {delimiter}; {blank} blank lines "
+              "and {empty} empty fields skipped.",
+        "zh-CN": "已把 {rows} 行各读作一个行为篮 (自动识别; --format pairs 按\"交易/条目\"成对"
+                 "读取), 条目以{delimiter}分隔; 跳过 {blank} 个空行和 {empty} 个空字段。"},
+    "mining.rules.file_read.baskets.given": {
+        "en": "Read {rows} lines as one basket each, items separated by {delimiter}; {blank} "
+              "blank lines and {empty} empty fields skipped.",
+        "zh-CN": "已把 {rows} 行各读作一个行为篮, 条目以{delimiter}分隔; 跳过 {blank} 个空行和 "
+                 "{empty} 个空字段。"},
+    "mining.rules.file_read.pairs.detected": {
+        "en": "Read {rows} rows as transaction/item pairs (detected; --format baskets reads "
+              "each line as a basket), fields separated by {delimiter}.",
+        "zh-CN": "已把 {rows} 行按\"交易/条目\"成对读取 (自动识别; --format baskets 把每一行"
+                 "读作一个行为篮), 字段以{delimiter}分隔。"},
+    "mining.rules.file_read.pairs.given": {
+        "en": "Read {rows} rows as transaction/item pairs, fields separated by {delimiter}.",
+        "zh-CN": "已把 {rows} 行按\"交易/条目\"成对读取, 字段以{delimiter}分隔。"},
+    "mining.delimiter.tab": {"en": "tabs", "zh-CN": "制表符"},
+    "mining.delimiter.comma": {"en": "commas", "zh-CN": "逗号"},
+    "mining.delimiter.semicolon": {"en": "semicolons", "zh-CN": "分号"},
+    "mining.delimiter.whitespace": {"en": "whitespace", "zh-CN": "空白"},
     # values typed on the command line, as titles name them (en: as typed)
     "mining.scope.joint": {"en": "joint", "zh-CN": "已关联用户"},
     "mining.scope.knowledge": {"en": "knowledge", "zh-CN": "知识付费平台用户"},

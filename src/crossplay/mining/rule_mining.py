@@ -23,7 +23,7 @@ from crossplay.core.derived import derived_dir, write_json, write_parquet
 from crossplay.core.errors import NotFoundError
 from crossplay.core.settings import Settings
 from crossplay.mining.baskets import Level, check_level, load_baskets
-from crossplay.mining.fpm import MiningError, frequent_itemsets
+from crossplay.mining.fpm import Itemsets, MiningError, frequent_itemsets
 from crossplay.mining.names import DOMAIN_PARTNER, itemset_name, token_domain
 from crossplay.mining.population import Scope, audit, check_scope, mining_connection
 from crossplay.mining.rules import RuleSet, association_rules, rank_order
@@ -46,7 +46,7 @@ class RuleOptions:
     min_confidence: float = 0.1
     min_lift: float | None = 1.0
     cross_domain_only: bool = False
-    max_len: int = 4
+    max_len: int | None = 4
     alpha: float = 0.05  # significance level on the BH q-value
     sort_by: str = "lift"
 
@@ -55,6 +55,8 @@ class RuleOptions:
 class RulesResult:
     frame: pd.DataFrame
     meta: dict[str, Any]
+    #: every frequent itemset (:func:`itemsets_frame`); not stored, so ``None`` when loaded
+    itemsets: pd.DataFrame | None = None
 
 
 def _sides(tokens: tuple[str, ...]) -> set[str]:
@@ -88,6 +90,23 @@ def rules_frame(rules: RuleSet, tokens: list[str], titles: dict[str, str],
         "conviction": rules.conviction, "p_value": rules.p_value, "q_value": rules.q_value,
         "significant": rules.q_value <= alpha,
     }, columns=list(RULE_COLUMNS))
+
+
+def itemsets_frame(itemsets: Itemsets, tokens: list[str],
+                   titles: dict[str, str]) -> pd.DataFrame:
+    """Every frequent itemset: tokens joined by `` & ``, readable en / zh names, size, count
+    and support; by size, then count (descending), then tokens."""
+    sets = [tuple(tokens[i] for i in s) for s in itemsets.itemsets]
+    frame = pd.DataFrame({
+        "itemset": [" & ".join(s) for s in sets],
+        "itemset_en": [itemset_name(s, "en", titles) for s in sets],
+        "itemset_zh": [itemset_name(s, "zh-CN", titles) for s in sets],
+        "size": [len(s) for s in sets], "count": itemsets.counts,
+        "support": itemsets.counts / max(itemsets.n_baskets, 1),
+    })
+    frame = frame.sort_values(["size", "count", "itemset"], ascending=[True, False, True],
+                              kind="stable")
+    return frame.reset_index(drop=True)
 
 
 def mine_rules(settings: Settings, options: RuleOptions) -> RulesResult:
@@ -140,7 +159,7 @@ def mine_rules(settings: Settings, options: RuleOptions) -> RulesResult:
     write_parquet(pa.Table.from_pandas(frame, preserve_index=False), path)
     write_json(meta, path.with_suffix(".json"))
     audit(settings, "rules_mine", scope, {"level": level, "units": n, "rules": len(frame)})
-    return RulesResult(frame, meta)
+    return RulesResult(frame, meta, itemsets_frame(itemsets, data.tokens, data.titles))
 
 
 def rules_path(settings: Settings, scope: str, level: str) -> Path:
@@ -183,4 +202,13 @@ def export_rules(frame: pd.DataFrame, path: Path, settings: Settings | None = No
         write_json(records, path)
     if settings is not None:
         audit(settings, "rules_export", scope, {"rules": len(frame), "file": path.name})
+    return path
+
+
+def export_itemsets(frame: pd.DataFrame, path: Path, settings: Settings,
+                    scope: str = "joint") -> Path:
+    """Write the frequent itemsets of a lake run (:func:`itemsets_frame`) like
+    :func:`export_rules`; the export is audited."""
+    export_rules(frame, path)
+    audit(settings, "itemsets_export", scope, {"itemsets": len(frame), "file": path.name})
     return path
