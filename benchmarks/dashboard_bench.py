@@ -38,13 +38,24 @@ from typing import Any
 
 import httpx
 
-from api_bench import DATA, base_env, crossplay_bin, machine_info, serving
+from api_bench import DATA, base_env, crossplay_bin, serving
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 PREPARED_VERSION = 1
 TARGET_P95_MS = 300.0
 OPERATOR, PASSWORD = "bench", "dashboard-bench-password"
+
+
+def machine_info() -> dict[str, Any]:
+    import os
+    import platform
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, cwd=HERE, check=False).stdout.strip()
+    return {"python": platform.python_version(), "cpus": os.cpu_count(),
+            "machine": platform.machine(), "git_commit": commit,
+            "load_avg_1m": os.getloadavg()[0]}
 
 
 def prepare(people: int, seed: int) -> Path:

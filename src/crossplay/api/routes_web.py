@@ -411,11 +411,17 @@ async def login_form(request: Request) -> Response:
     ctx = context_of(request)
     session = read_session(request, ctx.settings)
     lang, chosen = request_language(request)
-    response = render("login.html", lang, {
-        "title": "crossplay", "csrf": session.csrf, "error": None, "username": "",
-        "next": _safe_next(request.query_params.get("next")),
-        "lang_url": _lang_url(request, lang), "viewer": None, "nav": []})
+    response = _login_page(request, session, lang, error=None, username="",
+                           target=request.query_params.get("next"))
     return _finish(response, request, ctx, session, lang, chosen)
+
+
+def _login_page(request: Request, session: Session, lang: Lang, *, error: str | None,
+                username: str, target: str | None, status: int = 200) -> Response:
+    return render("login.html", lang, {
+        "title": "crossplay", "csrf": session.csrf, "error": error, "username": username,
+        "next": _safe_next(target), "lang_url": _lang_url(request, lang), "viewer": None,
+        "nav": []}, status=status)
 
 
 @router.post("/login")
@@ -442,11 +448,9 @@ async def login(request: Request) -> Response:
     except LoginFailed:
         console.failed(throttle_key)
         log.info("console login failed for %r from %s", username, client)
-        failed = render("login.html", lang, {
-            "title": "crossplay", "csrf": session.csrf,
-            "error": Messages(lang)("web.login.failed"), "username": username,
-            "next": _safe_next(str(form.get("next") or "")),
-            "lang_url": _lang_url(request, lang), "viewer": None, "nav": []}, status=401)
+        failed = _login_page(request, session, lang,
+                             error=Messages(lang)("web.login.failed"), username=username,
+                             target=str(form.get("next") or ""), status=401)
         return _finish(failed, request, ctx, session, lang, chosen)
     console.succeeded(throttle_key)
     fresh = new_session(op.operator_id, op.session_epoch)
