@@ -614,7 +614,29 @@ def demo_step(st: Any, as_json: bool) -> dict[str, Any]:
         summary["segments"] = {"error": exc.message}
         if not as_json:
             out.print(f"  {error_text(exc)}", highlight=False)
+    summary["churn"] = _demo_churn(st, as_json)
     return summary
+
+
+def _demo_churn(st: Any, as_json: bool) -> dict[str, Any]:
+    """The demo's churn model of linked persons (its drivers and Kaplan-Meier curves by
+    segment fill the dashboard's behaviour page)."""
+    from crossplay.core.errors import CrossplayError
+    from crossplay.mining.churn_job import run_churn_fit
+
+    try:
+        report = run_churn_fit(st.settings, "joint")
+    except CrossplayError as exc:  # e.g. too few people to hold out: say so, go on
+        if not as_json:
+            stdout().print(f"  {error_text(exc)}", highlight=False)
+        return {"error": exc.message}
+    m = report["metrics"]
+    if not as_json:
+        stdout().print(st.msg("mining.churn.fit", days=report["days"], auc=m["auc_holdout"],
+                              n=m["holdout_units"], base=m["base_rate_holdout"],
+                              brier=m["brier_holdout"]), highlight=False)
+    return {"auc_holdout": m["auc_holdout"], "holdout_units": m["holdout_units"],
+            "drivers": [d["en"] for d in report["drivers"][:3]]}
 
 
 def register(app: typer.Typer) -> None:
