@@ -520,6 +520,11 @@ CASES: dict[str, list[Case]] = {
     "keys init": [X(), X("--partner", "nobody"), V("--partner", "knowledge"),
                   X("--partner", "knowledge")],
     "lake recover": [V(), X("--drop-missing", "extra")],
+    "lake migrate": [V(), X("extra")],
+    # the operational database's schema revisions
+    "db current": [V(), X("extra")],
+    "db history": [V(), X("--bogus")],
+    "db upgrade": [V(), X("--to", "nope")],
     # access
     "apikey create": [X(), X("--partner", "game", "--scope", "bogus"),
                       X("--partner", "game", "--scope", "psi", "--name", "a\x07b"),

@@ -37,6 +37,7 @@ SECTIONS: dict[str, str] = {
     "measure": "Measurement · 效果评估",
     "bench": "Benchmarks · 基准评测",
     "live": "Live API · 在线接口",
+    "ops": "Operations · 运维",
 }
 
 COMMANDS: tuple[Entry, ...] = (
@@ -52,7 +53,8 @@ COMMANDS: tuple[Entry, ...] = (
           "What the lake holds: counts per partner, platform and event type; users; dates."),
     Entry("runs", "data", "data", "Ingest runs recorded in the lake manifest, newest first."),
     Entry("quarantine", "data", "data", "Rows that were rejected, with the reason."),
-    Entry("lake", "data", "data", "The lake's manifest: recovery after damage."),
+    Entry("lake", "data", "data",
+          "The lake's manifest: recovery after damage, schema migration."),
     Entry("keys", "data", "privacy", "Partner secrets used for pseudonymous keys."),
     Entry("consent", "privacy", "privacy", "Live consent decisions (history kept, audited)."),
     Entry("psi", "privacy", "privacy", "Private set intersection between the partners."),
@@ -87,6 +89,8 @@ COMMANDS: tuple[Entry, ...] = (
     Entry("bench", "bench", "bench", "Public benchmarks: import, evaluate on standard protocols."),
     Entry("serve", "serve", "live", "Serve the live HTTP API both partners' systems call."),
     Entry("operator", "console", "live", "Dashboard operators: accounts, roles, passwords."),
+    Entry("db", "db", "ops",
+          "The operational database's schema: upgrade, current revision, history."),
 )
 
 MODULES: tuple[str, ...] = tuple(dict.fromkeys(e.module for e in COMMANDS))

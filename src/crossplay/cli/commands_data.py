@@ -82,9 +82,29 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                  "(`crossplay ingest` 可重复执行)"},
     "err.lake_too_new": {
         "en": "the lake at {lake} has schema version {version}; this crossplay reads up to "
-              "{supported}: upgrade crossplay",
+              "{supported}: it was made by a newer crossplay. Install that version or newer",
         "zh-CN": "{lake} 的数据湖结构版本为 {version}, 本版 crossplay 最高支持 {supported}: "
-                 "请升级 crossplay"},
+                 "它由更新版本的 crossplay 创建。请安装该版本或更新的版本"},
+    "err.lake_outdated": {
+        "en": "the lake at {lake} has schema version {version}; this crossplay needs "
+              "{needed}: run `crossplay lake migrate` (it rewrites the affected files "
+              "atomically; back the data directory up first)",
+        "zh-CN": "{lake} 的数据湖结构版本为 {version}, 本版 crossplay 需要 {needed}: 请运行 "
+                 "`crossplay lake migrate` (它会原子地重写受影响的文件; 请先备份数据目录)"},
+    "err.lake_no_step": {
+        "en": "this crossplay has no lake migration from schema version {from} to {to}: "
+              "install the crossplay that made the lake, then upgrade step by step",
+        "zh-CN": "本版 crossplay 没有从数据湖结构版本 {from} 到 {to} 的迁移: 请安装创建该数据湖"
+                 "的 crossplay 版本, 然后逐步升级"},
+    "lake.migrated": {
+        "en": "Migrated the lake from schema version {before} to {after}: {files} file(s) "
+              "rewritten ({steps}).",
+        "zh-CN": "已将数据湖从结构版本 {before} 迁移到 {after}: 重写了 {files} 个文件 "
+                 "({steps})。"},
+    "lake.current": {
+        "en": "The lake is at schema version {version}, the newest this crossplay knows: "
+              "nothing to migrate.",
+        "zh-CN": "数据湖处于结构版本 {version}, 即本版 crossplay 所知的最新版本: 无需迁移。"},
     "err.lake_file_missing": {
         "en": "the lake manifest lists {n} file(s) that do not exist (first: {first}): files "
               "were removed outside crossplay. Restore them from a backup of the data "
@@ -178,7 +198,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")
 quarantine_app = typer.Typer(help="Rows that were rejected, with the reason.",
                              no_args_is_help=True)
 keys_app = typer.Typer(help="Partner secrets used for pseudonymous keys.", no_args_is_help=True)
-lake_app = typer.Typer(help="The lake's manifest: recovery after damage.", no_args_is_help=True)
+lake_app = typer.Typer(help="The lake's manifest: recovery after damage, schema migration.",
+                       no_args_is_help=True)
 
 
 def ingest_cmd(
@@ -477,6 +498,23 @@ def lake_recover(
         out.print(msg("lake.reingest"), highlight=False)
     if done.kept_aside:
         out.print(msg("lake.aside", name=done.kept_aside), highlight=False)
+
+
+@lake_app.command("migrate")
+def lake_migrate(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Bring the lake to this crossplay's schema version (rewrites atomically; no-op when
+    it is current)."""
+    from crossplay.lake.migrate import migrate
+
+    st = state(ctx)
+    done = migrate(Lake(st.settings.lake_dir))
+    if as_json:
+        print_json(asdict(done))
+    elif done.before == done.after:
+        stdout().print(st.msg("lake.current", version=done.after), highlight=False)
+    else:
+        stdout().print(st.msg("lake.migrated", before=done.before, after=done.after,
+                              files=done.files, steps="; ".join(done.steps)), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

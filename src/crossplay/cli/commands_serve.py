@@ -40,9 +40,13 @@ def serve(
     stops on Ctrl-C / SIGTERM.
     """
     from crossplay.api.server import serve_api
+    from crossplay.opdb import ensure_schema, get_engine
 
     st = state(ctx)
     n = workers or st.settings.api_workers
+    # a store not at this crossplay's schema revision is refused before listening (it is
+    # never upgraded implicitly: `crossplay db upgrade` does that, see docs/operations.md)
+    ensure_schema(get_engine(st.settings))
 
     def ready(url: str) -> None:  # the URL last: scripts read it from this line
         err = stderr()

@@ -51,5 +51,42 @@ CATALOG: dict[str, dict[Lang, str]] = {
                           "zh-CN": "无法使用业务数据库 {url!r}: {detail}"},
     "err.opdb_schema": {"en": "cannot create the operational tables: {detail}",
                         "zh-CN": "无法创建业务数据库的表: {detail}"},
+    # crossplay.opdb.schema_version: a database not at this crossplay's schema revision
+    "err.opdb_too_new": {
+        "en": "the operational database {url} is at schema revision {current}, which this "
+              "crossplay does not know (it knows up to {head}): this store was made by a newer "
+              "crossplay. Install that version or newer; do not run an older one on it",
+        "zh-CN": "业务数据库 {url} 处于结构版本 {current}, 本版 crossplay 不认识 (最高只认识 "
+                 "{head}): 该数据库由更新版本的 crossplay 创建。请安装该版本或更新的版本; "
+                 "不要用旧版本运行它"},
+    "err.opdb_unversioned": {
+        "en": "the operational database {url} was made before schema migrations (its tables "
+              "carry no revision): run `crossplay db upgrade` to record it as revision {first} "
+              "and upgrade it to {head} (back it up first)",
+        "zh-CN": "业务数据库 {url} 由引入结构迁移之前的 crossplay 创建 (其表未记录版本): 请运行 "
+                 "`crossplay db upgrade`, 将其记录为版本 {first} 并升级到 {head} (请先备份)"},
+    "err.opdb_outdated": {
+        "en": "the operational database {url} is at schema revision {current}; this crossplay "
+              "needs {head}: run `crossplay db upgrade` (back it up first)",
+        "zh-CN": "业务数据库 {url} 处于结构版本 {current}; 本版 crossplay 需要 {head}: 请运行 "
+                 "`crossplay db upgrade` (请先备份)"},
+    "err.opdb_unversioned_mismatch": {
+        "en": "the operational database {url} has no schema revision and its tables differ "
+              "from revision {first} ({differences}), so crossplay cannot tell what made it: "
+              "restore it from a backup made by crossplay, or move it aside and let crossplay "
+              "create a new one",
+        "zh-CN": "业务数据库 {url} 没有结构版本, 且其表与版本 {first} 不同 ({differences}), "
+                 "crossplay 无法判断它由哪个版本创建: 请从 crossplay 生成的备份恢复, 或把它移开"
+                 "后让 crossplay 新建一个"},
+    "err.opdb_no_downgrade": {
+        "en": "the operational database {url} is at revision {current}, past {target}: "
+              "crossplay does not downgrade",
+        "zh-CN": "业务数据库 {url} 已处于版本 {current}, 比 {target} 更新: crossplay 不做降级"},
+    "err.opdb_upgrade_failed": {
+        "en": "cannot upgrade the operational database {url}: {detail}",
+        "zh-CN": "无法升级业务数据库 {url}: {detail}"},
+    "err.opdb_unknown_revision": {
+        "en": "unknown schema revision {revision!r}: `crossplay db history` lists them",
+        "zh-CN": "未知的结构版本 {revision!r}: `crossplay db history` 会列出全部版本"},
 }
 add_messages(CATALOG)

@@ -86,10 +86,15 @@ def _write_durably(path: Path, data: bytes) -> None:
 
 
 class Lake:
-    """The lake under ``root`` (``<data_dir>/lake``)."""
+    """The lake under ``root`` (``<data_dir>/lake``).
 
-    def __init__(self, root: Path) -> None:
+    A lake whose manifest is at an older schema version than this crossplay's is refused
+    (``crossplay lake migrate`` brings it up to date) unless ``accept_older`` — which only
+    :func:`crossplay.lake.migrate.migrate` sets."""
+
+    def __init__(self, root: Path, *, accept_older: bool = False) -> None:
         self.root = root
+        self.accept_older = accept_older
 
     @property
     def manifest_path(self) -> Path:
@@ -133,9 +138,17 @@ class Lake:
         if manifest.schema_version > SCHEMA_VERSION:
             raise ConfigError(
                 f"the lake at {self.root} has schema version {manifest.schema_version}; "
-                f"this crossplay reads up to {SCHEMA_VERSION}: upgrade crossplay",
+                f"this crossplay reads up to {SCHEMA_VERSION}: it was made by a newer "
+                "crossplay. Install that version or newer",
                 code="lake_too_new", params={"lake": str(self.root), "supported": SCHEMA_VERSION,
                                              "version": manifest.schema_version})
+        if manifest.schema_version < SCHEMA_VERSION and not self.accept_older:
+            raise ConfigError(
+                f"the lake at {self.root} has schema version {manifest.schema_version}; this "
+                f"crossplay needs {SCHEMA_VERSION}: run `crossplay lake migrate` (it rewrites "
+                "the affected files atomically; back the data directory up first)",
+                code="lake_outdated", params={"lake": str(self.root), "needed": SCHEMA_VERSION,
+                                              "version": manifest.schema_version})
         return raw, manifest
 
     def _corrupt(self, reason: str) -> ConfigError:
@@ -257,18 +270,22 @@ class Lake:
         for _table, old, _added in swaps:
             (self.root / old).unlink(missing_ok=True)
 
-    def replace(self, base: Path, swaps: Sequence[tuple[str, str, str]]) -> None:
+    def replace(self, base: Path, swaps: Sequence[tuple[str, str, str]], *,
+                schema_version: int | None = None) -> None:
         """Swap committed files for staged rewrites in one manifest replacement (call
-        under ``lock``); used by erasure and key rotation.
+        under ``lock``); used by erasure, key rotation and ``crossplay lake migrate`` (which
+        publishes the new ``schema_version`` with its rewrites).
 
         Each swap is ``(table, old rel, new rel)``: the staged ``base/<new rel>`` moves
         into place and takes the old file's slot in the manifest; an empty new rel drops
         the old file. Old files are deleted only after the new manifest is published; the
         backup is removed before it (no copy may list the old files).
         """
-        if not swaps:
+        if not swaps and schema_version is None:
             return
         manifest = self.read_manifest()
+        if schema_version is not None:
+            manifest.schema_version = schema_version
         self._swap(base, manifest, swaps)
         self._publish(manifest, drop_backup=True)
         for _table, old, _added in swaps:

@@ -3,7 +3,10 @@
 Ledger, check-ins, campaigns, experiments, live consents, audit log and every other piece of
 operational state live here. Each feature declares its tables on the one shared
 :data:`crossplay.opdb.meta.metadata` in its own ``tables`` module and lists that module in
-:data:`crossplay.opdb.meta.TABLE_MODULES`; :func:`ensure_schema` creates them all.
+:data:`crossplay.opdb.meta.TABLE_MODULES`. The database is created and changed only by the
+Alembic revisions in :mod:`crossplay.opdb.migrations` (a new table needs a new revision):
+:func:`ensure_schema` creates an empty database at the head revision and refuses any other
+state but "at head" (see :mod:`crossplay.opdb.schema_version` and docs/operations.md).
 """
 
 from crossplay.opdb.engine import db_url, dispose_engines, ensure_schema, get_engine

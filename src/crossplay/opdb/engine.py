@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
 from crossplay.core.errors import ConfigError
 from crossplay.core.settings import Settings
-from crossplay.opdb import meta
-
-#: the PostgreSQL advisory lock held while creating tables (any fixed 64-bit number that
-#: no other lock of the database uses: crc32 of "crossplay.opdb.schema")
-SCHEMA_LOCK_KEY = 0x5518AF29
 
 _ENGINES: dict[str, Engine] = {}
 _SCHEMA_READY: set[str] = set()
@@ -100,29 +94,23 @@ def dispose_engines() -> None:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create every feature's tables (idempotent; done once per database per process).
+    """Check the database is at the schema's head revision, creating an empty one (once per
+    database per process).
 
-    Safe when several processes use an empty database for the first time at once: the
-    check-then-create runs in one transaction that first takes a lock every creator takes —
-    on PostgreSQL a transaction-scoped advisory lock (DDL is transactional there, so the
-    next creator sees the finished tables and creates nothing), on SQLite the write lock
-    of ``BEGIN IMMEDIATE`` (see :func:`get_engine`).
+    An empty database is upgraded to the head through the Alembic revisions in
+    :mod:`crossplay.opdb.migrations` under the schema lock, so several processes using it
+    for the first time at once create it once. A database at an older revision, one made
+    before migrations existed and one made by a newer crossplay are refused with a
+    ConfigError naming what to run (:mod:`crossplay.opdb.schema_version`): only
+    ``crossplay db upgrade`` changes an existing schema.
     """
     key = str(engine.url)
     if key in _SCHEMA_READY:
         return
-    for module in meta.TABLE_MODULES:
-        importlib.import_module(module)
+    from crossplay.opdb.schema_version import ensure_current
+
     with _LOCK:
         if key in _SCHEMA_READY:
             return
-        try:
-            with engine.begin() as con:
-                if con.dialect.name == "postgresql":
-                    con.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                {"key": SCHEMA_LOCK_KEY})
-                meta.metadata.create_all(con)
-        except SQLAlchemyError as exc:
-            raise ConfigError(f"cannot create the operational tables: {exc}",
-                              code="opdb_schema", params={"detail": str(exc)}) from None
+        ensure_current(engine)
         _SCHEMA_READY.add(key)

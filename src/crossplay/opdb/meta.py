@@ -28,6 +28,7 @@ Derived files follow the same idea: see :mod:`crossplay.core.derived`.
 
 from __future__ import annotations
 
+import importlib
 from typing import Literal
 
 from sqlalchemy import MetaData, Table
@@ -43,13 +44,14 @@ PERSON_ID_TEXT_INFO = "crossplay_person_id_text"
 #: key in ``Table.info`` that marks a table whose rows erasure anonymises instead of deleting
 ERASURE_INFO = "crossplay_erasure"
 
-#: modules that declare tables on :data:`metadata` (imported by ``ensure_schema``)
+#: modules that declare tables on :data:`metadata` (imported by :func:`load_tables`)
 TABLE_MODULES: tuple[str, ...] = (
     "crossplay.privacy.tables",
     "crossplay.campaigns.tables",
     "crossplay.measure.tables",
     "crossplay.access.tables",
     "crossplay.web.tables",
+    "crossplay.ops.tables",
 )
 
 metadata = MetaData(naming_convention={
@@ -59,6 +61,13 @@ metadata = MetaData(naming_convention={
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 })
+
+
+def load_tables() -> MetaData:
+    """:data:`metadata` with every table of :data:`TABLE_MODULES` declared on it."""
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
+    return metadata
 
 
 def pseudonym(kind: PseudonymKind) -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""Operations: the recurring jobs, their scheduler, locks and run history."""
