@@ -69,6 +69,13 @@ def _pairs_sql(events: str, level: Level) -> str:
             f"WHERE i.category IS NOT NULL AND i.category <> '会员' AND ({_event_filter()})")
 
 
+def token_pairs_sql(scope: Scope, start: str, end: str, level: Level) -> str:
+    """``SELECT DISTINCT unit, token`` of ``scope`` in [start, end] at ``level`` (``item`` or
+    ``category``): who holds which basket token, as the rules count it (audiences'
+    ``has`` and ``rule`` use it)."""
+    return _pairs_sql(unit_events_sql(scope, start, end), level)
+
+
 def _titles(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     rows = con.sql(f"SELECT DISTINCT {_PREFIX.replace('e.', '')} || ':item:' || item_id, "
                    "title FROM items_current").fetchall()
