@@ -76,6 +76,8 @@ COMMANDS: tuple[Entry, ...] = (
           "Top event paths to a first purchase or to churn, conversion per step, Sankey data."),
     Entry("churn", "mining", "mining", "Churn: propensity model, scores, drivers, retention."),
     Entry("recommend", "recommend", "recommend", "Recommendations across the two platforms."),
+    Entry("audience", "audience", "campaigns",
+          "Audiences over joint profiles: build, size, export (consented)."),
     Entry("campaign", "campaign", "campaigns",
           "Joint campaigns: points ledger, check-ins, rewards (see docs/campaigns.md)."),
     Entry("experiment", "measure", "measure", "A/B experiments: plan, assign, analyse."),

@@ -25,7 +25,6 @@ from crossplay.marketing.expr import (
     Node,
     Not,
     Value,
-    error,
 )
 from crossplay.marketing.fields import (
     MODEL_FIELDS,
@@ -69,9 +68,6 @@ class _Compiler:
         self.params: list[Value] = []
         self.out = Compiled("", self.params)
 
-    def fail(self, code: str, message: str, col: int, **params: object) -> ConfigError:
-        return error(code, message, col=col, expr=self.text, **params)
-
     def param(self, value: Value) -> str:
         self.params.append(value)
         return "?"
@@ -81,9 +77,13 @@ class _Compiler:
         f = PROFILE_FIELDS.get(node.name) or MODEL_FIELDS.get(node.name)
         if f is not None:
             if f.source == "segment" and self.lookups.segments is None:
-                raise self.fail("audience_no_segments", f"'segment' at column {node.col}: "
-                                "no joint segments are stored; run `crossplay segments fit` "
-                                "first", node.col)
+                raise ConfigError(
+                    f"'segment' at column {node.col}: "
+                    "no joint segments are stored; run `crossplay segments fit` "
+                    "first",
+                    code="audience_no_segments",
+                    params={"col": node.col, "expr": self.text},
+                )
             self.out.sources.add(f.source)
             return f.sql, f.type
         w = windowed(node.name)
@@ -93,9 +93,13 @@ class _Compiler:
             return f"b.{w.column}", "number"
         close = difflib.get_close_matches(node.name, known_names(), n=3, cutoff=0.5)
         hint = ", ".join(close) if close else "game.hours_30d, knowledge.purchases_90d, segment"
-        raise self.fail("audience_unknown_field", f"unknown field {node.name!r} at column "
-                        f"{node.col}; did you mean: {hint}? (`crossplay audience fields` "
-                        "lists them)", node.col, field=node.name, hint=hint)
+        raise ConfigError(
+            f"unknown field {node.name!r} at column "
+            f"{node.col}; did you mean: {hint}? (`crossplay audience fields` "
+            "lists them)",
+            code="audience_unknown_field",
+            params={"col": node.col, "expr": self.text, "field": node.name, "hint": hint},
+        )
 
     def operand(self, node: Node) -> tuple[str, FieldType, Node]:
         if isinstance(node, Lit):
@@ -126,26 +130,44 @@ class _Compiler:
             sql, typ, _ = self.operand(node)
             if typ != "bool":
                 what = node.name if isinstance(node, Field) else repr(node.value)
-                raise self.fail("audience_not_condition", f"{what} at column {node.col} is a "
-                                f"{_type_word(typ)}, not a condition: compare it (e.g. "
-                                f"{what} > 0)", node.col, what=what, type=_type_word(typ),
-                                type_zh=TYPE_NAMES[typ]["zh-CN"])
+                raise ConfigError(
+                    f"{what} at column {node.col} is a "
+                    f"{_type_word(typ)}, not a condition: compare it (e.g. "
+                    f"{what} > 0)",
+                    code="audience_not_condition",
+                    params={
+                        "col": node.col,
+                        "expr": self.text,
+                        "what": what,
+                        "type": _type_word(typ),
+                        "type_zh": TYPE_NAMES[typ]["zh-CN"],
+                    },
+                )
             return sql
         return self.predicate(node)
 
     def compare(self, node: Compare) -> str:
-        if (isinstance(node.left, Field) and self._segment(node.left)) \
-                or (isinstance(node.right, Field) and self._segment(node.right)):
+        if (isinstance(node.left, Field) and self._segment(node.left)) or (
+            isinstance(node.right, Field) and self._segment(node.right)
+        ):
             return self.segment_compare(node)
         lsql, ltype, lnode = self.operand(node.left)
         rsql, rtype, rnode = self.operand(node.right)
         if ltype != rtype:
             raise self._mismatch(node.col, lnode, ltype, rnode, rtype)
         if ltype in ("string", "bool") and node.op not in ("==", "!="):
-            raise self.fail("audience_bad_operator", f"operator {node.op} at column {node.col} "
-                            f"does not apply to {_type_word(ltype)} values: use == or !=",
-                            node.col, op=node.op, type=_type_word(ltype),
-                            type_zh=TYPE_NAMES[ltype]["zh-CN"])
+            raise ConfigError(
+                f"operator {node.op} at column {node.col} "
+                f"does not apply to {_type_word(ltype)} values: use == or !=",
+                code="audience_bad_operator",
+                params={
+                    "col": node.col,
+                    "expr": self.text,
+                    "op": node.op,
+                    "type": _type_word(ltype),
+                    "type_zh": TYPE_NAMES[ltype]["zh-CN"],
+                },
+            )
         op = "=" if node.op == "==" else "<>" if node.op == "!=" else node.op
         return f"({lsql} {op} {rsql})"
 
@@ -154,8 +176,12 @@ class _Compiler:
 
     def segment_ids(self, lit: Node, col: int) -> int:
         if not isinstance(lit, Lit):
-            raise self.fail("audience_segment_literal", f"compare segment at column {col} "
-                            "with a number or a name, e.g. segment == \"策略玩家\"", col)
+            raise ConfigError(
+                f"compare segment at column {col} "
+                'with a number or a name, e.g. segment == "策略玩家"',
+                code="audience_segment_literal",
+                params={"col": col, "expr": self.text},
+            )
         v = lit.value
         if isinstance(v, bool) or (isinstance(v, float) and not v.is_integer()):
             raise self._mismatch(col, Field("segment", col), "segment", lit, _lit_type(v))
@@ -165,19 +191,34 @@ class _Compiler:
         if v in names:
             return names[v]
         listed = ", ".join(sorted(names)) or "-"
-        raise self.fail("audience_unknown_segment", f"no segment named {v!r} at column "
-                        f"{lit.col}; the segments are: {listed}", lit.col, name=v,
-                        names=listed)
+        raise ConfigError(
+            f"no segment named {v!r} at column {lit.col}; the segments are: {listed}",
+            code="audience_unknown_segment",
+            params={"col": lit.col, "expr": self.text, "name": v, "names": listed},
+        )
 
     def segment_compare(self, node: Compare) -> str:
-        seg, other = ((node.left, node.right) if isinstance(node.left, Field)
-                      and node.left.name == "segment" else (node.right, node.left))
+        seg, other = (
+            (node.left, node.right)
+            if isinstance(node.left, Field) and node.left.name == "segment"
+            else (node.right, node.left)
+        )
         assert isinstance(seg, Field)
         sql, _ = self.field_of(seg)
+        seg_word = "segment"
         if node.op not in ("==", "!="):
-            raise self.fail("audience_bad_operator", f"operator {node.op} at column "
-                            f"{node.col} does not apply to segment values: use == or !=",
-                            node.col, op=node.op, type="segment", type_zh="人群分群")
+            raise ConfigError(
+                f"operator {node.op} at column "
+                f"{node.col} does not apply to {seg_word} values: use == or !=",
+                code="audience_bad_operator",
+                params={
+                    "col": node.col,
+                    "expr": self.text,
+                    "op": node.op,
+                    "type": seg_word,
+                    "type_zh": "人群分群",
+                },
+            )
         ident = self.segment_ids(other, node.col)
         return f"({sql} {'=' if node.op == '==' else '<>'} {self.param(ident)})"
 
@@ -199,52 +240,88 @@ class _Compiler:
     def call(self, node: Call) -> str:
         name = node.name.lower()
         if name == "has":
-            if len(node.args) != 1 or not isinstance(node.args[0].value, str) \
-                    or not _TOKEN.match(node.args[0].value):
-                raise self.fail("audience_bad_token", f"has(...) at column {node.col} takes "
-                                "one token such as \"k:cat:编程\", \"g:cat:MOBA\" or "
-                                "\"s:item:S12\"", node.col)
+            if (
+                len(node.args) != 1
+                or not isinstance(node.args[0].value, str)
+                or not _TOKEN.match(node.args[0].value)
+            ):
+                raise ConfigError(
+                    f"has(...) at column {node.col} takes "
+                    'one token such as "k:cat:编程", "g:cat:MOBA" or '
+                    '"s:item:S12"',
+                    code="audience_bad_token",
+                    params={"col": node.col, "expr": self.text},
+                )
             self.out.sources.add("tokens")
             return self._holds(node.args[0].value)
         if name == "rule":
             arg = node.args[0].value if len(node.args) == 1 else None
             if isinstance(arg, bool) or not isinstance(arg, int):
-                raise self.fail("audience_bad_rule", f"rule(...) at column {node.col} takes "
-                                "one rule number, e.g. rule(3)", node.col)
+                raise ConfigError(
+                    f"rule(...) at column {node.col} takes one rule number, e.g. rule(3)",
+                    code="audience_bad_rule",
+                    params={"col": node.col, "expr": self.text},
+                )
             rules = self.lookups.rules
             if rules is None:
-                raise self.fail("audience_no_rules", f"rule({arg}) at column {node.col}: no "
-                                "joint category rules are stored; run `crossplay rules mine "
-                                "--scope joint --level category` first", node.col, n=arg)
+                raise ConfigError(
+                    f"rule({arg}) at column {node.col}: no "
+                    "joint category rules are stored; run `crossplay rules mine "
+                    "--scope joint --level category` first",
+                    code="audience_no_rules",
+                    params={"col": node.col, "expr": self.text, "n": arg},
+                )
             if not 1 <= arg <= len(rules):
-                raise self.fail("audience_rule_number", f"rule({arg}) at column {node.col}: "
-                                f"the stored rules are numbered 1..{len(rules)}", node.col,
-                                n=arg, count=len(rules))
+                raise ConfigError(
+                    f"rule({arg}) at column {node.col}: "
+                    f"the stored rules are numbered 1..{len(rules)}",
+                    code="audience_rule_number",
+                    params={"col": node.col, "expr": self.text, "n": arg, "count": len(rules)},
+                )
             self.out.sources.add("tokens")
             ants, cons = rules[arg - 1]
             holds_if = " AND ".join(self._holds(t) for t in ants)
             holds_then = " AND ".join(self._holds(t) for t in cons)
             return f"({holds_if} AND NOT ({holds_then}))"
-        raise self.fail("audience_unknown_function", f"unknown function {node.name!r} at "
-                        f"column {node.col}: use has(\"k:cat:编程\") or rule(N)", node.col,
-                        function=node.name)
+        raise ConfigError(
+            f"unknown function {node.name!r} at "
+            f'column {node.col}: use has("k:cat:编程") or rule(N)',
+            code="audience_unknown_function",
+            params={"col": node.col, "expr": self.text, "function": node.name},
+        )
 
     def _holds(self, token: str) -> str:
-        return (f"EXISTS (SELECT 1 FROM aud_tokens t WHERE t.unit = b.person_id "
-                f"AND t.token = {self.param(token)})")
+        return (
+            f"EXISTS (SELECT 1 FROM aud_tokens t WHERE t.unit = b.person_id "
+            f"AND t.token = {self.param(token)})"
+        )
 
-    def _mismatch(self, col: int, left: Node, ltype: FieldType, right: Node,
-                  rtype: FieldType) -> ConfigError:
+    def _mismatch(
+        self, col: int, left: Node, ltype: FieldType, right: Node, rtype: FieldType
+    ) -> ConfigError:
         def show(n: Node) -> str:
-            return n.name if isinstance(n, Field) else (
-                repr(n.value) if isinstance(n, Lit) else "(condition)")
+            return (
+                n.name
+                if isinstance(n, Field)
+                else (repr(n.value) if isinstance(n, Lit) else "(condition)")
+            )
 
-        return self.fail("audience_type_mismatch", f"type mismatch at column {col}: "
-                         f"{show(left)} is a {_type_word(ltype)}, {show(right)} is a "
-                         f"{_type_word(rtype)}", col, left=show(left), right=show(right),
-                         ltype=_type_word(ltype), rtype=_type_word(rtype),
-                         ltype_zh=TYPE_NAMES[ltype]["zh-CN"],
-                         rtype_zh=TYPE_NAMES[rtype]["zh-CN"])
+        return ConfigError(
+            f"type mismatch at column {col}: "
+            f"{show(left)} is a {_type_word(ltype)}, {show(right)} is a "
+            f"{_type_word(rtype)}",
+            code="audience_type_mismatch",
+            params={
+                "col": col,
+                "expr": self.text,
+                "left": show(left),
+                "right": show(right),
+                "ltype": _type_word(ltype),
+                "rtype": _type_word(rtype),
+                "ltype_zh": TYPE_NAMES[ltype]["zh-CN"],
+                "rtype_zh": TYPE_NAMES[rtype]["zh-CN"],
+            },
+        )
 
 
 def _lit_type(v: Value) -> FieldType:

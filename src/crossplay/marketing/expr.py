@@ -41,11 +41,6 @@ CompareOp = TLiteral["==", "!=", "<", "<=", ">", ">="]
 Value = bool | int | float | str
 
 
-def error(code: str, message: str, *, col: int, expr: str, **params: object) -> ConfigError:
-    """An expression error: ``col`` and ``expr`` are in the params (the CLI draws a caret)."""
-    return ConfigError(message, code=code, params={"col": col, "expr": expr, **params})
-
-
 # --- tokens ---------------------------------------------------------------------------
 
 TokenKind = TLiteral["num", "str", "name", "op", "lpar", "rpar", "comma", "kw", "end"]
@@ -68,8 +63,11 @@ _OPS = ("==", "!=", "<=", ">=", "<", ">")
 def tokenize(text: str) -> list[Token]:
     """The tokens of ``text``, ending with an ``end`` token."""
     if len(text) > MAX_LENGTH:
-        raise error("audience_too_long", f"the expression is longer than {MAX_LENGTH} "
-                    "characters", col=MAX_LENGTH + 1, expr=text[:80], max=MAX_LENGTH)
+        raise ConfigError(
+            f"the expression is longer than {MAX_LENGTH} characters",
+            code="audience_too_long",
+            params={"col": MAX_LENGTH + 1, "expr": text[:80], "max": MAX_LENGTH},
+        )
     out: list[Token] = []
     i, n = 0, len(text)
     while i < n:
@@ -85,8 +83,11 @@ def tokenize(text: str) -> list[Token]:
             raw = m.group(0)
             value: int | float = int(raw) if raw.isdigit() else float(raw)
             if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > 1e15:
-                raise error("audience_bad_number", f"the number {raw} at column {col} is "
-                            "out of range", col=col, expr=text, number=raw)
+                raise ConfigError(
+                    f"the number {raw} at column {col} is out of range",
+                    code="audience_bad_number",
+                    params={"col": col, "expr": text, "number": raw},
+                )
             out.append(Token("num", raw, col, value))
             i = m.end()
         elif m := _NAME.match(text, i):
@@ -103,15 +104,21 @@ def tokenize(text: str) -> list[Token]:
             out.append(Token("op", op, col))
             i += len(op)
         elif ch == "=":
-            raise error("audience_single_equals", f"'=' at column {col}: write '==' to "
-                        "compare", col=col, expr=text)
+            raise ConfigError(
+                f"'=' at column {col}: write '==' to compare",
+                code="audience_single_equals",
+                params={"col": col, "expr": text},
+            )
         elif ch in "(),-":
             kind: TokenKind = {"(": "lpar", ")": "rpar", ",": "comma", "-": "op"}[ch]  # type: ignore[assignment]
             out.append(Token(kind, ch, col))
             i += 1
         else:
-            raise error("audience_bad_char", f"unexpected character {ch!r} at column {col}",
-                        col=col, expr=text, char=ch)
+            raise ConfigError(
+                f"unexpected character {ch!r} at column {col}",
+                code="audience_bad_char",
+                params={"col": col, "expr": text, "char": ch},
+            )
     out.append(Token("end", "", n + 1))
     return out
 
@@ -126,16 +133,20 @@ def _string(text: str, start: int, out: list[Token]) -> int:
             i += 2
         elif ch == quote:
             value = "".join(parts)
-            out.append(Token("str", text[start:i + 1], start + 1, value))
+            out.append(Token("str", text[start : i + 1], start + 1, value))
             return i + 1
         else:
             parts.append(ch)
             i += 1
-    raise error("audience_unclosed_string", f"the string opened at column {start + 1} is "
-                "not closed", col=start + 1, expr=text)
+    raise ConfigError(
+        f"the string opened at column {start + 1} is not closed",
+        code="audience_unclosed_string",
+        params={"col": start + 1, "expr": text},
+    )
 
 
 # --- the AST --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Lit:
@@ -215,28 +226,38 @@ class _Parser:
     def at_kw(self, word: str) -> bool:
         return self.at("kw") and self.tok.text == word
 
-    def fail(self, code: str, message: str, tok: Token, **params: object) -> ConfigError:
-        return error(code, message, col=tok.col, expr=self.text, **params)
-
     def deeper(self, tok: Token) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.fail("audience_too_deep", f"the expression nests deeper than "
-                            f"{MAX_DEPTH} levels at column {tok.col}", tok, max=MAX_DEPTH)
+            raise ConfigError(
+                f"the expression nests deeper than {MAX_DEPTH} levels at column {tok.col}",
+                code="audience_too_deep",
+                params={"col": tok.col, "expr": self.text, "max": MAX_DEPTH},
+            )
 
     def parse(self) -> Node:
         if self.at("end"):
-            raise self.fail("audience_empty", "the expression is empty: write a condition, "
-                            "e.g. game.hours_30d > 10", self.tok)
+            raise ConfigError(
+                "the expression is empty: write a condition, e.g. game.hours_30d > 10",
+                code="audience_empty",
+                params={"col": self.tok.col, "expr": self.text},
+            )
         node = self.or_expr()
         if not self.at("end"):
             tok = self.tok
             if tok.kind == "rpar":
-                raise self.fail("audience_unopened_paren", f"')' at column {tok.col} closes "
-                                "no parenthesis", tok)
-            raise self.fail("audience_trailing", f"unexpected {tok.text!r} at column "
-                            f"{tok.col}: the condition before it is complete (a missing "
-                            "'and' / 'or'?)", tok, token=tok.text)
+                raise ConfigError(
+                    f"')' at column {tok.col} closes no parenthesis",
+                    code="audience_unopened_paren",
+                    params={"col": tok.col, "expr": self.text},
+                )
+            raise ConfigError(
+                f"unexpected {tok.text!r} at column "
+                f"{tok.col}: the condition before it is complete (a missing "
+                "'and' / 'or'?)",
+                code="audience_trailing",
+                params={"col": tok.col, "expr": self.text, "token": tok.text},
+            )
         return node
 
     def or_expr(self) -> Node:
@@ -272,23 +293,31 @@ class _Parser:
             right = self.operand()
             return Compare(tok.text, left, right, tok.col)  # type: ignore[arg-type]
         negated = False
-        if self.at_kw("not") and self.tokens[self.pos + 1].kind == "kw" \
-                and self.tokens[self.pos + 1].text == "in":
+        if (
+            self.at_kw("not")
+            and self.tokens[self.pos + 1].kind == "kw"
+            and self.tokens[self.pos + 1].text == "in"
+        ):
             self.take()
             negated = True
         if self.at_kw("in"):
             kw = self.take()
             return InList(left, self.literal_list(kw), negated, kw.col)
         if negated:
-            raise self.fail("audience_expected_in", f"expected 'in' after 'not' at column "
-                            f"{tok.col}", tok)
+            raise ConfigError(
+                f"expected 'in' after 'not' at column {tok.col}",
+                code="audience_expected_in",
+                params={"col": tok.col, "expr": self.text},
+            )
         return left
 
     def literal_list(self, kw: Token) -> tuple[Lit, ...]:
         if not self.at("lpar"):
-            raise self.fail("audience_expected_list", f"expected '(' after 'in' at column "
-                            f"{kw.col}, found {_describe(self.tok)}", self.tok,
-                            found=_describe(self.tok))
+            raise ConfigError(
+                f"expected '(' after 'in' at column {kw.col}, found {_describe(self.tok)}",
+                code="audience_expected_list",
+                params={"col": self.tok.col, "expr": self.text, "found": _describe(self.tok)},
+            )
         open_tok = self.take()
         values: list[Lit] = []
         while True:
@@ -297,17 +326,25 @@ class _Parser:
                 return tuple(values)
             values.append(self.literal())
             if len(values) > MAX_IN:
-                raise self.fail("audience_list_too_long", f"more than {MAX_IN} values in "
-                                f"the list at column {open_tok.col}", open_tok, max=MAX_IN)
+                raise ConfigError(
+                    f"more than {MAX_IN} values in the list at column {open_tok.col}",
+                    code="audience_list_too_long",
+                    params={"col": open_tok.col, "expr": self.text, "max": MAX_IN},
+                )
             if self.at("comma"):
                 self.take()
             elif not self.at("rpar"):
                 if self.at("end"):
-                    raise self.fail("audience_unclosed_paren", f"the parenthesis opened at "
-                                    f"column {open_tok.col} is not closed", open_tok)
-                raise self.fail("audience_expected_comma", f"expected ',' or ')' at column "
-                                f"{self.tok.col}, found {_describe(self.tok)}", self.tok,
-                                found=_describe(self.tok))
+                    raise ConfigError(
+                        f"the parenthesis opened at column {open_tok.col} is not closed",
+                        code="audience_unclosed_paren",
+                        params={"col": open_tok.col, "expr": self.text},
+                    )
+                raise ConfigError(
+                    f"expected ',' or ')' at column {self.tok.col}, found {_describe(self.tok)}",
+                    code="audience_expected_comma",
+                    params={"col": self.tok.col, "expr": self.text, "found": _describe(self.tok)},
+                )
 
     def literal(self) -> Lit:
         tok = self.tok
@@ -320,9 +357,12 @@ class _Parser:
             num = self.take()
             assert isinstance(num.value, int | float)
             return Lit(-num.value, tok.col)
-        raise self.fail("audience_expected_literal", f"expected a number, a string or "
-                        f"true/false at column {tok.col}, found {_describe(tok)}", tok,
-                        found=_describe(tok))
+        raise ConfigError(
+            f"expected a number, a string or "
+            f"true/false at column {tok.col}, found {_describe(tok)}",
+            code="audience_expected_literal",
+            params={"col": tok.col, "expr": self.text, "found": _describe(tok)},
+        )
 
     def operand(self) -> Node:
         tok = self.tok
@@ -333,12 +373,18 @@ class _Parser:
             self.depth -= 1
             if not self.at("rpar"):
                 if self.at("end"):
-                    raise self.fail("audience_unclosed_paren", f"the parenthesis opened at "
-                                    f"column {tok.col} is not closed", tok)
-                raise self.fail("audience_trailing", f"unexpected {self.tok.text!r} at "
-                                f"column {self.tok.col}: the condition before it is "
-                                "complete (a missing 'and' / 'or'?)", self.tok,
-                                token=self.tok.text)
+                    raise ConfigError(
+                        f"the parenthesis opened at column {tok.col} is not closed",
+                        code="audience_unclosed_paren",
+                        params={"col": tok.col, "expr": self.text},
+                    )
+                raise ConfigError(
+                    f"unexpected {self.tok.text!r} at "
+                    f"column {self.tok.col}: the condition before it is "
+                    "complete (a missing 'and' / 'or'?)",
+                    code="audience_trailing",
+                    params={"col": self.tok.col, "expr": self.text, "token": self.tok.text},
+                )
             self.take()
             return inner
         if tok.kind == "name":
@@ -348,30 +394,48 @@ class _Parser:
                 args: list[Lit] = []
                 while not self.at("rpar"):
                     if self.at("end"):
-                        raise self.fail("audience_unclosed_paren", f"the parenthesis opened "
-                                        f"at column {open_tok.col} is not closed", open_tok)
+                        raise ConfigError(
+                            f"the parenthesis opened at column {open_tok.col} is not closed",
+                            code="audience_unclosed_paren",
+                            params={"col": open_tok.col, "expr": self.text},
+                        )
                     args.append(self.literal())
                     if self.at("comma"):
                         self.take()
                     elif not self.at("rpar"):
-                        raise self.fail("audience_expected_comma", f"expected ',' or ')' at "
-                                        f"column {self.tok.col}, found "
-                                        f"{_describe(self.tok)}", self.tok,
-                                        found=_describe(self.tok))
+                        raise ConfigError(
+                            f"expected ',' or ')' at "
+                            f"column {self.tok.col}, found "
+                            f"{_describe(self.tok)}",
+                            code="audience_expected_comma",
+                            params={
+                                "col": self.tok.col,
+                                "expr": self.text,
+                                "found": _describe(self.tok),
+                            },
+                        )
                 self.take()
                 return Call(tok.text, tuple(args), tok.col)
             return Field(tok.text, tok.col)
-        if tok.kind in ("num", "str") or (tok.kind == "kw" and tok.value is not None) \
-                or (tok.kind == "op" and tok.text == "-"):
+        if (
+            tok.kind in ("num", "str")
+            or (tok.kind == "kw" and tok.value is not None)
+            or (tok.kind == "op" and tok.text == "-")
+        ):
             return self.literal()
-        raise self.fail("audience_expected_operand", f"expected a field, a number or a "
-                        f"string at column {tok.col}, found {_describe(tok)}", tok,
-                        found=_describe(tok))
+        raise ConfigError(
+            f"expected a field, a number or a string at column {tok.col}, found {_describe(tok)}",
+            code="audience_expected_operand",
+            params={"col": tok.col, "expr": self.text, "found": _describe(tok)},
+        )
 
 
 def parse(text: str) -> Node:
     """The AST of ``text`` (see the module docstring for the grammar)."""
     if not isinstance(text, str):
-        raise error("audience_empty", "the expression is empty: write a condition, e.g. "
-                    "game.hours_30d > 10", col=1, expr="")
+        raise ConfigError(
+            "the expression is empty: write a condition, e.g. game.hours_30d > 10",
+            code="audience_empty",
+            params={"col": 1, "expr": ""},
+        )
     return _Parser(text).parse()

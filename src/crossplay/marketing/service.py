@@ -63,7 +63,8 @@ class Exclusions:
             if value is not None and not low <= value <= MAX_DAYS:
                 raise ConfigError(f"{name} must be between {low} and {MAX_DAYS}, got {value}",
                                   code="audience_bad_exclusion",
-                                  params={"option": name, "value": value, "max": MAX_DAYS})
+                                  params={"option": name, "low": low, "value": value,
+                                          "max": MAX_DAYS})
         return self
 
     def as_dict(self) -> dict[str, Any]:
