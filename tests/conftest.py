@@ -178,6 +178,7 @@ DATE_SENSITIVE = (
     "tests/mining/test_paths_churn.py",
     "tests/api/test_checkins",  # campaign days, streaks, the idempotency claim's expiry
     "tests/api/test_ledger.py",
+    "tests/ops/",  # job schedules, expiry and run times
 )
 
 

@@ -525,6 +525,9 @@ CASES: dict[str, list[Case]] = {
     "db current": [V(), X("extra")],
     "db history": [V(), X("--bogus")],
     "db upgrade": [V(), X("--to", "nope")],
+    # the recurring jobs (without --once the scheduler runs until stopped: not walked)
+    "scheduler run": [V("--once", "points_expiry"), X("--once", "nope")],
+    "jobs": [V(), X("extra")],
     # access
     "apikey create": [X(), X("--partner", "game", "--scope", "bogus"),
                       X("--partner", "game", "--scope", "psi", "--name", "a\x07b"),

@@ -93,6 +93,9 @@ COMMANDS: tuple[Entry, ...] = (
     Entry("operator", "console", "live", "Dashboard operators: accounts, roles, passwords."),
     Entry("db", "db", "ops",
           "The operational database's schema: upgrade, current revision, history."),
+    Entry("scheduler", "ops", "ops", "Run the recurring jobs on their schedules."),
+    Entry("jobs", "ops", "ops", "Each recurring job: schedule, last run and its outcome, "
+          "next run."),
 )
 
 MODULES: tuple[str, ...] = tuple(dict.fromkeys(e.module for e in COMMANDS))

@@ -32,6 +32,9 @@ def serve(
                                       help="Port (0: any free port).")] = 8000,
     workers: Annotated[int | None, typer.Option(
         min=1, max=64, help="Worker processes (default: the api_workers setting).")] = None,
+    with_scheduler: Annotated[bool, typer.Option(
+        "--with-scheduler", help="Also run the recurring jobs on their schedules in this "
+                                 "process (as `crossplay scheduler run`).")] = False,
 ) -> None:
     """Serve the live HTTP API both partners' systems call.
 
@@ -47,13 +50,23 @@ def serve(
     # a store not at this crossplay's schema revision is refused before listening (it is
     # never upgraded implicitly: `crossplay db upgrade` does that, see docs/operations.md)
     ensure_schema(get_engine(st.settings))
+    scheduler = None
+    if with_scheduler:
+        from crossplay.ops.runner import build_scheduler
+
+        scheduler = build_scheduler(st.settings, background=True)
+        scheduler.start()
 
     def ready(url: str) -> None:  # the URL last: scripts read it from this line
         err = stderr()
         err.print(st.msg("serve.listening", url=url, workers=n), highlight=False)
         err.file.flush()
 
-    serve_api(st.settings, host, port, workers=n, ready=ready)
+    try:
+        serve_api(st.settings, host, port, workers=n, ready=ready)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
     stdout().print(st.msg("serve.stopped"))
 
 
