@@ -42,7 +42,8 @@ from crossplay.opdb import ensure_schema, get_engine
 
 #: what a key may be used for: ``psi`` (PSI with the other partner) and the HTTP API's
 #: areas (docs/api.md lists the operations of each); ``admin`` reads operational state
-Scope = Literal["psi", "events", "recommend", "ledger", "experiments", "consent", "admin"]
+Scope = Literal["psi", "events", "recommend", "ledger", "experiments", "consent", "admin",
+                "audiences"]
 SCOPES: tuple[Scope, ...] = get_args(Scope)
 #: scopes of keys created before the HTTP API, read as their successors
 _RENAMED: dict[str, Scope] = {"events:write": "events", "consents:write": "consent",

@@ -129,7 +129,7 @@ def apikey_create(
     partner: Annotated[Partner, typer.Option(help="The partner the key speaks for.")],
     scope: Annotated[list[str], typer.Option(
         help="What the key may do (repeatable): psi, events, recommend, ledger, "
-             "experiments, consent, admin.")],
+             "experiments, consent, admin, audiences.")],
     name: Annotated[str | None, typer.Option(help="A label (e.g. who holds it).")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Write the key to this new file (mode 0600) instead of printing it.")] = None,

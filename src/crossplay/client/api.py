@@ -11,6 +11,7 @@
         api.ledger.checkin(user_id="u_1")
         api.consent.set("u_1", {"marketing": False})
         api.experiments.assignment("exp_key", user_id="u_1")
+        api.audiences.export("夜猫子", fmt="csv")  # your users' keys of a saved audience
 
 Each area's methods are in its module (:mod:`.events`, :mod:`.recommend`,
 :mod:`.ledger`, :mod:`.experiments`, :mod:`.consent`); docs/api.md lists the operations.
@@ -23,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from crossplay.client.audiences import AudiencesApi
 from crossplay.client.base import Transport
 from crossplay.client.consent import ConsentApi
 from crossplay.client.events import EventsApi
@@ -44,6 +46,7 @@ class CrossplayClient:
         self.ledger = LedgerApi(self.transport)
         self.experiments = ExperimentsApi(self.transport)
         self.consent = ConsentApi(self.transport)
+        self.audiences = AudiencesApi(self.transport)
 
     def health(self) -> dict[str, Any]:
         """``/healthz``: the process answers."""

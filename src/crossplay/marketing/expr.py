@@ -55,8 +55,9 @@ class Token:
 
 
 _KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false"})
-_NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NAME = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
+_DIGITS = frozenset("0123456789")
 _OPS = ("==", "!=", "<=", ">=", "<", ">")
 
 
@@ -77,7 +78,7 @@ def tokenize(text: str) -> list[Token]:
             i += 1
         elif ch in "\"'":
             i = _string(text, i, out)
-        elif ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+        elif ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
             m = _NUMBER.match(text, i)
             assert m is not None
             raw = m.group(0)
