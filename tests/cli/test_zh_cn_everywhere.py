@@ -610,6 +610,22 @@ CASES: dict[str, list[Case]] = {
     "social rank": [V(), X("--platform", "moon")],
     "paths": [V(), X("--bogus")],
     "churn fit": [X("--bogus"), X("--days", "0")],  # fitting takes ~20 s: not walked
+    # audiences (after segments and rules exist; the second export is within
+    # --exclude-recent, so fewer than k people remain and nothing is exported)
+    "audience fields": [V(), X("extra")],
+    "audience size": [V("--where", "game.hours_30d > 1 and segment in (0, 1)"),
+                      X("--where", "game.hours_30d > 'x'"), X("--where", "gme.hours > 1"),
+                      X("--where", "(knowledge.spend > 1")],
+    "audience build": [V("全体", "--where", "knowledge.events >= 0", "--exclude-recent", "7"),
+                       X("../x", "--where", "knowledge.events >= 0"),
+                       X("窄", "--where", "rule(999)")],
+    "audience show": [V("全体"), X("全体", "--version", "9"), X("nobody")],
+    "audience list": [V(), X("extra")],
+    "audience export": [V("全体", "--partner", "knowledge", "--out", "{tmp}/aud.csv"),
+                        X("全体", "--partner", "knowledge", "--out", "{tmp}/aud.csv"),
+                        X("全体", "--partner", "nobody", "--out", "{tmp}/a.csv"),
+                        X("全体", "--partner", "game", "--format", "xlsx", "--out",
+                          "{tmp}/a.x")],
     "churn score": [X(), X("--bogus")],  # no model fitted: a clear "fit first"
     "churn drivers": [X(), X("--scope", "moon")],
     # recommend (pending)
