@@ -521,6 +521,7 @@ CASES: dict[str, list[Case]] = {
                   X("--partner", "knowledge")],
     "lake recover": [V(), X("--drop-missing", "extra")],
     "lake migrate": [V(), X("extra")],
+    "lake compact": [V(), X("extra")],
     # the operational database's schema revisions
     "db current": [V(), X("extra")],
     "db history": [V(), X("--bogus")],
@@ -609,7 +610,6 @@ CASES: dict[str, list[Case]] = {
     "segments assign": [V(), X("--bogus")],
     "social rank": [V(), X("--platform", "moon")],
     "paths": [V(), X("--bogus")],
-    "churn fit": [X("--bogus"), X("--days", "0")],  # fitting takes ~20 s: not walked
     # audiences (after segments and rules exist; the second export is within
     # --exclude-recent, so fewer than k people remain and nothing is exported)
     "audience fields": [V(), X("extra")],
@@ -626,6 +626,7 @@ CASES: dict[str, list[Case]] = {
                         X("全体", "--partner", "nobody", "--out", "{tmp}/a.csv"),
                         X("全体", "--partner", "game", "--format", "xlsx", "--out",
                           "{tmp}/a.x")],
+    "churn fit": [X("--bogus"), X("--days", "0")],  # fitting takes ~20 s: not walked
     "churn score": [X(), X("--bogus")],  # no model fitted: a clear "fit first"
     "churn drivers": [X(), X("--scope", "moon")],
     # recommend (pending)

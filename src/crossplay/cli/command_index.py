@@ -54,7 +54,7 @@ COMMANDS: tuple[Entry, ...] = (
     Entry("runs", "data", "data", "Ingest runs recorded in the lake manifest, newest first."),
     Entry("quarantine", "data", "data", "Rows that were rejected, with the reason."),
     Entry("lake", "data", "data",
-          "The lake's manifest: recovery after damage, schema migration."),
+          "The lake's manifest: recovery after damage, schema migration, compaction."),
     Entry("keys", "data", "privacy", "Partner secrets used for pseudonymous keys."),
     Entry("consent", "privacy", "privacy", "Live consent decisions (history kept, audited)."),
     Entry("psi", "privacy", "privacy", "Private set intersection between the partners."),

@@ -101,6 +101,16 @@ MESSAGES: dict[str, dict[Lang, str]] = {
               "rewritten ({steps}).",
         "zh-CN": "已将数据湖从结构版本 {before} 迁移到 {after}: 重写了 {files} 个文件 "
                  "({steps})。"},
+    "lake.compacted": {
+        "en": "Compacted {partitions} partition(s): {before} small files became {after} "
+              "({rows:,} rows, unchanged).",
+        "zh-CN": "已合并 {partitions} 个分区: {before} 个小文件合并为 {after} 个 "
+                 "({rows:,} 行, 内容不变)。"},
+    "lake.compact_none": {"en": "No partition has small files to merge: nothing to do.",
+                          "zh-CN": "没有需要合并小文件的分区: 无需操作。"},
+    "lake.compact_skipped": {
+        "en": "Left alone (their files' columns cannot be combined): {dirs}",
+        "zh-CN": "以下分区未处理 (其文件的列无法合并): {dirs}"},
     "lake.current": {
         "en": "The lake is at schema version {version}, the newest this crossplay knows: "
               "nothing to migrate.",
@@ -198,7 +208,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")
 quarantine_app = typer.Typer(help="Rows that were rejected, with the reason.",
                              no_args_is_help=True)
 keys_app = typer.Typer(help="Partner secrets used for pseudonymous keys.", no_args_is_help=True)
-lake_app = typer.Typer(help="The lake's manifest: recovery after damage, schema migration.",
+lake_app = typer.Typer(help="The lake's manifest: recovery after damage, schema migration, "
+                            "compaction.",
                        no_args_is_help=True)
 
 
@@ -515,6 +526,28 @@ def lake_migrate(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     else:
         stdout().print(st.msg("lake.migrated", before=done.before, after=done.after,
                               files=done.files, steps="; ".join(done.steps)), highlight=False)
+
+
+@lake_app.command("compact")
+def lake_compact(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Merge each partition's small files into fewer large ones (atomic; rows unchanged)."""
+    from crossplay.lake.compact import compact
+
+    st = state(ctx)
+    done = compact(Lake(st.settings.lake_dir))
+    if as_json:
+        print_json(asdict(done))
+        return
+    out = stdout()
+    if done.partitions:
+        out.print(st.msg("lake.compacted", partitions=done.partitions,
+                         before=done.files_before, after=done.files_after, rows=done.rows),
+                  highlight=False)
+    else:
+        out.print(st.msg("lake.compact_none"), highlight=False)
+    if done.skipped:
+        out.print(st.msg("lake.compact_skipped", dirs=", ".join(done.skipped)),
+                  highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -21,6 +21,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                                 "zh-CN": "联合画像增量刷新"},
     "ops.job.model_retrain": {"en": "recommender retraining (a new model bundle)",
                               "zh-CN": "推荐模型重新训练 (新的模型包)"},
+    "ops.job.lake_compaction": {"en": "lake compaction (small files merged per partition)",
+                                "zh-CN": "数据湖合并小文件 (按分区合并)"},
     "ops.status.never": {"en": "never run", "zh-CN": "从未运行"},
     "ops.status.running": {"en": "running", "zh-CN": "运行中"},
     "ops.status.interrupted": {"en": "interrupted (its process died)",

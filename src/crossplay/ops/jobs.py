@@ -8,15 +8,17 @@ points_expiry      ``5 * * * *``   :meth:`crossplay.campaigns.ledger.Ledger.expi
 profile_refresh    ``20 * * * *``  :func:`crossplay.privacy.profiles.build_profiles`
                                    (incremental over new lake files; audited)
 model_retrain      ``0 3 * * *``   :func:`crossplay.recommend.service.train` (a new bundle)
+lake_compaction    ``40 2 * * *``  :func:`crossplay.lake.compact.compact` (small files of a
+                                   partition merged, one atomic manifest replacement)
 =================  ==============  =========================================================
 
 A job with ``inputs`` is skipped (recorded ``ok`` with ``unchanged``) when its inputs — the
 lake manifest and the live consents and links — are what they were at its last successful
-run, so running it twice changes nothing the second time; points expiry is idempotent by
-itself. Jobs of issue #18 not here, because no service does their work yet: streak roll-over
-(streaks are computed from check-ins when read, nothing is stored to roll over), lake
-compaction, experiment metric refresh (analyses are computed when asked, nothing is
-stored) and retention purge (issue #18 item 3).
+run, so running it twice changes nothing the second time; points expiry and compaction are
+idempotent by themselves. Jobs of issue #18 not here, because no service does their work
+yet: streak roll-over (streaks are computed from check-ins when read, nothing is stored to
+roll over), experiment metric refresh (analyses are computed when asked, nothing is stored)
+and retention purge (issue #18 item 3).
 """
 
 from __future__ import annotations
@@ -90,10 +92,20 @@ def model_retrain(ctx: JobContext) -> dict[str, Any]:
     return {"version": bundle["version"], "units": len(bundle["units"])}
 
 
+def lake_compaction(ctx: JobContext) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    from crossplay.lake import Lake
+    from crossplay.lake.compact import compact
+
+    return asdict(compact(Lake(ctx.settings.lake_dir)))
+
+
 JOBS: tuple[Job, ...] = (
     Job("points_expiry", "5 * * * *", points_expiry),
     Job("profile_refresh", "20 * * * *", profile_refresh, inputs_signature),
     Job("model_retrain", "0 3 * * *", model_retrain, inputs_signature),
+    Job("lake_compaction", "40 2 * * *", lake_compaction),
 )
 
 JOB_NAMES: tuple[str, ...] = tuple(j.name for j in JOBS)
