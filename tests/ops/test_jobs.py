@@ -197,3 +197,39 @@ def test_serve_with_scheduler_runs_it_beside_the_api(cli: Any, monkeypatch: pyte
     assert cli("serve").code == 0
     assert len(started) == 1 and running_while_serving == [True, False]
     dispose_engines()
+
+
+def _hold_lock(url: str, lock_dir: str, job: str, ready: Any, release: Any) -> None:
+    """Another scheduler process: holds the job's lock until told to let go."""
+    from pathlib import Path
+
+    from crossplay.opdb import get_engine
+    from crossplay.ops.locks import job_lock
+
+    with job_lock(get_engine(url), Path(lock_dir), job) as held:
+        assert held
+        ready.set()
+        release.wait(60)
+
+
+def test_a_job_held_by_another_process_is_skipped(backend: tuple[Settings, Engine]) -> None:
+    import multiprocessing
+
+    from crossplay.opdb import db_url
+    from crossplay.ops.runner import lock_dir
+
+    settings, engine = backend
+    ctx = multiprocessing.get_context("spawn")
+    ready, release = ctx.Event(), ctx.Event()
+    other = ctx.Process(target=_hold_lock, args=(db_url(settings), str(lock_dir(settings)),
+                                                  "points_expiry", ready, release))
+    other.start()
+    try:
+        assert ready.wait(60)
+        skipped = run_job(settings, engine, get_job("points_expiry"), AT)
+        assert skipped.outcome == "skipped"
+    finally:
+        release.set()
+        other.join(60)
+    assert other.exitcode == 0
+    assert run_job(settings, engine, get_job("points_expiry"), AT).outcome == "ok"
