@@ -210,3 +210,48 @@ def test_names_and_versions_are_checked(world: LoadedWorld) -> None:
         service.export(s, "nobody", "knowledge")
     with pytest.raises(ConfigError, match="unknown partner"):
         service.export(s, "ok-1", "joint")
+
+
+def test_key_rotation_rekeys_saved_audiences_and_the_export_log(world: LoadedWorld) -> None:
+    from crossplay.privacy.rotation import rotate
+
+    s = world.settings()
+    service.build(s, "all", EVERYONE, service.Exclusions(exclude_recent_days=7))
+    old = set(service.export(s, "all", "game").table.column("user_key").to_pylist())
+    rotate(s, "knowledge")
+    build_profiles(s)
+    fresh = _consented(world)
+    _, members = store.load_version(s, "all")
+    assert set(members.column("person_id").to_pylist()) == set(fresh)  # new person ids
+    assert set(members.column("k_user_key").to_pylist()) == {v[0] for v in fresh.values()}
+    assert set(store.export_log(s).column("person_id").to_pylist()) == set(fresh)
+    # the export log still knows who game received: the recency exclusion holds
+    with pytest.raises(ConfigError, match="fewer than 10"):
+        service.export(s, "all", "game")
+    got = set(service.export(s, "all", "knowledge").table.column("user_key").to_pylist())
+    assert got == {v[0] for v in fresh.values()} and old == {v[1] for v in fresh.values()}
+
+
+def test_campaign_exposures_count_as_recently_reached(world: LoadedWorld) -> None:
+    s = world.settings()
+    consented = _consented(world)
+    con = connect(s)
+    try:
+        rows = con.sql("""SELECT l.person_id, e.ts FROM links_current l JOIN events e
+              ON e.partner = 'knowledge' AND e.user_key = l.k_user_key
+            WHERE e.event_type = 'campaign_exposure'""").fetchall()
+    finally:
+        con.close()
+    shown = [(pid, ts) for pid, ts in rows if pid in consented]
+    assert shown, "the test world shows a campaign to some consented persons"
+    now = max(ts for _, ts in shown) + timedelta(hours=1)
+    hit = {pid for pid, ts in shown if ts > now - timedelta(days=2)}
+    ex = service.Exclusions(exclude_recent_days=2)
+    with use_clock(FixedClock(now)):
+        assert service.estimate(s, EVERYONE, ex).size.n == len(consented) - len(hit)
+        service.build(s, "e", EVERYONE, ex)
+        assert service.show(s, "e")["size"] == len(consented) - len(hit)
+        # at export only the receiving partner's exposures and exports count: the game
+        # partner showed them nothing, so everyone the build kept reaches it
+        service.build(s, "f", EVERYONE, ex)
+        assert service.export(s, "f", "game").table.num_rows == len(consented) - len(hit)
