@@ -113,7 +113,7 @@ def test_no_marketing_consent_means_never_in_a_size_or_an_export(world: LoadedWo
     s = world.settings()
     consented = _consented(world)
     service.build(s, "all", EVERYONE)
-    pid, (k_key, g_key) = sorted(consented.items())[0]
+    _pid, (k_key, g_key) = sorted(consented.items())[0]
     # the game side refuses marketing after the build: the next size and export leave out
     # the person for both partners (a joint use needs both sides' grant)
     update_consent(s, partner="game", user_key=g_key, purpose="marketing", granted=False)
