@@ -255,3 +255,16 @@ def test_campaign_exposures_count_as_recently_reached(world: LoadedWorld) -> Non
         # partner showed them nothing, so everyone the build kept reaches it
         service.build(s, "f", EVERYONE, ex)
         assert service.export(s, "f", "game").table.num_rows == len(consented) - len(hit)
+
+
+def test_a_failed_write_records_no_export(world: LoadedWorld, tmp_path: Path) -> None:
+    s = world.settings()
+    service.build(s, "all", EVERYONE, service.Exclusions(exclude_recent_days=7))
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(OSError):
+        service.export_to_file(s, "all", "game", "csv", blocker / "out.csv")
+    assert store.export_log(s).num_rows == 0
+    assert not entries(s, action="marketing.audience_export")
+    # nothing was sent, so the recency exclusion does not hold them back
+    assert service.export_to_file(s, "all", "game", "csv", tmp_path / "g.csv").table.num_rows

@@ -57,10 +57,11 @@ async def export_audience(
     from crossplay.marketing.service import encode, export
 
     req = body or ExportRequest()
+    files: list[bytes] = []
     result = await run_in_threadpool(
         export, caller.settings, name, caller.partner, version=req.version,
-        actor=f"api:{caller.key.key_id}", channel="api")
-    data = encode(result.table, req.format)
-    return Response(data, media_type=_MEDIA[req.format],
+        actor=f"api:{caller.key.key_id}", channel="api",
+        deliver=lambda table: files.append(encode(table, req.format)))
+    return Response(files[0], media_type=_MEDIA[req.format],
                     headers={"X-Audience-Version": str(result.version),
                              "X-Rows": str(result.table.num_rows)})

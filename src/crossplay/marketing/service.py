@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -200,11 +201,14 @@ class Export:
 
 
 def export(settings: Settings, name: str, partner: str, *, version: int | None = None,
-           actor: str = "operator", channel: str = "cli") -> Export:
+           actor: str = "operator", channel: str = "cli",
+           deliver: Callable[[pa.Table], None] | None = None) -> Export:
     """``partner``'s own keys of the consented, not excluded members (logged, audited).
 
     ``partner`` must come from who is asking (the CLI's --partner for the operator, the
-    API key's partner over HTTP), never from a request body.
+    API key's partner over HTTP), never from a request body. ``deliver`` (e.g. write the
+    file) runs before the export is logged and audited: if it fails, nothing is recorded
+    as sent.
     """
     if partner not in PARTNERS:
         raise ConfigError(f"unknown partner {partner!r}: use knowledge or game",
@@ -239,12 +243,14 @@ def export(settings: Settings, name: str, partner: str, *, version: int | None =
                           "receive now (consent, exclusions): nothing was exported",
                           code="audience_export_below_k",
                           params={"name": name, "version": v, "k": k, "partner": p})
+    table = pa.table({"user_key": pa.array([key for _, key in kept], pa.string()),
+                      "partner": pa.array([p] * len(kept), pa.string())})
+    if deliver is not None:
+        deliver(table)
     store.log_export(settings, [pid for pid, _ in kept], partner=p, audience=name,
                      version=v, at=now)
     record(settings, "marketing.audience_export", actor=actor, subject=f"audience:{name}",
            details=details)
-    table = pa.table({"user_key": pa.array([key for _, key in kept], pa.string()),
-                      "partner": pa.array([p] * len(kept), pa.string())})
     return Export(name, v, p, table, len(rows) - len(kept), members.num_rows - len(rows))
 
 
@@ -271,6 +277,7 @@ def export_to_file(settings: Settings, name: str, partner: str, fmt: str, out: P
     if fmt not in FORMATS:
         raise ConfigError(f"unknown format {fmt!r}: use csv or parquet",
                           code="audience_bad_format", params={"format": fmt})
-    result = export(settings, name, partner, version=version, actor=actor)
-    write_bytes(encode(result.table, fmt), out)
-    return result
+    def write(table: pa.Table) -> None:
+        write_bytes(encode(table, fmt), out)
+
+    return export(settings, name, partner, version=version, actor=actor, deliver=write)
