@@ -179,6 +179,7 @@ DATE_SENSITIVE = (
     "tests/api/test_checkins",  # campaign days, streaks, the idempotency claim's expiry
     "tests/api/test_ledger.py",
     "tests/ops/",  # job schedules, expiry and run times
+    "tests/marketing/",  # recency windows and frequency caps of audience exports
 )
 
 
