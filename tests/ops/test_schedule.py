@@ -47,7 +47,8 @@ def test_a_bad_cron_expression_is_a_clear_error() -> None:
 
 
 def test_every_job_is_scheduled_by_apscheduler_with_its_cron(settings) -> None:  # type: ignore[no-untyped-def]
-    assert JOB_NAMES == ("points_expiry", "profile_refresh", "model_retrain", "lake_compaction")
+    assert JOB_NAMES == ("points_expiry", "lake_compaction", "profile_refresh",
+                         "model_retrain")
     scheduler = build_scheduler(settings, background=True)
     entries = {j.id: j for j in scheduler.get_jobs()}
     assert set(entries) == set(JOB_NAMES)

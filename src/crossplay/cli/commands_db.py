@@ -93,7 +93,8 @@ def db_upgrade(
     if done.stamped:
         out.print(msg("db.stamped", first=sv.FIRST), highlight=False)
     if done.applied:
-        out.print(msg("db.upgraded", url=url, before=done.before or msg("db.none"),
+        before = done.before or (sv.FIRST if done.stamped else msg("db.none"))
+        out.print(msg("db.upgraded", url=url, before=before,
                       after=done.after, applied=", ".join(done.applied)), highlight=False)
     else:
         out.print(msg("db.up_to_date", url=url, after=done.after), highlight=False)

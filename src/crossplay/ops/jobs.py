@@ -103,9 +103,11 @@ def lake_compaction(ctx: JobContext) -> dict[str, Any]:
 
 JOBS: tuple[Job, ...] = (
     Job("points_expiry", "5 * * * *", points_expiry),
+    # before the jobs that read the lake: compaction renames files, which is new input to
+    # them (the profiles are then rebuilt in full), so it runs first in `--once all`
+    Job("lake_compaction", "40 2 * * *", lake_compaction),
     Job("profile_refresh", "20 * * * *", profile_refresh, inputs_signature),
     Job("model_retrain", "0 3 * * *", model_retrain, inputs_signature),
-    Job("lake_compaction", "40 2 * * *", lake_compaction),
 )
 
 JOB_NAMES: tuple[str, ...] = tuple(j.name for j in JOBS)
