@@ -113,8 +113,9 @@ def evaluate_cmd(
         min=1, help="Score at most this many (seeded) test users.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     tune: Annotated[bool, typer.Option(
-        "--tune/--no-tune", help="In-domain: choose ALS, BPR and item-kNN parameters on "
-        "a validation split carved from training (never the test).")] = True,
+        "--tune/--no-tune", help="In-domain: choose ALS, BPR and item-kNN parameters; "
+        "cold start: EMCDR, joint ALS and item-kNN ones — on a validation split carved "
+        "from training (never the test).")] = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Train every model on the same split and print a leaderboard (saved as JSON)."""
@@ -333,7 +334,7 @@ def demo_step(st: State, as_json: bool) -> dict[str, Any]:
     bundle = train(st.settings, TrainOptions())
     summary: dict[str, Any] = {"version": bundle["version"],
                                "units": [u["unit"] for u in bundle["units"]]}
-    cfg = EvalConfig(task="cold-start", k=10,
+    cfg = EvalConfig(task="cold-start", k=10, tune=False,  # short: the defaults
                      models=("popularity", "segment_popularity", "joint_als", "emcdr",
                              "hybrid"))
     from crossplay.recommend.truth import load_truth

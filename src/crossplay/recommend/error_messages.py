@@ -203,6 +203,16 @@ ERRORS: dict[str, dict[Lang, str]] = {
         "en": "fewer than two persons are active in both domains: the mapping cannot be "
               "learned (link more accounts)",
         "zh-CN": "两个领域都有行为的用户不足两人：无法学习跨领域映射（请关联更多账号）"},
+    "err.recommend_tuning": {
+        "en": "no setting of {model} could be fitted on the validation split",
+        "zh-CN": "{model} 的参数组合在验证集上都无法训练"},
+    "err.recommend_param_mapping_alpha": {
+        "en": "mapping_alpha and segment_weight must not be negative",
+        "zh-CN": "mapping_alpha 和 segment_weight 不能为负"},
+    "err.recommend_overlap_only": {
+        "en": "fewer than two persons are active in both domains: overlap_only has "
+              "nothing to learn from (link more accounts)",
+        "zh-CN": "两个领域都有行为的用户不足两人：overlap_only 无数据可学（请关联更多账号）"},
     "err.recommend_param_cf": {"en": "cf must be als or emcdr",
                                "zh-CN": "cf 须为 als 或 emcdr"},
     "err.recommend_param_shrink": {"en": "shrink must not be negative",

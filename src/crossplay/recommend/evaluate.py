@@ -49,6 +49,8 @@ from crossplay.recommend.models import (
     BPR,
     EMCDR,
     ContentBased,
+    CrossALS,
+    CrossItemKNN,
     Hybrid,
     ItemKNN,
     Popularity,
@@ -58,7 +60,15 @@ from crossplay.recommend.models import (
 from crossplay.recommend.models.base import IntArray
 from crossplay.recommend.split import Split, cold_split, random_split, time_split
 from crossplay.recommend.truth import GroundTruth
-from crossplay.recommend.tuning import GRIDS, Validation, choose, validation_split
+from crossplay.recommend.tuning import (
+    COLD_GRIDS,
+    COLD_REPEATS,
+    GRIDS,
+    Validation,
+    choose,
+    cold_validation,
+    validation_split,
+)
 from crossplay.recommend.weights import InteractionConfig
 
 Task = Literal["in-domain", "cross-domain", "cold-start"]
@@ -82,7 +92,7 @@ class EvalConfig:
     seed: int = 0
     factors: int = 16  # tuned on a 20,000-person world (seed 0): 8-16 beat 32-64 there
     models: tuple[str, ...] | None = None
-    tune: bool = True  # in-domain: choose ALS/BPR/item-kNN parameters on validation
+    tune: bool = True  # in-domain and cold start: choose parameters on validation
     max_test_users: int | None = None
     interaction: InteractionConfig = field(default_factory=InteractionConfig)
 
@@ -110,8 +120,9 @@ def suite(cfg: EvalConfig, target: tuple[Domain, ...]) -> dict[str, Callable[[],
             "popularity": Popularity,
             "segment_popularity": SegmentPopularity,
             "content": ContentBased,
-            "item_knn": ItemKNN,
-            "joint_als": lambda: ALS(factors=f, random_state=seed),
+            "item_knn": lambda: CrossItemKNN(source=src, target=target),
+            "joint_als": lambda: CrossALS(source=src, target=target, factors=f,
+                                          random_state=seed),
             "emcdr": lambda: EMCDR(source=src, target=target, factors=min(f, 16),
                                    random_state=seed),
             "hybrid": lambda: Hybrid(cf="emcdr", factors=min(f, 16), source=src,
@@ -164,8 +175,10 @@ def _split(cfg: EvalConfig, log: InteractionLog, target: tuple[Domain, ...]) -> 
 
 
 def _fixed_params(model: Recommender) -> dict[str, Any]:
-    """Parameters a tuned model keeps from the suite's own instance (the seed)."""
-    return {k: v for k, v in model.get_params().items() if k == "random_state"}
+    """Parameters a tuned model keeps from the suite's own instance (the seed and, for
+    the cross-domain models, the source and target domains)."""
+    return {k: v for k, v in model.get_params().items()
+            if k in ("random_state", "source", "target")}
 
 
 def serve_no_history(rec: IntArray, no_history: npt.NDArray[np.bool_],
@@ -215,6 +228,7 @@ def evaluate_log(cfg: EvalConfig, log: InteractionLog, target: tuple[Domain, ...
                                                      candidates=cand)
     rows = []
     val: Validation | None = None
+    cval: list[Validation] | None = None
     for name, make in suite(cfg, target).items():
         if progress:
             progress(name)
@@ -226,6 +240,17 @@ def evaluate_log(cfg: EvalConfig, log: InteractionLog, target: tuple[Domain, ...
             params, val_recall = choose(name, val, slog.items, cand, cfg.k,
                                         fixed=_fixed_params(model))
             model = GRIDS[name][0](params)
+            tuned = {"params": params, "validation_recall": val_recall,
+                     "tune_s": round(time.perf_counter() - t0, 3)}
+        elif cfg.tune and cfg.task == "cold-start" and name in COLD_GRIDS:
+            t0 = time.perf_counter()
+            cval = cval or [cold_validation(X, slog.items.in_domains(target),
+                                            fraction=cfg.cold_fraction,
+                                            seed=cfg.seed + 1 + r)
+                            for r in range(COLD_REPEATS)]
+            params, val_recall = choose(name, cval, slog.items, cand, cfg.k,
+                                        fixed=_fixed_params(model), grids=COLD_GRIDS)
+            model = COLD_GRIDS[name][0](params)
             tuned = {"params": params, "validation_recall": val_recall,
                      "tune_s": round(time.perf_counter() - t0, 3)}
         t0 = time.perf_counter()

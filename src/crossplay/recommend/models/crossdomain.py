@@ -10,6 +10,14 @@ behaviour there helps), learn a mapping from source-domain user factors to targe
 user factors on the persons active in both (a ridge regression: the linear variant of the
 paper's mapping; it needs no tuning and the overlap is small), and score target items
 for a person with no target history from their *mapped* source factors.
+
+``overlap_only`` (EMCDR, ``CrossALS``, ``CrossItemKNN``) fits the latent spaces or the
+item similarities on the persons active in both the source and the target domains only;
+every other person's factors are then folded in from their own rows (one least-squares
+step against the learned item factors), so a cold person is still scored. The single-
+domain crowd no longer shapes the factors the mapping and the scores rest on: on the
+synthetic world it is the latent space the mapping was learned on, the variant Man et al.
+describe for a small overlap.
 """
 
 from __future__ import annotations
@@ -25,7 +33,9 @@ from crossplay.core.errors import ConfigError
 from crossplay.recommend.dataset import DOMAINS, Catalog, Domain
 from crossplay.recommend.models.base import FloatArray, IntArray, Recommender
 from crossplay.recommend.models.content import ContentBased
+from crossplay.recommend.models.knn import _TIEBREAK, ItemKNN
 from crossplay.recommend.models.mf import ALS
+from crossplay.recommend.models.popularity import SegmentPopularity
 
 
 def _domain_mask(catalog_platform: npt.NDArray[np.str_],
@@ -37,6 +47,40 @@ def _domain_mask(catalog_platform: npt.NDArray[np.str_],
     return np.isin(catalog_platform, list(domains))
 
 
+def overlap_rows(X: sp.csr_matrix, catalog: Catalog, source: tuple[Domain, ...],
+                 target: tuple[Domain, ...]) -> npt.NDArray[np.bool_]:
+    """Rows of ``X`` with behaviour on both a source and a target domain item."""
+    s_mask = _domain_mask(catalog.platform, source)
+    t_mask = _domain_mask(catalog.platform, target)
+    if (s_mask & t_mask).any():
+        raise ConfigError("source and target domains must differ",
+                          code="recommend_param_same_domain")
+    has_s = np.diff(X[:, np.flatnonzero(s_mask)].indptr) > 0
+    has_t = np.diff(X[:, np.flatnonzero(t_mask)].indptr) > 0
+    return np.asarray(has_s & has_t, bool)
+
+
+def _only_rows(X: sp.csr_matrix, rows: npt.NDArray[np.bool_]) -> sp.csr_matrix:
+    """``X`` with every row outside ``rows`` emptied (same shape)."""
+    out = sp.csr_matrix(sp.diags(rows.astype(X.dtype)) @ X)
+    out.eliminate_zeros()
+    return out
+
+
+def fit_on_rows(model: ALS, X: sp.csr_matrix, rows: npt.NDArray[np.bool_]) -> ALS:
+    """Fit ``model`` on the rows ``rows`` of ``X`` only, then fold every other row in
+    from its own history (``ALS.user_vectors``; an empty row gets zero factors)."""
+    model.fit(_only_rows(X, rows))
+    others = np.flatnonzero(~rows)
+    if others.size:
+        U = np.array(model.user_factors_, np.float32, copy=True)
+        U[others] = model.user_vectors(None, X[others])
+        model.user_factors_ = U
+        if hasattr(model, "model_"):
+            model.model_.user_factors = np.ascontiguousarray(U)
+    return model
+
+
 class EMCDR(Recommender):
     """Source factors -> target factors on overlapping persons; target items for all.
 
@@ -44,7 +88,14 @@ class EMCDR(Recommender):
     ----------
     source, target: the domains (e.g. ``("game", "stream")`` -> ``("knowledge",)``).
     factors, regularization, iterations, random_state: of both domains' ALS.
+    alpha: both domains' ALS confidence scale (``ALS.alpha``).
     mapping_alpha: ridge penalty of the mapping.
+    overlap_only: fit both latent spaces on the persons active in both domains only
+        (everybody else folded in).
+    segment_weight: for persons without target history, add this weight times the
+        standardised log segment popularity (``SegmentPopularity``: the target items
+        most taken by persons whose history is dominated by the same category) to the
+        standardised mapped scores; 0 = the mapping alone.
     """
 
     name = "emcdr"
@@ -53,7 +104,8 @@ class EMCDR(Recommender):
     def __init__(self, source: tuple[Domain, ...] = ("game", "stream"),
                  target: tuple[Domain, ...] = ("knowledge",), factors: int = 16,
                  regularization: float = 0.05, iterations: int = 15,
-                 mapping_alpha: float = 1.0, random_state: int = 0) -> None:
+                 mapping_alpha: float = 1.0, random_state: int = 0, alpha: float = 1.0,
+                 overlap_only: bool = False, segment_weight: float = 0.0) -> None:
         self.source = tuple(source)
         self.target = tuple(target)
         self.factors = factors
@@ -61,10 +113,14 @@ class EMCDR(Recommender):
         self.iterations = iterations
         self.mapping_alpha = mapping_alpha
         self.random_state = random_state
+        self.alpha = alpha
+        self.overlap_only = overlap_only
+        self.segment_weight = segment_weight
 
     def _als(self) -> ALS:
         return ALS(factors=self.factors, regularization=self.regularization,
-                   iterations=self.iterations, random_state=self.random_state)
+                   iterations=self.iterations, random_state=self.random_state,
+                   alpha=self.alpha)
 
     def _fit(self, X: sp.csr_matrix, catalog: Catalog | None) -> None:
         assert catalog is not None
@@ -83,8 +139,17 @@ class EMCDR(Recommender):
             raise ConfigError("fewer than two persons are active in both domains: the "
                               "mapping cannot be learned (link more accounts)",
                               code="recommend_overlap")
-        self.source_model_ = self._als().fit(Xs)
-        self.target_model_ = self._als().fit(Xt)
+        if self.mapping_alpha < 0 or self.segment_weight < 0:
+            raise ConfigError("mapping_alpha and segment_weight must not be negative",
+                              code="recommend_param_mapping_alpha")
+        self.segment_model_ = (SegmentPopularity().fit(X, catalog)
+                               if self.segment_weight > 0 else None)
+        if self.overlap_only:
+            self.source_model_ = fit_on_rows(self._als(), Xs, both)
+            self.target_model_ = fit_on_rows(self._als(), Xt, both)
+        else:
+            self.source_model_ = self._als().fit(Xs)
+            self.target_model_ = self._als().fit(Xt)
         ridge = Ridge(alpha=self.mapping_alpha)
         ridge.fit(self.source_model_.user_factors_[both],
                   self.target_model_.user_factors_[both])
@@ -114,6 +179,18 @@ class EMCDR(Recommender):
         ut = self.target_vectors(userids, user_items)
         out = np.full((user_items.shape[0], self.n_items_), -np.inf, np.float32)
         out[:, self.target_items_] = ut @ self.target_model_.item_factors_.T
+        if self.segment_model_ is None:
+            return out
+        known_t = (np.diff(user_items[:, self.target_items_].indptr) > 0 if userids is None
+                   else self.has_target_[np.asarray(userids, np.int64)])
+        cold = np.flatnonzero(~known_t)
+        if cold.size:
+            prior = np.full((cold.size, self.n_items_), -np.inf, np.float32)
+            seg = np.asarray(self.segment_model_._scores(None, user_items[cold]), np.float32)
+            prior[:, self.target_items_] = np.log1p(np.maximum(seg[:, self.target_items_],
+                                                               0.0))
+            out[cold] = (_standardise(out[cold])
+                         + self.segment_weight * _standardise(prior))
         return out
 
     def forget_users(self, rows: IntArray) -> bool:
@@ -143,7 +220,9 @@ class EMCDR(Recommender):
                 "t_item": self.target_model_.item_factors_,
                 "coef_": self.coef_, "intercept_": self.intercept_,
                 "has_target_": self.has_target_,
-                "overlap_users_": np.array(self.overlap_users_)}
+                "overlap_users_": np.array(self.overlap_users_)} | (
+            {} if self.segment_model_ is None else
+            {f"seg.{k}": v for k, v in self.segment_model_._state().items()})
 
     def _set_state(self, state: dict[str, Any]) -> None:
         s = dict(state)
@@ -155,7 +234,94 @@ class EMCDR(Recommender):
                           "item_factors_": s.pop(f"{prefix}_item")})
             setattr(self, attr, m)
         s["overlap_users_"] = int(s["overlap_users_"])
+        seg = {k[4:]: s.pop(k) for k in [k for k in s if k.startswith("seg.")]}
+        self.segment_model_ = None
+        if seg:
+            self.segment_model_ = SegmentPopularity()
+            self.segment_model_.n_items_ = len(seg["item_segment_"])
+            self.segment_model_._set_state(seg)
         super()._set_state(s)
+
+
+class CrossALS(ALS):
+    """Joint-space ALS (one factor space over both domains' items), optionally fitted on
+    the persons active in both domains only (``overlap_only``; everybody else, cold
+    persons included, is folded in from their own rows).
+
+    Parameters
+    ----------
+    source, target: the domains whose overlap ``overlap_only`` keeps.
+    factors, regularization, iterations, random_state, alpha: as in ``ALS``.
+    overlap_only: fit on overlap persons only.
+    """
+
+    name = "cross_als"
+    needs_catalog = True
+
+    def __init__(self, source: tuple[Domain, ...] = ("game", "stream"),
+                 target: tuple[Domain, ...] = ("knowledge",), factors: int = 16,
+                 regularization: float = 0.05, iterations: int = 15,
+                 random_state: int = 0, alpha: float = 1.0,
+                 overlap_only: bool = False) -> None:
+        super().__init__(factors=factors, regularization=regularization,
+                         iterations=iterations, random_state=random_state, alpha=alpha)
+        self.source = tuple(source)
+        self.target = tuple(target)
+        self.overlap_only = overlap_only
+
+    def _fit(self, X: sp.csr_matrix, catalog: Catalog | None) -> None:
+        assert catalog is not None
+        if not self.overlap_only:
+            super()._fit(X, catalog)
+            return
+        rows = overlap_rows(X, catalog, self.source, self.target)
+        if rows.sum() < 2:
+            raise ConfigError("fewer than two persons are active in both domains: "
+                              "overlap_only has nothing to learn from (link more accounts)",
+                              code="recommend_overlap_only")
+        plain = ALS(factors=self.factors, regularization=self.regularization,
+                    iterations=self.iterations, random_state=self.random_state,
+                    alpha=self.alpha)
+        fit_on_rows(plain, X, rows)
+        self.model_ = plain.model_
+        self.user_factors_ = plain.user_factors_
+        self.item_factors_ = plain.item_factors_
+
+
+class CrossItemKNN(ItemKNN):
+    """Cross-domain item-kNN: ``ItemKNN`` whose similarities are computed on the persons
+    active in both domains only when ``overlap_only`` (a cold person's source items then
+    reach target items through co-occurrences of people who use both). The popularity
+    tie-break stays the whole matrix's.
+
+    Parameters
+    ----------
+    source, target: the domains whose overlap ``overlap_only`` keeps.
+    neighbours, shrink: as in ``ItemKNN``.
+    overlap_only: similarities from overlap persons only.
+    """
+
+    name = "cross_item_knn"
+    needs_catalog = True
+
+    def __init__(self, source: tuple[Domain, ...] = ("game", "stream"),
+                 target: tuple[Domain, ...] = ("knowledge",), neighbours: int = 100,
+                 shrink: float = 10.0, overlap_only: bool = False) -> None:
+        super().__init__(neighbours=neighbours, shrink=shrink)
+        self.source = tuple(source)
+        self.target = tuple(target)
+        self.overlap_only = overlap_only
+
+    def _fit(self, X: sp.csr_matrix, catalog: Catalog | None) -> None:
+        assert catalog is not None
+        if self.overlap_only:
+            rows = overlap_rows(X, catalog, self.source, self.target)
+            super()._fit(_only_rows(X, rows), catalog)
+        else:
+            super()._fit(X, catalog)
+        users = np.bincount(X.indices, minlength=X.shape[1]).astype(np.float32)
+        self.tiebreak_ = (_TIEBREAK * users / max(float(users.max()), 1.0)).astype(
+            np.float32)
 
 
 def _standardise(s: FloatArray) -> FloatArray:
